@@ -1,0 +1,131 @@
+//! `info` and `convert`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::{CliError, FileArg};
+use crate::io;
+use crate::network::{Dims, Network};
+
+#[derive(Debug, clap::Args)]
+pub struct InfoArgs {
+    #[command(flatten)]
+    pub file: FileArg,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConvertArgs {
+    #[command(flatten)]
+    pub file: FileArg,
+    /// Where to write the JSON network (written atomically).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// What `info` reports.
+#[derive(Debug, Serialize)]
+struct Summary {
+    #[serde(flatten)]
+    dims: Dims,
+    input_gains: Vec<f64>,
+    output_gains: Vec<f64>,
+    has_bias: bool,
+    /// `overlaps[r][l] = n_r^T m_l / N`.
+    overlaps: Vec<Vec<f64>>,
+    /// Root-mean-square entries `||x|| / sqrt(N)` of each vector.
+    rms: Rms,
+}
+
+#[derive(Debug, Serialize)]
+struct Rms {
+    m: Vec<f64>,
+    n: Vec<f64>,
+    inputs: Vec<f64>,
+    readouts: Vec<f64>,
+}
+
+fn rms_of_columns(mat: &nalgebra::DMatrix<f64>) -> Vec<f64> {
+    let scale = (mat.nrows() as f64).sqrt();
+    mat.column_iter().map(|c| c.norm() / scale).collect()
+}
+
+fn summarise(net: &Network) -> Summary {
+    let d = net.dims();
+    let ov = net.overlaps();
+    Summary {
+        dims: d,
+        input_gains: net.parts().si.iter().copied().collect(),
+        output_gains: net.parts().so.iter().copied().collect(),
+        has_bias: net.bias().is_some(),
+        overlaps: ov.row_iter().map(|r| r.iter().copied().collect()).collect(),
+        rms: Rms {
+            m: rms_of_columns(net.m()),
+            n: rms_of_columns(net.n()),
+            inputs: rms_of_columns(net.input_vectors()),
+            readouts: rms_of_columns(net.readout_vectors()),
+        },
+    }
+}
+
+pub fn info(args: &InfoArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let net = io::load_network(&args.file.file)?;
+    let s = summarise(&net);
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&s)?)?;
+        return Ok(());
+    }
+    let list = |v: &[f64]| {
+        v.iter()
+            .map(|x| format!("{x:.4}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    writeln!(out, "file      {}", args.file.file.display())?;
+    writeln!(
+        out,
+        "N = {}  rank = {}  inputs = {}  outputs = {}{}",
+        s.dims.neurons,
+        s.dims.rank,
+        s.dims.inputs,
+        s.dims.outputs,
+        if s.has_bias { "  (with bias b)" } else { "" }
+    )?;
+    writeln!(out, "input gains si   [{}]", list(&s.input_gains))?;
+    writeln!(out, "output gains so  [{}]", list(&s.output_gains))?;
+    writeln!(out, "overlaps n_r^T m_l / N (row r = n, column l = m):")?;
+    for row in &s.overlaps {
+        writeln!(out, "  [{}]", list(row))?;
+    }
+    writeln!(out, "rms ||x||/sqrt(N):")?;
+    writeln!(out, "  m    [{}]", list(&s.rms.m))?;
+    writeln!(out, "  n    [{}]", list(&s.rms.n))?;
+    writeln!(
+        out,
+        "  I_s  [{}]  (gain-scaled wi[s] * si[s])",
+        list(&s.rms.inputs)
+    )?;
+    writeln!(
+        out,
+        "  w_o  [{}]  (gain-scaled wo[:, o] * so[o])",
+        list(&s.rms.readouts)
+    )?;
+    Ok(())
+}
+
+pub fn convert(args: &ConvertArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let net = io::load_network(&args.file.file)?;
+    io::save_network_json(&net, &args.out)?;
+    writeln!(
+        out,
+        "wrote {} (N = {}, rank {})",
+        args.out.display(),
+        net.dims().neurons,
+        net.dims().rank
+    )?;
+    Ok(())
+}

@@ -1,0 +1,99 @@
+//! The command-line shell: parses arguments (clap) and wires the core. No numerics live here.
+
+mod info;
+mod simulate;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Explore, simulate and analyse low-rank recurrent neural networks.
+///
+/// Without a command, opens the phase-plane explorer on the built-in DMS example.
+#[derive(Debug, Parser)]
+#[command(name = "lowrank-explorer", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a network's dimensions, gains, overlaps n^T m / N and vector norms.
+    Info(info::InfoArgs),
+    /// Convert a network (.pt, .npz or .json) to the project's JSON format.
+    Convert(info::ConvertArgs),
+    /// Run the four canonical noise-free trials of a task and print outputs and latent trajectories.
+    Simulate(simulate::SimulateArgs),
+    /// Accuracy and loss on fresh noisy trials.
+    Eval(simulate::EvalArgs),
+}
+
+/// The task a command works on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TaskName {
+    /// Delayed match-to-sample (MODEL.md 6).
+    Dms,
+}
+
+/// An error a command reports to the user (already worded for them).
+#[derive(Debug)]
+pub struct CliError(pub String);
+
+impl<E: std::error::Error> From<E> for CliError {
+    fn from(e: E) -> Self {
+        CliError(e.to_string())
+    }
+}
+
+/// Runs a parsed command line, writing its report to `out`.
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
+    match cli.command {
+        None => {
+            use clap::CommandFactory;
+            writeln!(out, "{}", Cli::command().render_help())?;
+            Ok(())
+        }
+        Some(Command::Info(args)) => info::info(&args, out),
+        Some(Command::Convert(args)) => info::convert(&args, out),
+        Some(Command::Simulate(args)) => simulate::simulate(&args, out),
+        Some(Command::Eval(args)) => simulate::eval(&args, out),
+    }
+}
+
+/// Entry point of the binary: parse, run, report errors on stderr with a non-zero exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match run(cli, &mut out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError(message)) => {
+            let _ = out.flush();
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the CLI on an argument list (as the shell would split it) and returns what it printed.
+/// Used by the integration tests, so they exercise the real argument parsing.
+pub fn run_args<I, T>(args: I) -> Result<String, CliError>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::try_parse_from(args).map_err(|e| CliError(e.to_string()))?;
+    let mut out = Vec::new();
+    run(cli, &mut out)?;
+    String::from_utf8(out).map_err(|e| CliError(e.to_string()))
+}
+
+/// A file argument, shared by the commands that load a network.
+#[derive(Debug, clap::Args)]
+pub struct FileArg {
+    /// A network: PyTorch state dict (.pt, zip or legacy layout), NumPy .npz, or the project's .json.
+    pub file: PathBuf,
+}

@@ -1,0 +1,256 @@
+//! `simulate` and `eval`.
+
+use std::io::Write;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde::Serialize;
+
+use super::{CliError, FileArg, TaskName};
+use crate::io;
+use crate::network::{self, Network, Projector, Recording, SimOptions};
+use crate::task::{self, Trial, dms};
+
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    pub file: FileArg,
+    #[arg(long, value_enum, default_value = "dms")]
+    pub task: TaskName,
+    /// Delay between the two stimuli, in ms (floored to 20 ms steps).
+    #[arg(long, default_value_t = dms::DELAY_MAX_MS)]
+    pub delay_ms: f64,
+    /// Network noise sigma_noise (added outside alpha at every step).
+    #[arg(long, default_value_t = 0.0)]
+    pub noise: f64,
+    /// Seed of the network noise.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Project on the orthogonal SVD axes (MODEL.md 2) instead of the network's own m.
+    #[arg(long)]
+    pub svd_axes: bool,
+    /// Print JSON: {"trials":[{"name","decision_mean","output","kappa"}]}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    pub file: FileArg,
+    #[arg(long, value_enum, default_value = "dms")]
+    pub task: TaskName,
+    /// Number of fresh trials.
+    #[arg(long, default_value_t = 1000)]
+    pub trials: usize,
+    /// Seed of the trials and of the network noise.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Network noise sigma_noise (the published networks were trained with 0.05).
+    #[arg(long, default_value_t = network::PUBLISHED_NOISE_STD)]
+    pub noise: f64,
+    /// Longest delay of the random trials, in ms.
+    #[arg(long, default_value_t = dms::DELAY_MAX_MS)]
+    pub delay_max_ms: f64,
+    /// Print JSON: {"accuracy","loss","trials"}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Largest number of trials `eval` accepts (each is simulated in full).
+const MAX_EVAL_TRIALS: usize = 1_000_000;
+/// Longest delay `simulate`/`eval` accept, in ms (one hour of task time).
+const MAX_DELAY_MS: f64 = 3.6e6;
+
+#[derive(Debug, Serialize)]
+struct SimulatedTrial {
+    name: String,
+    decision_mean: f64,
+    /// `z_t`, one value per step for a single output, else one array per step.
+    output: serde_json::Value,
+    kappa: Vec<Vec<f64>>,
+    #[serde(skip)]
+    correct: bool,
+    #[serde(skip)]
+    max_residual: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct SimulateReport {
+    trials: Vec<SimulatedTrial>,
+}
+
+fn check_noise(noise: f64) -> Result<(), CliError> {
+    if noise.is_finite() && noise >= 0.0 {
+        Ok(())
+    } else {
+        Err(CliError(format!(
+            "--noise must be a finite number >= 0, got {noise}"
+        )))
+    }
+}
+
+fn check_delay(flag: &str, ms: f64) -> Result<(), CliError> {
+    if ms.is_finite() && (0.0..=MAX_DELAY_MS).contains(&ms) {
+        Ok(())
+    } else {
+        Err(CliError(format!(
+            "{flag} must be between 0 and {MAX_DELAY_MS} ms, got {ms}"
+        )))
+    }
+}
+
+fn check_task_fits(net: &Network) -> Result<(), CliError> {
+    if net.dims().inputs == dms::INPUTS {
+        Ok(())
+    } else {
+        Err(CliError(format!(
+            "the DMS task needs a network with {} input channels (A, B); this one has {}",
+            dms::INPUTS,
+            net.dims().inputs
+        )))
+    }
+}
+
+fn output_value(run_outputs: &[f64], outputs: usize) -> serde_json::Value {
+    if outputs == 1 {
+        serde_json::json!(run_outputs)
+    } else {
+        serde_json::json!(run_outputs.chunks(outputs).collect::<Vec<_>>())
+    }
+}
+
+pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    check_noise(args.noise)?;
+    check_delay("--delay-ms", args.delay_ms)?;
+    let mut net = io::load_network(&args.file.file)?;
+    check_task_fits(&net)?;
+    if args.svd_axes {
+        net = net.svd_reparametrised()?;
+    }
+    let trials: Vec<Trial> = match args.task {
+        TaskName::Dms => dms::canonical(args.delay_ms),
+    };
+    let opts = SimOptions {
+        noise_std: args.noise,
+        seed: args.seed,
+        recording: Recording::States,
+        ..SimOptions::default()
+    };
+    let inputs: Vec<&[f64]> = trials.iter().map(|t| t.inputs.as_slice()).collect();
+    let runs = net.simulate_batch(&inputs, &opts);
+    let projector = Projector::new(&net);
+    let outputs = net.dims().outputs;
+    let report = SimulateReport {
+        trials: trials
+            .iter()
+            .zip(&runs)
+            .map(|(trial, run)| {
+                let projections = projector.project_all(run.states.as_deref().unwrap_or_default());
+                SimulatedTrial {
+                    name: trial.name.clone(),
+                    decision_mean: trial.decision_mean(&run.outputs),
+                    output: output_value(&run.outputs, outputs),
+                    correct: trial.is_correct(&run.outputs),
+                    max_residual: projections
+                        .iter()
+                        .map(|p| p.relative_residual)
+                        .fold(0.0, f64::max),
+                    kappa: projections.into_iter().map(|p| p.kappa).collect(),
+                }
+            })
+            .collect(),
+    };
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string(&report)?)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} canonical trials, delay {} ms ({} steps), noise {}",
+        report.trials.len(),
+        args.delay_ms,
+        task::steps_of(args.delay_ms),
+        args.noise
+    )?;
+    writeln!(
+        out,
+        "{:<6} {:>14} {:>8} {:>24} {:>14}",
+        "trial", "decision mean", "correct", "final kappa", "max residual"
+    )?;
+    for t in &report.trials {
+        let last = t.kappa.last().cloned().unwrap_or_default();
+        let kappa = last
+            .iter()
+            .map(|k| format!("{k:.3}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        writeln!(
+            out,
+            "{:<6} {:>14.5} {:>8} {:>24} {:>14.2e}",
+            t.name,
+            t.decision_mean,
+            if t.correct { "yes" } else { "no" },
+            format!("[{kappa}]"),
+            t.max_residual
+        )?;
+    }
+    writeln!(
+        out,
+        "(max residual: largest ||h - B c|| / ||h|| of the least-squares projection on [m, I])"
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+struct EvalReport {
+    accuracy: f64,
+    loss: f64,
+    trials: usize,
+}
+
+pub fn eval(args: &EvalArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    check_noise(args.noise)?;
+    check_delay("--delay-max-ms", args.delay_max_ms)?;
+    if args.trials == 0 || args.trials > MAX_EVAL_TRIALS {
+        return Err(CliError(format!(
+            "--trials must be between 1 and {MAX_EVAL_TRIALS}, got {}",
+            args.trials
+        )));
+    }
+    let net = io::load_network(&args.file.file)?;
+    check_task_fits(&net)?;
+    let mut rng = StdRng::seed_from_u64(args.seed);
+    let trials = match args.task {
+        TaskName::Dms => {
+            let cfg = dms::DmsConfig {
+                delay_max_ms: args.delay_max_ms.max(dms::DELAY_MIN_MS + network::DT_MS),
+                ..dms::DmsConfig::default()
+            };
+            dms::random_trials(args.trials, &cfg, &mut rng)
+        }
+    };
+    let opts = SimOptions {
+        noise_std: args.noise,
+        seed: network::trial_seed(args.seed, usize::MAX),
+        ..SimOptions::default()
+    };
+    let inputs: Vec<&[f64]> = trials.iter().map(|t| t.inputs.as_slice()).collect();
+    let runs = net.simulate_batch(&inputs, &opts);
+    let outputs: Vec<&[f64]> = runs.iter().map(|r| r.outputs.as_slice()).collect();
+    let report = EvalReport {
+        accuracy: task::accuracy(&trials, &outputs),
+        loss: task::mean_loss(&trials, &outputs),
+        trials: trials.len(),
+    };
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string(&report)?)?;
+    } else {
+        writeln!(
+            out,
+            "accuracy {:.4}  loss {:.5}  on {} fresh noisy trials (network noise {}, seed {})",
+            report.accuracy, report.loss, report.trials, args.noise, args.seed
+        )?;
+    }
+    Ok(())
+}

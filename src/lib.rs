@@ -1,0 +1,18 @@
+//! lowrank-explorer: train, reverse-engineer and explore low-rank recurrent neural networks.
+//!
+//! The numerical core (no GUI types) follows `MODEL.md`:
+//! - [`network`]: the rate network, its Euler map and ODE, latent projections (MODEL.md 1-2);
+//! - [`task`]: trial generators, loss and accuracy (MODEL.md 6);
+//! - [`io`]: `.pt`, `.npz` and JSON files (MODEL.md 7);
+//! - [`reduced`]: exact reduction and population mean field (MODEL.md 3-4);
+//! - [`analysis`]: fixed points, nullclines, limit cycles, continuation.
+//!
+//! The shells ([`cli`], and the egui app behind the `gui` feature) only wire the core.
+
+pub mod analysis;
+pub mod cli;
+pub mod io;
+pub mod kernels;
+pub mod network;
+pub mod reduced;
+pub mod task;
