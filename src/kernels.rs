@@ -7,7 +7,7 @@
 //! (no reassociation happens behind our back: the 8 partial sums are explicit).
 //!
 //! On x86-64 the hot entry points are compiled a second time with AVX2 enabled and chosen at run time
-//! ([`with_simd`]); the arithmetic is the same, only the width changes.
+//! ([`simd_fn!`](crate::simd_fn)); the arithmetic is the same, only the width changes.
 
 /// Partial sums kept by [`dot`]; 8 lanes fill two AVX2 registers.
 const LANES: usize = 8;
@@ -17,8 +17,8 @@ const LANES: usize = 8;
 const ROUND_MAGIC: f64 = 6_755_399_441_055_744.0;
 
 /// `ln 2` split in a high part with trailing zero bits and a correction, for exact range reduction.
-const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-01;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 
 /// Beyond this magnitude `tanh` is ±1 to the last bit (`1 - tanh(20) ≈ 8.5e-18 < ulp(1)/2`).
 const TANH_SATURATION: f64 = 20.0;
@@ -155,28 +155,35 @@ pub fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
     }
 }
 
-/// Runs `f` compiled with AVX2 when the CPU has it, otherwise as plain (SSE2) code.
+/// Defines a function whose body is compiled twice, as plain (SSE2) code and with AVX2 enabled, and
+/// picks the AVX2 copy at run time when the CPU has it.
 ///
-/// `f` must be `#[inline(always)]`-friendly (a closure is): it is inlined into a function that carries
-/// the `target_feature`, so the loops of this module inside it are vectorised 4 lanes wide. The
-/// arithmetic is unchanged (no FMA contraction), so both paths give identical bits.
-#[inline(always)]
-pub fn with_simd<T>(f: impl FnOnce() -> T) -> T {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
-            return unsafe { run_avx2(f) };
+/// The kernels of this module are `#[inline(always)]`, so inside such a function their loops are
+/// vectorised 4 lanes wide. The arithmetic is unchanged (no FMA contraction), so both copies give
+/// identical bits. The body is a nested `#[inline(always)]` function, so the signature may not use
+/// generics or `self`; pass the receiver as an ordinary argument.
+#[macro_export]
+macro_rules! simd_fn {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
+        $(#[$meta])*
+        $vis fn $name($($arg: $ty),*) $(-> $ret)? {
+            #[inline(always)]
+            fn body($($arg: $ty),*) $(-> $ret)? $body
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2")]
+            fn avx2($($arg: $ty),*) $(-> $ret)? {
+                body($($arg),*)
+            }
+            #[cfg(target_arch = "x86_64")]
+            {
+                if ::std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU supports AVX2, checked just above.
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            body($($arg),*)
         }
-    }
-    f()
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-#[inline]
-unsafe fn run_avx2<T>(f: impl FnOnce() -> T) -> T {
-    f()
+    };
 }
 
 #[cfg(test)]
@@ -217,6 +224,13 @@ mod tests {
         assert_eq!(tanh(1e-310), 1e-310);
     }
 
+    crate::simd_fn! {
+        fn tanh_then_dot(x: &[f64], y: &[f64], out: &mut [f64]) -> f64 {
+            tanh_into(x, out);
+            dot(out, y)
+        }
+    }
+
     #[test]
     fn simd_and_scalar_paths_agree_bit_for_bit() {
         let x: Vec<f64> = (0..1003)
@@ -228,9 +242,10 @@ mod tests {
         let mut a = vec![0.0; x.len()];
         let mut b = vec![0.0; x.len()];
         tanh_into(&x, &mut a);
-        with_simd(|| tanh_into(&x, &mut b));
+        let scalar = dot(&a, &y);
+        let dispatched = tanh_then_dot(&x, &y, &mut b);
         assert_eq!(a, b);
-        assert_eq!(dot(&x, &y).to_bits(), with_simd(|| dot(&x, &y)).to_bits());
+        assert_eq!(scalar.to_bits(), dispatched.to_bits());
     }
 
     #[test]

@@ -1,2 +1,2 @@
-//! Phase-plane analysis that works on any reduced system: flow fields, nullclines, fixed points,
-//! separatrices, trajectories, limit cycles and continuation.
+//! Phase-plane analysis that works on any [`ReducedSystem`](crate::reduced::ReducedSystem): flow
+//! fields, nullclines, fixed points, separatrices, trajectories, limit cycles and continuation.

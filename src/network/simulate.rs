@@ -93,21 +93,13 @@ impl Network {
             inputs.len(),
             d.inputs
         );
-        kernels::with_simd(|| Engine::new(self).run(inputs, opts, seed))
+        run_trial(&Engine::new(self), inputs, opts, seed)
     }
 
     /// The continuous-time right-hand side `dh/dt = (-h + (1/N) m n^T tanh(h [+ b]) + sum_s u_s I_s) / tau`
     /// with time in units of `tau` (MODEL.md 1). `scratch` must have length N.
     pub fn ode_rhs(&self, h: &[f64], u: &[f64], scratch: &mut [f64], dh: &mut [f64]) {
-        kernels::with_simd(|| {
-            let engine = Engine::new(self);
-            engine.rates(h, scratch);
-            let c = engine.latent_drive(scratch);
-            engine.drive(&c, u, dh);
-            for (d, &x) in dh.iter_mut().zip(h) {
-                *d -= x;
-            }
-        })
+        ode_rhs(&Engine::new(self), h, u, scratch, dh);
     }
 }
 
@@ -181,14 +173,16 @@ impl<'a> Engine<'a> {
                 .map(|w| kernels::dot(w, tanh_h) * self.inv_n),
         );
     }
+}
 
-    #[inline(always)]
-    fn run(&self, inputs: &[f64], opts: &SimOptions, seed: u64) -> TrialRun {
-        let d = self.net.dims();
+crate::simd_fn! {
+    /// One trial of the Euler map (see the module docs).
+    fn run_trial(engine: &Engine, inputs: &[f64], opts: &SimOptions, seed: u64) -> TrialRun {
+        let d = engine.net.dims();
         let steps = inputs.len() / d.inputs;
-        let mut h = self.net.h0().as_slice().to_vec();
+        let mut h = engine.net.h0().as_slice().to_vec();
         let mut r = vec![0.0; d.neurons];
-        let mut tanh_h = if self.bias.is_some() {
+        let mut tanh_h = if engine.bias.is_some() {
             vec![0.0; d.neurons]
         } else {
             Vec::new()
@@ -202,11 +196,11 @@ impl<'a> Engine<'a> {
             s.extend_from_slice(&h);
             s
         });
-        self.rates(&h, &mut r);
+        engine.rates(&h, &mut r);
         let alpha = opts.alpha;
         for u in inputs.chunks_exact(d.inputs) {
-            let c = self.latent_drive(&r);
-            self.drive(&c, u, &mut drive);
+            let c = engine.latent_drive(&r);
+            engine.drive(&c, u, &mut drive);
             if xi.is_empty() {
                 for (hi, &di) in h.iter_mut().zip(&drive) {
                     *hi = *hi + alpha * (di - *hi);
@@ -220,18 +214,30 @@ impl<'a> Engine<'a> {
                     *hi = *hi + sigma * x + alpha * (di - *hi);
                 }
             }
-            self.rates(&h, &mut r);
-            if self.bias.is_some() {
+            engine.rates(&h, &mut r);
+            if engine.bias.is_some() {
                 kernels::tanh_into(&h, &mut tanh_h);
-                self.read_out(&tanh_h, &mut outputs);
+                engine.read_out(&tanh_h, &mut outputs);
             } else {
-                self.read_out(&r, &mut outputs);
+                engine.read_out(&r, &mut outputs);
             }
             if let Some(s) = states.as_mut() {
                 s.extend_from_slice(&h);
             }
         }
         TrialRun { outputs, states }
+    }
+}
+
+crate::simd_fn! {
+    /// `dh = -h + sum_r c_r m_r + sum_s u_s I_s` with `c = (1/N) n^T tanh(h [+ b])`.
+    fn ode_rhs(engine: &Engine, h: &[f64], u: &[f64], scratch: &mut [f64], dh: &mut [f64]) {
+        engine.rates(h, scratch);
+        let c = engine.latent_drive(scratch);
+        engine.drive(&c, u, dh);
+        for (d, &x) in dh.iter_mut().zip(h) {
+            *d -= x;
+        }
     }
 }
 

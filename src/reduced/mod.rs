@@ -1,2 +1,55 @@
 //! Reduced dynamics of MODEL.md 3-4: the exact finite-N reduction of a loaded network and the
-//! population mean field, behind one small interface.
+//! population mean field, behind one small interface, [`ReducedSystem`].
+//!
+//! Every system is an autonomous flow `kappa' = F(kappa; v)` in `R` latent dimensions for a constant
+//! input `v` (S channels). It is read either as the ODE (time in units of `tau`) or as the trained
+//! Euler map `kappa_{t+1} = kappa_t + alpha F(kappa_t; v)` ([`TimeModel`]); both have the same fixed
+//! points.
+
+use serde::{Deserialize, Serialize};
+
+/// A reduced system `kappa' = F(kappa; v)` with its analytic Jacobian.
+///
+/// Conventions: `kappa` has length [`rank`](Self::rank), `v` length [`inputs`](Self::inputs); the
+/// Jacobian is row-major, `jac[r * R + l] = dF_r / dkappa_l`.
+pub trait ReducedSystem: Send + Sync {
+    /// Latent dimension `R`.
+    fn rank(&self) -> usize;
+
+    /// Number of input channels `S`.
+    fn inputs(&self) -> usize;
+
+    /// `out = F(kappa; v)`.
+    fn flow(&self, kappa: &[f64], v: &[f64], out: &mut [f64]);
+
+    /// `f = F(kappa; v)` and `jac = dF/dkappa` together (they share the expensive part).
+    fn flow_jacobian(&self, kappa: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]);
+
+    /// `F` at many points: `points` and `out` are row-major `(P, R)`.
+    ///
+    /// The default evaluates one point at a time; systems whose evaluation is expensive (the exact
+    /// reduction, O(N) per point) override it to hoist the input term and spread points over threads.
+    fn flow_many(&self, points: &[f64], v: &[f64], out: &mut [f64]) {
+        let r = self.rank();
+        for (p, o) in points.chunks_exact(r).zip(out.chunks_exact_mut(r)) {
+            self.flow(p, v, o);
+        }
+    }
+}
+
+/// Which reading of the reduced dynamics a view or a number refers to (MODEL.md 1).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TimeModel {
+    /// `kappa' = F(kappa; v)`, time in units of `tau`; stable iff every `Re(lambda) < 0`.
+    Ode,
+    /// `kappa_{t+1} = kappa_t + alpha F(kappa_t; v)`; stable iff every `|1 + alpha lambda| < 1`.
+    Map { alpha: f64 },
+}
+
+impl TimeModel {
+    /// The trained networks' map, `alpha = 0.2`.
+    pub const TRAINED_MAP: TimeModel = TimeModel::Map {
+        alpha: crate::network::ALPHA,
+    };
+}
