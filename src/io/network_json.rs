@@ -15,7 +15,9 @@
 //! file is caught with a message naming the parameter, not only by a shape mismatch.
 
 use nalgebra::{DMatrix, DVector};
-use serde::{Deserialize, Serialize};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
 
 use super::IoErrorKind;
 use crate::network::{Network, NetworkParts};
@@ -36,17 +38,9 @@ pub struct NetworkFile {
     pub meta: Option<Meta>,
 }
 
-/// The first two fields, read before the rest so that a file of another kind or a newer version
-/// is reported as such rather than as a missing or unknown field.
-#[derive(Deserialize)]
-struct Tag {
-    format: String,
-    version: u64,
-}
-
-/// The file as serde sees it.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The file as written. Reading goes field by field through a [`serde_json::Value`] instead, so
+/// that every error names its field (serde's own messages give only a line and column).
+#[derive(Serialize)]
 struct NetworkJson {
     format: String,
     version: u32,
@@ -61,11 +55,18 @@ struct NetworkJson {
     wo: Vec<Vec<f64>>,
     so: Vec<f64>,
     h0: Vec<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     b: Option<Vec<f64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     meta: Option<Meta>,
 }
+
+/// The fields of version 1, in file order. Any other field is an error (a misspelt `b` must not
+/// be silently ignored); free-form data belongs in `meta`.
+const FIELDS: [&str; 15] = [
+    "format", "version", "neurons", "rank", "inputs", "outputs", "wi", "si", "m", "n", "wo", "so",
+    "h0", "b", "meta",
+];
 
 /// Serialises `file` (compact JSON with a trailing newline).
 pub fn to_json(file: &NetworkFile) -> Result<Vec<u8>, IoErrorKind> {
@@ -97,47 +98,83 @@ pub fn to_json(file: &NetworkFile) -> Result<Vec<u8>, IoErrorKind> {
     Ok(out)
 }
 
-/// Parses a network file, checking its tag, version, declared dimensions and the network itself.
+/// Parses a network file, checking its tag and version first (so that a file of another kind or
+/// a newer version is reported as such), then its fields, declared dimensions and the network.
 pub fn parse_network_json(bytes: &[u8]) -> Result<NetworkFile, IoErrorKind> {
     let format = IoErrorKind::Format;
-    let tag: Tag = serde_json::from_slice(bytes).map_err(|e| {
+    let not_ours = |why: String| {
         format(format!(
             "not a lowrank-explorer network file (expected {{\"format\": \"{NETWORK_FORMAT}\", \
-             \"version\": {NETWORK_VERSION}, ...}}): {e}"
+             \"version\": {NETWORK_VERSION}, ...}}): {why}"
         ))
-    })?;
-    if tag.format != NETWORK_FORMAT {
+    };
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| not_ours(e.to_string()))?;
+    let Value::Object(obj) = value else {
+        return Err(not_ours("the JSON is not an object".into()));
+    };
+    let tag: String = field(&obj, "format").map_err(|e| not_ours(e.to_string()))?;
+    if tag != NETWORK_FORMAT {
         return Err(format(format!(
             "the file's format is `{}`, not `{NETWORK_FORMAT}`",
-            super::tensor::shown(&tag.format)
+            super::tensor::shown(&tag)
         )));
     }
-    if tag.version != u64::from(NETWORK_VERSION) {
-        let newer = if tag.version > u64::from(NETWORK_VERSION) {
+    let version: u64 = field(&obj, "version")?;
+    if version != u64::from(NETWORK_VERSION) {
+        let newer = if version > u64::from(NETWORK_VERSION) {
             " (written by a newer lowrank-explorer)"
         } else {
             ""
         };
         return Err(format(format!(
-            "network file version {}{newer} is not supported: this build reads version {NETWORK_VERSION}",
-            tag.version
+            "network file version {version}{newer} is not supported: this build reads version \
+             {NETWORK_VERSION}"
         )));
     }
-    let json: NetworkJson = serde_json::from_slice(bytes).map_err(|e| format(e.to_string()))?;
+    if let Some(unknown) = obj.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(format(format!(
+            "unknown field `{}`; version {NETWORK_VERSION} has only {} (put free-form data in `meta`)",
+            super::tensor::shown(unknown),
+            FIELDS.join(", ")
+        )));
+    }
+    let neurons: usize = field(&obj, "neurons")?;
+    let rank: usize = field(&obj, "rank")?;
+    let inputs: usize = field(&obj, "inputs")?;
+    let outputs: usize = field(&obj, "outputs")?;
+    let optional_b: Option<Vec<f64>> = optional(&obj, "b")?;
     let parts = NetworkParts {
-        wi: matrix("wi", &json.wi, json.inputs, json.neurons)?,
-        si: vector("si", json.si, json.inputs)?,
-        m: matrix("m", &json.m, json.neurons, json.rank)?,
-        n: matrix("n", &json.n, json.neurons, json.rank)?,
-        wo: matrix("wo", &json.wo, json.neurons, json.outputs)?,
-        so: vector("so", json.so, json.outputs)?,
-        h0: vector("h0", json.h0, json.neurons)?,
-        b: json.b.map(|b| vector("b", b, json.neurons)).transpose()?,
+        wi: matrix("wi", &field::<Vec<Vec<f64>>>(&obj, "wi")?, inputs, neurons)?,
+        si: vector("si", field(&obj, "si")?, inputs)?,
+        m: matrix("m", &field::<Vec<Vec<f64>>>(&obj, "m")?, neurons, rank)?,
+        n: matrix("n", &field::<Vec<Vec<f64>>>(&obj, "n")?, neurons, rank)?,
+        wo: matrix("wo", &field::<Vec<Vec<f64>>>(&obj, "wo")?, neurons, outputs)?,
+        so: vector("so", field(&obj, "so")?, outputs)?,
+        h0: vector("h0", field(&obj, "h0")?, neurons)?,
+        b: optional_b.map(|b| vector("b", b, neurons)).transpose()?,
     };
     Ok(NetworkFile {
         network: Network::new(parts)?,
-        meta: json.meta,
+        meta: optional(&obj, "meta")?,
     })
+}
+
+/// The required field `key`, of type `T`.
+fn field<T: DeserializeOwned>(obj: &Meta, key: &str) -> Result<T, IoErrorKind> {
+    let value = obj
+        .get(key)
+        .ok_or_else(|| key_error(key, "missing".into()))?;
+    T::deserialize(value).map_err(|e| key_error(key, e.to_string()))
+}
+
+/// The optional field `key` (absent or `null` is `None`).
+fn optional<T: DeserializeOwned>(obj: &Meta, key: &str) -> Result<Option<T>, IoErrorKind> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => T::deserialize(value)
+            .map(Some)
+            .map_err(|e| key_error(key, e.to_string())),
+    }
 }
 
 fn key_error(key: &str, message: String) -> IoErrorKind {

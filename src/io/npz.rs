@@ -50,7 +50,9 @@ pub(crate) fn read_archive(zip: &mut Zip, names: &[String]) -> Result<TensorMap,
         map.insert(key.to_owned(), parse_npy(&bytes).map_err(fail)?);
     }
     if map.is_empty() {
-        return Err(IoErrorKind::Format("the archive holds no .npy arrays".into()));
+        return Err(IoErrorKind::Format(
+            "the archive holds no .npy arrays".into(),
+        ));
     }
     Ok(map)
 }
@@ -185,7 +187,10 @@ impl Lexer<'_> {
     }
 
     fn unexpected(&self, wanted: &str) -> String {
-        format!("malformed .npy header: expected {wanted} at character {}", self.pos)
+        format!(
+            "malformed .npy header: expected {wanted} at character {}",
+            self.pos
+        )
     }
 
     /// A quoted string without escapes (NumPy writes none in these fields).
@@ -230,7 +235,9 @@ impl Lexer<'_> {
         let mut values = Vec::new();
         while self.peek() != Some(close) {
             if values.len() == MAX_DIMS {
-                return Err(format!("the .npy shape has more than {MAX_DIMS} dimensions"));
+                return Err(format!(
+                    "the .npy shape has more than {MAX_DIMS} dimensions"
+                ));
             }
             values.push(self.integer()?);
             if self.peek() == Some(b',') {

@@ -139,20 +139,20 @@ pub(crate) enum Object {
 }
 
 impl Object {
-    /// A short name of the kind of value, for error messages.
+    /// The kind of value with its article ("an int"), for error messages.
     pub fn kind(&self) -> &'static str {
         match self {
             Object::None => "None",
-            Object::Bool(_) => "bool",
-            Object::Int(_) | Object::Long(_) => "int",
-            Object::Float(_) => "float",
-            Object::Str(_) => "str",
-            Object::Tuple(_) => "tuple",
-            Object::List(_) => "list",
-            Object::Dict(_) => "dict",
-            Object::Global(_) => "class or function",
-            Object::Persistent(_) => "persistent id",
-            Object::Call { .. } => "call result",
+            Object::Bool(_) => "a bool",
+            Object::Int(_) | Object::Long(_) => "an int",
+            Object::Float(_) => "a float",
+            Object::Str(_) => "a str",
+            Object::Tuple(_) => "a tuple",
+            Object::List(_) => "a list",
+            Object::Dict(_) => "a dict",
+            Object::Global(_) => "a class or function",
+            Object::Persistent(_) => "a persistent id",
+            Object::Call { .. } => "a call result",
         }
     }
 }
@@ -278,7 +278,9 @@ impl<'a> Machine<'a> {
             PROTO => {
                 let version = self.take(1)?[0];
                 if !(2..=5).contains(&version) {
-                    return Err(format!("pickle protocol {version} is not supported (2 to 5 are)"));
+                    return Err(format!(
+                        "pickle protocol {version} is not supported (2 to 5 are)"
+                    ));
                 }
             }
             FRAME => {
@@ -347,7 +349,8 @@ impl<'a> Machine<'a> {
             }
             BINSTRING => {
                 let len = i32::from_le_bytes(self.array()?);
-                let len = usize::try_from(len).map_err(|_| format!("negative string length {len}"))?;
+                let len =
+                    usize::try_from(len).map_err(|_| format!("negative string length {len}"))?;
                 self.push_str(len)?;
             }
             BININT => {
@@ -396,7 +399,7 @@ impl<'a> Machine<'a> {
                 // OrderedDict's `_metadata` (module versions), which we do not need.
                 match self.top_mut()? {
                     Object::Dict(_) => {}
-                    other => return Err(format!("BUILD on a {} is not supported", other.kind())),
+                    other => return Err(format!("BUILD on {} is not supported", other.kind())),
                 }
             }
             BINPERSID => {
@@ -506,20 +509,18 @@ impl<'a> Machine<'a> {
     fn reduce(&mut self, func: Id, args: Id) -> Result<(), String> {
         let Object::Global(global) = self.objects[func] else {
             return Err(format!(
-                "REDUCE on a {}, which is not an allowed callable",
+                "REDUCE on {}, which is not an allowed callable",
                 self.objects[func].kind()
             ));
         };
         let Object::Tuple(arg_items) = &self.objects[args] else {
             return Err(format!(
-                "REDUCE with {} arguments instead of a tuple",
+                "REDUCE with {} as arguments instead of a tuple",
                 self.objects[args].kind()
             ));
         };
         match global {
-            Global::OrderedDict if arg_items.is_empty() => {
-                self.push_new(Object::Dict(Vec::new()))
-            }
+            Global::OrderedDict if arg_items.is_empty() => self.push_new(Object::Dict(Vec::new())),
             Global::OrderedDict => Err("OrderedDict(...) with arguments is not supported".into()),
             Global::Storage(t) => Err(format!(
                 "REDUCE on torch.{}: storage classes are not callable here",
@@ -527,7 +528,9 @@ impl<'a> Machine<'a> {
             )),
             Global::RebuildTensorV2
             | Global::RebuildParameter
-            | Global::RebuildParameterWithState => self.push_new(Object::Call { func: global, args }),
+            | Global::RebuildParameterWithState => {
+                self.push_new(Object::Call { func: global, args })
+            }
         }
     }
 
@@ -559,7 +562,10 @@ impl<'a> Machine<'a> {
         let id = self.pop()?;
         match &self.objects[id] {
             Object::Str(s) => Ok(s.clone()),
-            other => Err(format!("STACK_GLOBAL with a {} instead of a str", other.kind())),
+            other => Err(format!(
+                "STACK_GLOBAL with {} instead of a str",
+                other.kind()
+            )),
         }
     }
 
@@ -580,14 +586,14 @@ impl<'a> Machine<'a> {
     fn dict_top(&mut self) -> Result<&mut Vec<(Id, Id)>, String> {
         match self.top_mut()? {
             Object::Dict(entries) => Ok(entries),
-            other => Err(format!("SETITEM(S) on a {}, not a dict", other.kind())),
+            other => Err(format!("SETITEM(S) on {}, not a dict", other.kind())),
         }
     }
 
     fn list_top(&mut self) -> Result<&mut Vec<Id>, String> {
         match self.top_mut()? {
             Object::List(items) => Ok(items),
-            other => Err(format!("APPEND(S) on a {}, not a list", other.kind())),
+            other => Err(format!("APPEND(S) on {}, not a list", other.kind())),
         }
     }
 
@@ -637,7 +643,9 @@ mod tests {
         // {'a': [1, -2]}
         let mut p = vec![PROTO, 2, EMPTY_DICT, BINPUT, 0];
         p.extend([SHORT_BINUNICODE, 1, b'a', EMPTY_LIST, BINPUT, 1, MARK]);
-        p.extend([BININT1, 1, BININT, 0xfe, 0xff, 0xff, 0xff, APPENDS, SETITEM, STOP]);
+        p.extend([
+            BININT1, 1, BININT, 0xfe, 0xff, 0xff, 0xff, APPENDS, SETITEM, STOP,
+        ]);
         let u = run(&p).unwrap();
         let Object::Dict(entries) = u.get(u.root) else {
             panic!("root is {:?}", u.get(u.root))
@@ -655,7 +663,9 @@ mod tests {
     #[test]
     fn memo_shares_objects_like_python() {
         // l = []; memo[0] = l; l.extend([5]); (l, memo[0]): both items are the mutated list.
-        let p = [PROTO, 2, EMPTY_LIST, BINPUT, 0, MARK, BININT1, 5, APPENDS, BINGET, 0, TUPLE2, STOP];
+        let p = [
+            PROTO, 2, EMPTY_LIST, BINPUT, 0, MARK, BININT1, 5, APPENDS, BINGET, 0, TUPLE2, STOP,
+        ];
         let u = run(&p).unwrap();
         let Object::Tuple(items) = u.get(u.root) else {
             panic!("root is {:?}", u.get(u.root))
@@ -667,7 +677,10 @@ mod tests {
     #[test]
     fn unknown_opcode_is_named_with_its_offset() {
         let err = run(&[PROTO, 2, NONE, b'0', STOP]).unwrap_err();
-        assert!(err.contains("0x30") && err.contains("'0'") && err.contains("byte 3"), "{err}");
+        assert!(
+            err.contains("0x30") && err.contains("'0'") && err.contains("byte 3"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -698,7 +711,9 @@ mod tests {
         p.extend(b"FloatStorage");
         p.extend([STACK_GLOBAL, MEMOIZE, STOP]);
         let u = run(&p).unwrap();
-        assert!(matches!(u.get(u.root), Object::Global(Global::Storage(t)) if t.dtype == Some(Dtype::F32)));
+        assert!(
+            matches!(u.get(u.root), Object::Global(Global::Storage(t)) if t.dtype == Some(Dtype::F32))
+        );
     }
 
     #[test]
@@ -709,7 +724,11 @@ mod tests {
         // Unbalanced structure.
         assert!(run(&[PROTO, 2, STOP]).unwrap_err().contains("underflow"));
         assert!(run(&[PROTO, 2, TUPLE]).unwrap_err().contains("MARK"));
-        assert!(run(&[PROTO, 2, LONG_BINGET, 0xff, 0xff, 0xff, 0xff]).unwrap_err().contains("memo index 4294967295"));
+        assert!(
+            run(&[PROTO, 2, LONG_BINGET, 0xff, 0xff, 0xff, 0xff])
+                .unwrap_err()
+                .contains("memo index 4294967295")
+        );
         // Deep MARK nesting.
         let mut p = vec![PROTO, 2];
         p.extend(std::iter::repeat_n(MARK, MAX_MARKS + 1));
@@ -719,7 +738,11 @@ mod tests {
         p.extend(std::iter::repeat_n(NONE, MAX_STACK + 1));
         assert!(run(&p).unwrap_err().contains("stack deeper"));
         // Values may not be popped across a MARK.
-        assert!(run(&[PROTO, 2, NONE, MARK, STOP]).unwrap_err().contains("underflow"));
+        assert!(
+            run(&[PROTO, 2, NONE, MARK, STOP])
+                .unwrap_err()
+                .contains("underflow")
+        );
     }
 
     #[test]
@@ -728,7 +751,13 @@ mod tests {
         p.extend(b"torch._utils\n_rebuild_parameter\n");
         p.extend([NONE, TUPLE1, REDUCE, STOP]);
         let u = run(&p).unwrap();
-        assert!(matches!(u.get(u.root), Object::Call { func: Global::RebuildParameter, .. }));
+        assert!(matches!(
+            u.get(u.root),
+            Object::Call {
+                func: Global::RebuildParameter,
+                ..
+            }
+        ));
         // REDUCE on something that is not a global.
         let p = [PROTO, 2, NONE, EMPTY_TUPLE, REDUCE, STOP];
         assert!(run(&p).unwrap_err().contains("not an allowed callable"));

@@ -131,7 +131,11 @@ impl TensorMap {
 /// come from the file, so they must not reach a terminal raw.
 pub(crate) fn shown(text: &str) -> String {
     const MAX_CHARS: usize = 80;
-    let mut out: String = text.chars().take(MAX_CHARS).flat_map(char::escape_debug).collect();
+    let mut out: String = text
+        .chars()
+        .take(MAX_CHARS)
+        .flat_map(char::escape_debug)
+        .collect();
     if text.chars().nth(MAX_CHARS).is_some() {
         out.push_str("...");
     }
@@ -144,7 +148,9 @@ pub(crate) fn element_count(dims: &[usize]) -> Result<usize, String> {
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
         .filter(|&n| n <= MAX_TENSOR_ELEMENTS)
         .ok_or_else(|| {
-            format!("shape {dims:?} has more than {MAX_TENSOR_ELEMENTS} elements, the largest we accept")
+            format!(
+                "shape {dims:?} has more than {MAX_TENSOR_ELEMENTS} elements, the largest we accept"
+            )
         })
 }
 
@@ -220,7 +226,12 @@ pub(crate) fn gather_strided(
     let mut index = vec![0usize; shape.len()];
     let mut pos = offset;
     for _ in 0..count {
-        out.push(source.get(pos).copied().ok_or("strided index out of range")?);
+        out.push(
+            source
+                .get(pos)
+                .copied()
+                .ok_or("strided index out of range")?,
+        );
         // Odometer increment of the multi-index, last dimension fastest (row-major order).
         for d in (0..shape.len()).rev() {
             index[d] += 1;
@@ -244,10 +255,7 @@ mod tests {
         // A 3x4 row-major matrix viewed as its 4x3 transpose (strides (1, 4)).
         let source: Vec<f64> = (0..12).map(f64::from).collect();
         let t = gather_strided(&source, 0, &[4, 3], &[1, 4]).unwrap();
-        assert_eq!(
-            t,
-            vec![0., 4., 8., 1., 5., 9., 2., 6., 10., 3., 7., 11.]
-        );
+        assert_eq!(t, vec![0., 4., 8., 1., 5., 9., 2., 6., 10., 3., 7., 11.]);
     }
 
     #[test]
@@ -261,14 +269,21 @@ mod tests {
     #[test]
     fn gather_broadcast_and_scalar() {
         let source = [7.0];
-        assert_eq!(gather_strided(&source, 0, &[3], &[0]).unwrap(), vec![7.0; 3]);
+        assert_eq!(
+            gather_strided(&source, 0, &[3], &[0]).unwrap(),
+            vec![7.0; 3]
+        );
         assert_eq!(gather_strided(&source, 0, &[], &[]).unwrap(), vec![7.0]);
         // A size-1 dimension may carry any stride.
         assert_eq!(
             gather_strided(&source, 0, &[1, 1], &[usize::MAX, 5]).unwrap(),
             vec![7.0]
         );
-        assert!(gather_strided(&source, 0, &[0, 9], &[1, 1]).unwrap().is_empty());
+        assert!(
+            gather_strided(&source, 0, &[0, 9], &[1, 1])
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
@@ -290,7 +305,10 @@ mod tests {
         assert_eq!(le, vec![f64::from(x)]);
         assert_eq!(be, le);
         let y = -2.5e-300f64;
-        assert_eq!(decode_floats(&y.to_be_bytes(), Dtype::F64, Endian::Big), vec![y]);
+        assert_eq!(
+            decode_floats(&y.to_be_bytes(), Dtype::F64, Endian::Big),
+            vec![y]
+        );
     }
 
     #[test]

@@ -59,7 +59,11 @@ pub(crate) fn read_zip(zip: &mut Zip, names: &[String]) -> Result<TensorMap, IoE
     let pickles: Vec<&String> = names.iter().filter(|n| n.ends_with("/data.pkl")).collect();
     let pkl = match pickles.as_slice() {
         [one] => one.as_str(),
-        [] => return Err(format("zip archive without a `<name>/data.pkl` record".into())),
+        [] => {
+            return Err(format(
+                "zip archive without a `<name>/data.pkl` record".into(),
+            ));
+        }
         several => {
             let list: Vec<String> = several.iter().map(|n| shown(n)).collect();
             return Err(format(format!(
@@ -71,7 +75,11 @@ pub(crate) fn read_zip(zip: &mut Zip, names: &[String]) -> Result<TensorMap, IoE
     let prefix = &pkl[..pkl.len() - "data.pkl".len()];
     let byteorder = format!("{prefix}byteorder");
     let endian = if names.contains(&byteorder) {
-        match zip.read(&byteorder, Want::AtMost(16)).map_err(format)?.as_slice() {
+        match zip
+            .read(&byteorder, Want::AtMost(16))
+            .map_err(format)?
+            .as_slice()
+        {
             b"little" => Endian::Little,
             b"big" => Endian::Big,
             other => {
@@ -138,7 +146,11 @@ fn read_legacy(bytes: &[u8]) -> Result<TensorMap, IoErrorKind> {
     let specs = tensor_specs(&main, Layout::Legacy)?;
     let declared = declared_storages(&main)?;
     let data = bytes.get(key_list.end..).unwrap_or_default();
-    let mut values = read_legacy_storages(data, key_list.end, &keys, &declared)?;
+    let owners: HashMap<&str, &str> = specs
+        .iter()
+        .map(|(key, spec)| (spec.storage.key.as_str(), key.as_str()))
+        .collect();
+    let mut values = read_legacy_storages(data, key_list.end, &keys, &declared, &owners)?;
     let load = |storage: &StorageRef, _: Dtype| {
         values.remove(&storage.key).ok_or_else(|| {
             format!(
@@ -187,18 +199,29 @@ fn string_list(unpickled: &Unpickled) -> Result<Vec<String>, String> {
 /// Reads, after the key list, each listed storage: an int64 little-endian element count, which
 /// must equal the count its persistent id declared, then the data. Storages of dtypes we do not
 /// read are skipped (their element size is known from their type).
+///
+/// `base` is the offset of `data` in the file and `owners` maps storage keys to a tensor using
+/// them, both for error messages.
 fn read_legacy_storages(
     data: &[u8],
     base: usize,
     keys: &[String],
     declared: &HashMap<String, Declared>,
+    owners: &HashMap<&str, &str>,
 ) -> Result<HashMap<String, Vec<f64>>, IoErrorKind> {
     let mut values = HashMap::new();
     let mut seen = HashSet::new();
     let mut pos = 0usize;
     for key in keys {
         let fail = |message: String| {
-            IoErrorKind::Format(format!("storage `{}` (byte {}): {message}", shown(key), base + pos))
+            let what = format!("storage `{}` (byte {})", shown(key), base + pos);
+            match owners.get(key.as_str()) {
+                Some(tensor) => IoErrorKind::Key {
+                    key: shown(tensor),
+                    message: format!("{what}: {message}"),
+                },
+                None => IoErrorKind::Format(format!("{what}: {message}")),
+            }
         };
         if !seen.insert(key.as_str()) {
             return Err(fail("listed twice in the storage key list".into()));
@@ -229,7 +252,10 @@ fn read_legacy_storages(
                 ))
             })?;
         if let Some(dtype) = kind.dtype {
-            values.insert(key.clone(), tensor::decode_floats(block, dtype, Endian::Little));
+            values.insert(
+                key.clone(),
+                tensor::decode_floats(block, dtype, Endian::Little),
+            );
         }
         pos = start + nbytes;
     }
@@ -276,7 +302,7 @@ fn tensor_specs(
 ) -> Result<Vec<(String, TensorSpec)>, IoErrorKind> {
     let Object::Dict(entries) = unpickled.get(unpickled.root) else {
         return Err(IoErrorKind::Format(format!(
-            "the pickle holds a {}, not a state dict (a dict of tensors)",
+            "the pickle holds {}, not a state dict (a dict of tensors)",
             unpickled.get(unpickled.root).kind()
         )));
     };
@@ -285,7 +311,7 @@ fn tensor_specs(
     for &(k, v) in entries {
         let Object::Str(key) = unpickled.get(k) else {
             return Err(IoErrorKind::Format(format!(
-                "the state dict has a {} key; keys must be strings",
+                "a state dict key is {}; keys must be strings",
                 unpickled.get(k).kind()
             )));
         };
@@ -337,7 +363,10 @@ fn tensor_spec(
                     args,
                 } => *args,
                 other => {
-                    return Err(format!("the parameter's data is a {}, not a tensor", other.kind()));
+                    return Err(format!(
+                        "the parameter's data is {}, not a tensor",
+                        other.kind()
+                    ));
                 }
             }
         }
@@ -348,7 +377,11 @@ fn tensor_spec(
 
 /// `_rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])`:
 /// only the first four arguments matter for the values.
-fn rebuild_tensor_v2(unpickled: &Unpickled, args: Id, layout: Layout) -> Result<TensorSpec, String> {
+fn rebuild_tensor_v2(
+    unpickled: &Unpickled,
+    args: Id,
+    layout: Layout,
+) -> Result<TensorSpec, String> {
     let items = tuple(unpickled, args, "_rebuild_tensor_v2 arguments")?;
     let [storage, offset, size, stride, ..] = items else {
         return Err(format!(
@@ -375,7 +408,7 @@ fn rebuild_tensor_v2(unpickled: &Unpickled, args: Id, layout: Layout) -> Result<
 fn storage_ref(unpickled: &Unpickled, id: Id, layout: Layout) -> Result<StorageRef, String> {
     let Object::Persistent(pid) = unpickled.get(id) else {
         return Err(format!(
-            "the tensor's storage is a {}, not a persistent id",
+            "the tensor's storage is {}, not a persistent id",
             unpickled.get(id).kind()
         ));
     };
@@ -403,7 +436,7 @@ fn storage_ref(unpickled: &Unpickled, id: Id, layout: Layout) -> Result<StorageR
         Object::Global(Global::Storage(kind)) => *kind,
         other => {
             return Err(format!(
-                "the storage type is a {}, not a torch storage class",
+                "the storage type is {}, not a torch storage class",
                 other.kind()
             ));
         }
@@ -427,7 +460,7 @@ fn storage_ref(unpickled: &Unpickled, id: Id, layout: Layout) -> Result<StorageR
         },
         Some(other) => {
             return Err(format!(
-                "the storage view metadata is a {}, not a tuple",
+                "the storage view metadata is {}, not a tuple",
                 other.kind()
             ));
         }
@@ -569,14 +602,14 @@ impl<F: FnMut(&StorageRef, Dtype) -> Result<Vec<f64>, String>> Materialiser<F> {
 fn tuple<'u>(unpickled: &'u Unpickled, id: Id, what: &str) -> Result<&'u [Id], String> {
     match unpickled.get(id) {
         Object::Tuple(items) => Ok(items),
-        other => Err(format!("{what}: expected a tuple, found a {}", other.kind())),
+        other => Err(format!("{what}: expected a tuple, found {}", other.kind())),
     }
 }
 
 fn string(unpickled: &Unpickled, id: Id, what: &str) -> Result<String, String> {
     match unpickled.get(id) {
         Object::Str(s) => Ok(s.clone()),
-        other => Err(format!("{what}: expected a str, found a {}", other.kind())),
+        other => Err(format!("{what}: expected a str, found {}", other.kind())),
     }
 }
 
@@ -585,7 +618,7 @@ fn index(unpickled: &Unpickled, id: Id, what: &str) -> Result<usize, String> {
     match unpickled.get(id) {
         Object::Int(v) => usize::try_from(*v).map_err(|_| format!("negative {what} {v}")),
         Object::Long(_) => Err(format!("{what} does not fit in 64 bits")),
-        other => Err(format!("{what}: expected an int, found a {}", other.kind())),
+        other => Err(format!("{what}: expected an int, found {}", other.kind())),
     }
 }
 
