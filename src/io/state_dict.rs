@@ -1,0 +1,89 @@
+//! From named tensors (a PyTorch state dict or an `.npz`) to a network, with the parameter names and
+//! shapes of MODEL.md 1: `wi (S,N)`, `si (S)`, `m (N,R)`, `n (N,R)`, `wo (N,O)`, `so (O)`, `h0 (N)`,
+//! optional `b (N)`.
+
+use nalgebra::{DMatrix, DVector};
+
+use super::IoErrorKind;
+use super::tensor::{Tensor, TensorMap, shown};
+use crate::network::{Network, NetworkParts};
+
+/// How many of the file's keys a "missing parameter" error lists.
+const KEYS_SHOWN: usize = 12;
+
+/// Builds a network from its named parameters.
+///
+/// Each parameter is found by its exact name or, failing that, as the unique key ending in
+/// `.<name>` (a wrapper module's state dict has keys such as `rnn.m`). Every parameter is required
+/// except `b` (optional, as in the published files) and `h0`, which defaults to zeros because every
+/// published DMS network starts from the origin and some exports omit it. Tensor ranks are checked
+/// here (naming the file's key); [`Network::new`] then checks that the shapes agree with each
+/// other and that every value is finite. Other keys are ignored.
+pub fn network_from_tensors(map: &TensorMap) -> Result<Network, IoErrorKind> {
+    let m = matrix(required(map, "m")?)?;
+    let neurons = m.nrows();
+    let parts = NetworkParts {
+        wi: matrix(required(map, "wi")?)?,
+        si: vector(required(map, "si")?)?,
+        n: matrix(required(map, "n")?)?,
+        wo: matrix(required(map, "wo")?)?,
+        so: vector(required(map, "so")?)?,
+        h0: match find(map, "h0")? {
+            Some(found) => vector(found)?,
+            None => DVector::zeros(neurons),
+        },
+        b: find(map, "b")?.map(vector).transpose()?,
+        m,
+    };
+    Ok(Network::new(parts)?)
+}
+
+fn find<'m>(map: &'m TensorMap, name: &str) -> Result<Option<(&'m str, &'m Tensor)>, IoErrorKind> {
+    map.find(name).map_err(|message| IoErrorKind::Key {
+        key: name.to_owned(),
+        message,
+    })
+}
+
+fn required<'m>(map: &'m TensorMap, name: &str) -> Result<(&'m str, &'m Tensor), IoErrorKind> {
+    find(map, name)?.ok_or_else(|| {
+        let mut keys: Vec<String> = map.keys().take(KEYS_SHOWN).map(shown).collect();
+        if map.len() > KEYS_SHOWN {
+            keys.push("...".into());
+        }
+        IoErrorKind::Key {
+            key: name.to_owned(),
+            message: format!(
+                "missing: the file has no `{name}` or `*.{name}` parameter (its keys: {})",
+                keys.join(", ")
+            ),
+        }
+    })
+}
+
+fn matrix((key, t): (&str, &Tensor)) -> Result<DMatrix<f64>, IoErrorKind> {
+    match t.shape.as_slice() {
+        &[rows, cols] if rows.checked_mul(cols) == Some(t.data.len()) => {
+            Ok(DMatrix::from_row_slice(rows, cols, &t.data))
+        }
+        other => Err(shape_error(key, t, other, "a matrix (2-D)")),
+    }
+}
+
+fn vector((key, t): (&str, &Tensor)) -> Result<DVector<f64>, IoErrorKind> {
+    match t.shape.as_slice() {
+        &[len] if len == t.data.len() => Ok(DVector::from_column_slice(&t.data)),
+        other => Err(shape_error(key, t, other, "a vector (1-D)")),
+    }
+}
+
+/// The tensor does not have the rank we need (or, if built by hand, its data does not fill it).
+fn shape_error(key: &str, t: &Tensor, shape: &[usize], expected: &str) -> IoErrorKind {
+    IoErrorKind::Key {
+        key: shown(key),
+        message: format!(
+            "has shape {shape:?} ({} values), expected {expected}",
+            t.data.len()
+        ),
+    }
+}
