@@ -15,8 +15,8 @@
 //! file is caught with a message naming the parameter, not only by a shape mismatch.
 
 use nalgebra::{DMatrix, DVector};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::IoErrorKind;
