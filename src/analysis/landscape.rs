@@ -1,0 +1,366 @@
+//! The phase-plane landscape: one plain-data value with everything the app draws, the CLI prints
+//! as JSON and `render` plots, computed from any rank-2 [`ReducedSystem`].
+//!
+//! Cheap parts first ([`analyze_fast`]: flow field, nullclines, fixed points), expensive parts
+//! after ([`complete`]: separatrices, limit cycles or invariant curves), so a UI can draw the
+//! first while the second runs. Each stage records its wall time and its evaluations of `F`
+//! (through [`CountingSystem`]): the budgets of the real systems are set in evaluations.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use super::Rect;
+use super::counting::{CountingSystem, EvalCounts};
+use super::cycles::{Cycle, CycleOptions, find_invariant_curves, find_limit_cycles};
+use super::fixed_points::{FixedPoint, FixedPointOptions, find_fixed_points};
+use super::integrate::{Bounds, OdeOptions, Trajectory, dopri5, iterate_map, ode_rhs};
+use super::manifolds::{ManifoldOptions, Separatrix, separatrices};
+use super::nullclines::{NullclineOptions, Nullclines, crossings, nullclines};
+use crate::reduced::{ReducedSystem, TimeModel};
+
+/// What to compute.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LandscapeRequest {
+    pub rect: Rect,
+    /// Constant input, one value per channel.
+    pub v: Vec<f64>,
+    pub time_model: TimeModel,
+    /// Flow-field samples per side.
+    pub field_grid: usize,
+    /// Effective nullcline grid per side (adaptive; see [`nullclines`]).
+    pub nullcline_resolution: usize,
+    pub cycles: bool,
+    pub separatrices: bool,
+}
+
+impl LandscapeRequest {
+    /// Defaults: 32 x 32 field, 256 x 256 nullclines, cycles and separatrices on.
+    pub fn new(rect: Rect, v: Vec<f64>, time_model: TimeModel) -> Self {
+        LandscapeRequest {
+            rect,
+            v,
+            time_model,
+            field_grid: 32,
+            nullcline_resolution: 256,
+            cycles: true,
+            separatrices: true,
+        }
+    }
+}
+
+/// `F` at the centres of an `n x n` grid of cells, row by row from the bottom left.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FieldSamples {
+    pub n: usize,
+    pub points: Vec<[f64; 2]>,
+    pub flow: Vec<[f64; 2]>,
+}
+
+/// Cost of one stage.
+#[derive(Debug, Clone, Serialize)]
+pub struct StageStats {
+    pub stage: String,
+    pub millis: f64,
+    pub evaluations: EvalCounts,
+}
+
+/// Everything of one phase plane.
+#[derive(Debug, Clone, Serialize)]
+pub struct Landscape {
+    pub rect: Rect,
+    pub time_model: TimeModel,
+    pub v: Vec<f64>,
+    pub field: FieldSamples,
+    pub nullclines: Nullclines,
+    pub fixed_points: Vec<FixedPoint>,
+    pub separatrices: Vec<Separatrix>,
+    /// Limit cycles (ODE) or invariant closed curves (map).
+    pub cycles: Vec<Cycle>,
+    pub timings: Vec<StageStats>,
+}
+
+impl Landscape {
+    /// Evaluations over all stages.
+    pub fn evaluations(&self) -> EvalCounts {
+        self.timings
+            .iter()
+            .fold(EvalCounts::default(), |a, s| EvalCounts {
+                flow: a.flow + s.evaluations.flow,
+                jacobian: a.jacobian + s.evaluations.jacobian,
+            })
+    }
+}
+
+/// Runs `f` on the counting wrapper and records its time and evaluations.
+fn stage<T>(
+    name: &str,
+    sys: &CountingSystem,
+    timings: &mut Vec<StageStats>,
+    f: impl FnOnce(&dyn ReducedSystem) -> T,
+) -> T {
+    let (t0, c0) = (Instant::now(), sys.counts());
+    let out = f(sys);
+    timings.push(StageStats {
+        stage: name.to_string(),
+        millis: t0.elapsed().as_secs_f64() * 1e3,
+        evaluations: sys.counts() - c0,
+    });
+    out
+}
+
+/// The flow field on an `n x n` grid of cell centres, in one `flow_many` batch.
+pub fn flow_field(sys: &dyn ReducedSystem, v: &[f64], rect: &Rect, n: usize) -> FieldSamples {
+    if sys.rank() != 2 || !rect.is_valid() || n == 0 {
+        return FieldSamples::default();
+    }
+    let points: Vec<[f64; 2]> = (0..n * n)
+        .map(|k| {
+            let (i, j) = ((k % n) as f64 + 0.5, (k / n) as f64 + 0.5);
+            [
+                rect.x_min + i * rect.width() / n as f64,
+                rect.y_min + j * rect.height() / n as f64,
+            ]
+        })
+        .collect();
+    let flat: Vec<f64> = points.iter().flatten().copied().collect();
+    let mut out = vec![0.0; flat.len()];
+    sys.flow_many(&flat, v, &mut out);
+    FieldSamples {
+        n,
+        points,
+        flow: out.chunks_exact(2).map(|c| [c[0], c[1]]).collect(),
+    }
+}
+
+/// The cheap part: flow field, nullclines and fixed points (seeded by the nullcline crossings).
+pub fn analyze_fast(sys: &dyn ReducedSystem, req: &LandscapeRequest) -> Landscape {
+    let counted = CountingSystem::new(sys);
+    let mut timings = Vec::new();
+    let (rect, v) = (&req.rect, &req.v[..]);
+    let field = stage("field", &counted, &mut timings, |s| {
+        flow_field(s, v, rect, req.field_grid)
+    });
+    let nc_opts = NullclineOptions {
+        resolution: req.nullcline_resolution,
+        ..NullclineOptions::default()
+    };
+    let nullclines = stage("nullclines", &counted, &mut timings, |s| {
+        nullclines(s, v, rect, &nc_opts)
+    });
+    let seeds = crossings(&nullclines.curves[0], &nullclines.curves[1]);
+    let fixed_points = stage("fixed_points", &counted, &mut timings, |s| {
+        find_fixed_points(
+            s,
+            v,
+            rect,
+            req.time_model,
+            &seeds,
+            &FixedPointOptions::default(),
+        )
+    });
+    Landscape {
+        rect: *rect,
+        time_model: req.time_model,
+        v: v.to_vec(),
+        field,
+        nullclines,
+        fixed_points,
+        separatrices: Vec::new(),
+        cycles: Vec::new(),
+        timings,
+    }
+}
+
+/// The expensive part, added to a landscape from [`analyze_fast`]: separatrices and cycles (each
+/// if switched on in the request).
+pub fn complete(sys: &dyn ReducedSystem, req: &LandscapeRequest, land: &mut Landscape) {
+    let counted = CountingSystem::new(sys);
+    let (rect, v, fps) = (&req.rect, &req.v[..], &land.fixed_points);
+    if req.separatrices {
+        land.separatrices = stage("separatrices", &counted, &mut land.timings, |s| {
+            separatrices(s, v, rect, req.time_model, fps, &ManifoldOptions::default())
+        });
+    }
+    if req.cycles {
+        let opts = CycleOptions::default();
+        land.cycles = stage("cycles", &counted, &mut land.timings, |s| {
+            match req.time_model {
+                TimeModel::Ode => find_limit_cycles(s, v, rect, fps, &opts).0,
+                TimeModel::Map { alpha } => find_invariant_curves(s, v, alpha, rect, fps, &opts).0,
+            }
+        });
+    }
+}
+
+/// The whole landscape: [`analyze_fast`] then [`complete`].
+pub fn analyze(sys: &dyn ReducedSystem, req: &LandscapeRequest) -> Landscape {
+    let mut land = analyze_fast(sys, req);
+    complete(sys, req, &mut land);
+    land
+}
+
+/// A click-to-run trajectory of `duration` (units of tau) from `start`, forward or backward:
+/// Dormand-Prince with dense output (`rtol 1e-8`) for the ODE, `round(duration / alpha)` steps
+/// for the map (backward: inverse steps). Stops if `|kappa|` exceeds `1e6` or after 100 000
+/// steps; the trajectory says why it ended.
+pub fn trajectory(
+    sys: &dyn ReducedSystem,
+    v: &[f64],
+    time_model: TimeModel,
+    start: &[f64],
+    duration: f64,
+    backward: bool,
+) -> Trajectory {
+    let n = start.len();
+    let bounds = Bounds {
+        lo: vec![-1e6; n],
+        hi: vec![1e6; n],
+    };
+    match time_model {
+        TimeModel::Ode => {
+            let opts = OdeOptions {
+                bounds: Some(bounds),
+                dense_points: 2,
+                ..OdeOptions::default()
+            };
+            let t_end = if backward {
+                -duration.abs()
+            } else {
+                duration.abs()
+            };
+            dopri5(ode_rhs(sys, v), 0.0, start, t_end, &opts, None)
+        }
+        TimeModel::Map { alpha } => {
+            let steps = (duration.abs() / alpha).round().min(100_000.0).max(0.0) as usize;
+            iterate_map(sys, v, alpha, start, steps, backward, Some(&bounds))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::fixed_points::FixedPointKind;
+    use crate::analysis::test_systems::{BlowUp, Hopf, NanSystem, TanhRank2};
+
+    #[test]
+    fn landscape_of_a_tanh_oscillator_has_everything_and_serialises() {
+        let sys = TanhRank2 {
+            w: [1.5, -2.0, 2.0, 1.5],
+            b: [0.0; 2],
+        };
+        let req = LandscapeRequest::new(
+            Rect::new(-4.0, 4.0, -4.0, 4.0),
+            vec![0.0, 0.0],
+            TimeModel::Ode,
+        );
+        let land = analyze(&sys, &req);
+        assert_eq!(land.field.points.len(), 1024);
+        assert_eq!(land.fixed_points.len(), 1);
+        assert_eq!(land.fixed_points[0].kind, FixedPointKind::UnstableFocus);
+        assert_eq!(land.cycles.len(), 1);
+        assert!(land.nullclines.curves.iter().all(|c| !c.is_empty()));
+        let json: serde_json::Value = serde_json::to_value(&land).unwrap();
+        let fp = &json["fixed_points"][0];
+        assert_eq!(fp["type"], "unstable focus");
+        assert_eq!(fp["stable"], false);
+        assert_eq!(fp["eigenvalues"][0].as_array().unwrap().len(), 2);
+        assert!(fp.get("multipliers").is_none());
+        let cyc = &json["cycles"][0];
+        assert!(cyc["period_tau"].as_f64().unwrap() > 0.0);
+        assert_eq!(cyc["stable"], true);
+        assert_eq!(cyc["kappa_min"].as_array().unwrap().len(), 2);
+        assert!(cyc["floquet"].as_f64().unwrap() < 1.0);
+        let stages: Vec<&str> = land.timings.iter().map(|s| s.stage.as_str()).collect();
+        assert_eq!(
+            stages,
+            [
+                "field",
+                "nullclines",
+                "fixed_points",
+                "separatrices",
+                "cycles"
+            ]
+        );
+        assert_eq!(land.timings[0].evaluations.flow, 1024);
+    }
+
+    #[test]
+    fn map_landscape_reports_multipliers_and_step_periods() {
+        // Hopf normal form with mu = 0.05, omega = 1: ODE stable cycle; for the map the focus is
+        // also unstable and an invariant curve exists near radius sqrt(mu).
+        let sys = Hopf {
+            mu: 0.05,
+            omega: 1.0,
+            sign: 1.0,
+        };
+        let alpha = 0.2;
+        let req = LandscapeRequest::new(
+            Rect::new(-1.0, 1.0, -1.0, 1.0),
+            vec![0.0],
+            TimeModel::Map { alpha },
+        );
+        let land = analyze(&sys, &req);
+        let json: serde_json::Value = serde_json::to_value(&land).unwrap();
+        assert_eq!(
+            json["fixed_points"][0]["multipliers"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(land.cycles.len(), 1);
+        let c = &land.cycles[0];
+        assert!((c.period_tau - c.period_steps.unwrap() * alpha).abs() < 1e-12);
+        assert!(c.stable);
+    }
+
+    #[test]
+    fn hostile_systems_give_a_landscape_not_a_panic() {
+        let rect = Rect::new(-1.0, 1.0, -1.0, 1.0);
+        for tm in [TimeModel::Ode, TimeModel::TRAINED_MAP] {
+            let land = analyze(&NanSystem, &LandscapeRequest::new(rect, vec![], tm));
+            assert!(land.fixed_points.is_empty() && land.cycles.is_empty());
+            let land = analyze(&BlowUp, &LandscapeRequest::new(rect, vec![], tm));
+            assert!(land.fixed_points.is_empty());
+            let empty = Rect::new(0.0, 0.0, 0.0, 0.0);
+            let land = analyze(&BlowUp, &LandscapeRequest::new(empty, vec![], tm));
+            assert!(land.field.points.is_empty());
+        }
+        let tr = trajectory(&BlowUp, &[], TimeModel::Ode, &[0.0, 0.5], 100.0, false);
+        assert_ne!(tr.stop, crate::analysis::integrate::Stop::Reached);
+    }
+
+    #[test]
+    fn trajectories_forward_and_backward_retrace() {
+        let sys = Hopf {
+            mu: 0.5,
+            omega: 1.0,
+            sign: 1.0,
+        };
+        let fwd = trajectory(&sys, &[0.0], TimeModel::Ode, &[0.3, 0.1], 2.0, false);
+        let back = trajectory(&sys, &[0.0], TimeModel::Ode, fwd.last_state(), 2.0, true);
+        let y = back.last_state();
+        assert!((y[0] - 0.3).abs() < 1e-6 && (y[1] - 0.1).abs() < 1e-6);
+        let fwd = trajectory(
+            &sys,
+            &[0.0],
+            TimeModel::TRAINED_MAP,
+            &[0.3, 0.1],
+            2.0,
+            false,
+        );
+        assert_eq!(fwd.steps, 10);
+        let back = trajectory(
+            &sys,
+            &[0.0],
+            TimeModel::TRAINED_MAP,
+            fwd.last_state(),
+            2.0,
+            true,
+        );
+        let y = back.last_state();
+        assert!((y[0] - 0.3).abs() < 1e-12 && (y[1] - 0.1).abs() < 1e-12);
+    }
+}
