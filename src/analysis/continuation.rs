@@ -563,7 +563,8 @@ impl Tracer<'_> {
         let (ta, tb) = (self.tests(a), self.tests(b));
         let mut found = Vec::new();
         for k in 0..3 {
-            if !(ta[k] * tb[k] < 0.0) {
+            let changes_sign = ta[k] * tb[k] < 0.0;
+            if !changes_sign {
                 continue;
             }
             let Some(root) = self.locate(a, ds, k, ta[k], tb[k]) else {

@@ -137,8 +137,15 @@ impl Default for CycleOptions {
     }
 }
 
+/// A Poincare section: the hyperplane `normal . (x - anchor) = 0`.
+#[derive(Debug, Clone, Copy)]
+pub struct Section<'a> {
+    pub anchor: &'a [f64],
+    pub normal: &'a [f64],
+}
+
 /// Newton shooting for a periodic orbit from a guess `(x0, period)`, with the phase condition
-/// `normal . (x0 - anchor) = 0`.
+/// that `x0` lies on `section`.
 ///
 /// Unknowns `(x0, T)`, residual `(phi_T(x0) - x0, normal . (x0 - anchor))`, Jacobian
 /// `[[M - I, F(phi_T(x0))], [normal^T, 0]]`. The state, `Phi` and `int tr J` are integrated
@@ -150,8 +157,7 @@ pub fn shoot(
     v: &[f64],
     x0: &[f64],
     period: f64,
-    anchor: &[f64],
-    normal: &[f64],
+    section: Section<'_>,
     scale: f64,
     opts: &CycleOptions,
 ) -> Option<Orbit> {
@@ -184,10 +190,12 @@ pub fn shoot(
                 a[i * k + j] = m[i * n + j] - if i == j { 1.0 } else { 0.0 };
             }
             a[i * k + n] = f_t[i];
-            a[n * k + i] = normal[i];
+            a[n * k + i] = section.normal[i];
             rhs[i] = -residual[i];
         }
-        rhs[n] = -(0..n).map(|i| normal[i] * (x[i] - anchor[i])).sum::<f64>();
+        rhs[n] = -(0..n)
+            .map(|i| section.normal[i] * (x[i] - section.anchor[i]))
+            .sum::<f64>();
         if !solve_in_place(&mut a, &mut rhs, k) {
             return None;
         }
@@ -363,66 +371,74 @@ enum Found {
     Nothing,
 }
 
-/// Runs one search trajectory and watches its returns to the half-line.
-fn search_ode(
-    sys: &dyn ReducedSystem,
-    v: &[f64],
-    rect: &Rect,
-    seed: &Seeds,
-    start: &[f64],
-    backward: bool,
-    known: &[Cycle],
-    opts: &CycleOptions,
-    evaluations: &mut usize,
-) -> Found {
-    let diag = rect.diagonal();
-    let (c, d) = (seed.center, seed.dir);
-    let g = |_t: f64, y: &[f64]| y[1] - c[1];
-    let mut returns: Vec<Return> = Vec::new();
-    let mut found = Found::Nothing;
-    let mut on_hit = |h: &EventHit| {
-        let s = (h.y[0] - c[0]) * d[0];
-        if s < opts.min_radius * diag {
-            return false;
-        }
-        if known
-            .iter()
-            .any(|k| distance_to_curve(&h.y, &k.points) < 1e-4 * diag)
-        {
-            found = Found::Known;
-            return true;
-        }
-        returns.push(Return {
-            t: h.t,
-            s,
-            rising: h.rising,
-        });
-        match detect(&returns, opts.detect * diag, opts.min_radius * diag) {
-            Some((s, period)) => {
-                found = Found::Guess(vec![c[0] + s * d[0], c[1]], period);
-                true
+/// The system and limits shared by the ODE search trajectories.
+struct OdeSearch<'a> {
+    sys: &'a dyn ReducedSystem,
+    v: &'a [f64],
+    rect: &'a Rect,
+    opts: &'a CycleOptions,
+}
+
+impl OdeSearch<'_> {
+    /// Runs one search trajectory and watches its returns to the half-line.
+    fn run(
+        &self,
+        seed: &Seeds,
+        start: &[f64],
+        backward: bool,
+        known: &[Cycle],
+        evaluations: &mut usize,
+    ) -> Found {
+        let (sys, v, rect, opts) = (self.sys, self.v, self.rect, self.opts);
+        let diag = rect.diagonal();
+        let (c, d) = (seed.center, seed.dir);
+        let g = |_t: f64, y: &[f64]| y[1] - c[1];
+        let mut returns: Vec<Return> = Vec::new();
+        let mut found = Found::Nothing;
+        let mut on_hit = |h: &EventHit| {
+            let s = (h.y[0] - c[0]) * d[0];
+            if s < opts.min_radius * diag {
+                return false;
             }
-            None => returns.len() >= opts.max_returns,
-        }
-    };
-    let ode = OdeOptions {
-        rtol: opts.search_rtol,
-        atol: opts.search_rtol * 1e-3 * diag,
-        max_steps: opts.max_steps,
-        bounds: Some(rect.expanded(opts.margin).bounds()),
-        min_speed: 1e-9 * diag,
-        record: false,
-        ..OdeOptions::default()
-    };
-    let event = Event {
-        g: &g,
-        crossing: Crossing::Either,
-        on_hit: &mut on_hit,
-    };
-    let t_end = if backward { -1e9 } else { 1e9 };
-    let traj = dopri5(ode_rhs(sys, v), 0.0, start, t_end, &ode, Some(event));
-    *evaluations += traj.evaluations;
-    found
+            if known
+                .iter()
+                .any(|k| distance_to_curve(&h.y, &k.points) < 1e-4 * diag)
+            {
+                found = Found::Known;
+                return true;
+            }
+            returns.push(Return {
+                t: h.t,
+                s,
+                rising: h.rising,
+            });
+            match detect(&returns, opts.detect * diag, opts.min_radius * diag) {
+                Some((s, period)) => {
+                    found = Found::Guess(vec![c[0] + s * d[0], c[1]], period);
+                    true
+                }
+                None => returns.len() >= opts.max_returns,
+            }
+        };
+        let ode = OdeOptions {
+            rtol: opts.search_rtol,
+            atol: opts.search_rtol * 1e-3 * diag,
+            max_steps: opts.max_steps,
+            bounds: Some(rect.expanded(opts.margin).bounds()),
+            min_speed: 1e-9 * diag,
+            record: false,
+            ..OdeOptions::default()
+        };
+        let event = Event {
+            g: &g,
+            crossing: Crossing::Either,
+            on_hit: &mut on_hit,
+        };
+        let t_end = if backward { -1e9 } else { 1e9 };
+        let traj = dopri5(ode_rhs(sys, v), 0.0, start, t_end, &ode, Some(event));
+        *evaluations += traj.evaluations;
+        found
+    }
 }
 
 /// A shooting guess from the returns: the latest return agreeing with one of the three before it
@@ -468,26 +484,22 @@ pub fn find_limit_cycles(
         return (cycles, 0);
     }
     let diag = rect.diagonal();
+    let search = OdeSearch { sys, v, rect, opts };
     for seed in seeds(rect, fixed_points, opts) {
         for &(start, backward) in &seed.starts {
             if evaluations >= opts.max_evaluations {
                 return (cycles, evaluations);
             }
-            let Found::Guess(x0, period) = search_ode(
-                sys,
-                v,
-                rect,
-                &seed,
-                &start,
-                backward,
-                &cycles,
-                opts,
-                &mut evaluations,
-            ) else {
+            let Found::Guess(x0, period) =
+                search.run(&seed, &start, backward, &cycles, &mut evaluations)
+            else {
                 continue;
             };
-            let Some(orbit) = shoot(sys, v, &x0, period, &seed.center, &[0.0, 1.0], diag, opts)
-            else {
+            let section = Section {
+                anchor: &seed.center,
+                normal: &[0.0, 1.0],
+            };
+            let Some(orbit) = shoot(sys, v, &x0, period, section, diag, opts) else {
                 continue;
             };
             evaluations += orbit.evaluations;
@@ -535,7 +547,7 @@ pub fn find_invariant_curves(
 ) -> (Vec<Cycle>, usize) {
     let mut curves: Vec<Cycle> = Vec::new();
     let mut evaluations = 0;
-    if sys.rank() != 2 || !rect.is_valid() || !(alpha > 0.0) {
+    if sys.rank() != 2 || !rect.is_valid() || alpha.is_nan() || alpha <= 0.0 {
         return (curves, 0);
     }
     let diag = rect.diagonal();
@@ -741,7 +753,7 @@ mod tests {
     fn van_der_pol_period() {
         let cycles = cycles_of(&VanDerPol { mu: 1.0 }, Rect::new(-3.0, 3.0, -3.0, 3.0));
         assert_eq!(cycles.len(), 1);
-        let err = (cycles[0].period_tau / 6.663286859323130 - 1.0).abs();
+        let err = (cycles[0].period_tau / 6.663_286_859_323_13 - 1.0).abs();
         eprintln!(
             "van der Pol: period {:.15}, rel err {err:.2e}",
             cycles[0].period_tau

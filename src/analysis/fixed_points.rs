@@ -343,7 +343,8 @@ mod tests {
     #[test]
     fn classification_of_linear_systems_for_both_time_models() {
         use FixedPointKind::*;
-        let cases: [([f64; 4], (FixedPointKind, bool), (FixedPointKind, bool)); 7] = [
+        type Case = ([f64; 4], (FixedPointKind, bool), (FixedPointKind, bool));
+        let cases: [Case; 7] = [
             (
                 [-1.0, 0.0, 0.0, -2.0],
                 (StableNode, true),

@@ -257,6 +257,8 @@ impl Stages {
         }
     }
 
+    // The stage formulas read best indexed by component.
+    #[allow(clippy::needless_range_loop)]
     /// One trial step of signed size `h` from `(t, y)` with `k[0] = f(t, y)` (FSAL); fills
     /// `y_new`, `k[6] = f(t + h, y_new)` and returns the scaled RMS error estimate.
     fn step<F: FnMut(f64, &[f64], &mut [f64])>(
@@ -311,6 +313,7 @@ impl Stages {
         }
     }
 
+    #[allow(clippy::needless_range_loop)]
     /// Fills the dense-output coefficients of the accepted step `(t, y) -> (t + h, y_new)`.
     fn dense(&self, t: f64, y: &[f64], h: f64, out: &mut DenseStep) {
         out.t = t;

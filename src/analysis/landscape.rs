@@ -232,7 +232,7 @@ pub fn trajectory(
             dopri5(ode_rhs(sys, v), 0.0, start, t_end, &opts, None)
         }
         TimeModel::Map { alpha } => {
-            let steps = (duration.abs() / alpha).round().min(100_000.0).max(0.0) as usize;
+            let steps = (duration.abs() / alpha).round().clamp(0.0, 100_000.0) as usize;
             iterate_map(sys, v, alpha, start, steps, backward, Some(&bounds))
         }
     }

@@ -187,7 +187,7 @@ impl Branch<'_> {
                 - capture
         };
         let mut stop_at_first = |_h: &EventHit| true;
-        let event = (!self.others.is_empty()).then(|| Event {
+        let event = (!self.others.is_empty()).then_some(Event {
             g: &g,
             crossing: Crossing::Falling,
             on_hit: &mut stop_at_first,

@@ -295,6 +295,9 @@ fn sample(
     (grid, cells)
 }
 
+/// A marching-squares segment between two grid edges, by edge key.
+type Segment = (u64, u64);
+
 /// Key of a grid edge: horizontal from `(i, j)` to `(i + 1, j)` or vertical to `(i, j + 1)`.
 fn edge_key(grid: &Grid, i: usize, j: usize, vertical: bool) -> u64 {
     2 * grid.idx(i, j) as u64 + vertical as u64
@@ -302,7 +305,7 @@ fn edge_key(grid: &Grid, i: usize, j: usize, vertical: bool) -> u64 {
 
 /// Marching-squares segments of component `comp` on unit cells, as pairs of edge keys, and the
 /// zero point on each edge (linear interpolation).
-fn march(grid: &Grid, cells: &[Cell], comp: usize) -> (Vec<(u64, u64)>, HashMap<u64, [f64; 2]>) {
+fn march(grid: &Grid, cells: &[Cell], comp: usize) -> (Vec<Segment>, HashMap<u64, [f64; 2]>) {
     let mut segments = Vec::new();
     let mut points = HashMap::new();
     for c in cells {
@@ -372,7 +375,7 @@ fn march(grid: &Grid, cells: &[Cell], comp: usize) -> (Vec<(u64, u64)>, HashMap<
 }
 
 /// Joins segments sharing an edge key into maximal polylines.
-fn stitch(segments: &[(u64, u64)], points: &HashMap<u64, [f64; 2]>) -> Vec<Polyline> {
+fn stitch(segments: &[Segment], points: &HashMap<u64, [f64; 2]>) -> Vec<Polyline> {
     let mut adjacent: HashMap<u64, Vec<usize>> = HashMap::new();
     for (k, (a, b)) in segments.iter().enumerate() {
         adjacent.entry(*a).or_default().push(k);
@@ -411,7 +414,7 @@ fn walk(
     mut key: u64,
     origin: u64,
     chain: &mut Vec<u64>,
-    segments: &[(u64, u64)],
+    segments: &[Segment],
     adjacent: &HashMap<u64, Vec<usize>>,
     used: &mut [bool],
 ) -> bool {
