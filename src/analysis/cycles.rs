@@ -425,7 +425,9 @@ impl OdeSearch<'_> {
             atol: opts.search_rtol * 1e-3 * diag,
             max_steps: opts.max_steps,
             bounds: Some(rect.expanded(opts.margin).bounds()),
-            min_speed: 1e-9 * diag,
+            // Slower than this a trajectory has settled on a fixed point (a closed orbit this slow
+            // would have a period of ~1e6 tau); it also ends the tolerance-level jitter at a node.
+            min_speed: 1e-6 * diag,
             record: false,
             ..OdeOptions::default()
         };

@@ -8,14 +8,13 @@
 //!   for refined neighbours, so no curve ever ends at the edge of a coarse cell), or
 //! - (the guard against small features: closed loops or curves that enter and leave through one
 //!   edge) at a corner `|F_i| / |grad F_i| < guard * cell size`, the gradient estimated by
-//!   differences on the current level.
+//!   differences on the current level (coarse levels only, see
+//!   [`NullclineOptions::guard_min_cell`]).
 //!
 //! Each level's new points go to [`ReducedSystem::flow_many`] in one batch. Segment end points
 //! sit on grid edges and are keyed by edge, which stitches them into polylines (open at the
 //! border or closed). Finally every vertex is projected onto the zero set by Newton steps along
 //! `grad F_i` (border vertices along the border), which brings `|F_i|` from `O(h^2)` to round-off.
-
-use std::collections::HashMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -32,6 +31,10 @@ pub struct NullclineOptions {
     pub coarse: usize,
     /// Subdivide cells whose corners predict a zero within `guard` cells (0 disables the guard).
     pub guard: f64,
+    /// The guard applies to cells of at least this many finest cells per side: below that the
+    /// sign changes on the (already fine) vertices see any feature worth drawing, and a guard
+    /// there would refine a band around every curve.
+    pub guard_min_cell: usize,
     /// Newton projection steps per vertex (0: raw marching-squares vertices).
     pub refine_iterations: usize,
 }
@@ -42,6 +45,7 @@ impl Default for NullclineOptions {
             resolution: 256,
             coarse: 16,
             guard: 0.5,
+            guard_min_cell: 8,
             refine_iterations: 2,
         }
     }
@@ -88,7 +92,7 @@ impl Grid {
         Grid {
             m,
             rect,
-            f: vec![[f64::NAN; 2]; (m + 1) * (m + 1)],
+            f: vec![[0.0; 2]; (m + 1) * (m + 1)],
             known: vec![false; (m + 1) * (m + 1)],
             evaluations: 0,
         }
@@ -195,12 +199,13 @@ impl Grid {
         }
     }
 
-    fn needs_refinement(&self, c: &Cell, guard: f64) -> bool {
+    fn needs_refinement(&self, c: &Cell, guard: f64, guard_min: usize) -> bool {
         let (i1, j1) = self.end(c);
         (0..2).any(|comp| {
             let (pos, neg) = self.boundary_signs(c, comp);
             (pos && neg)
                 || (guard > 0.0
+                    && c.s >= guard_min
                     && [(c.i, c.j), (i1, c.j), (c.i, j1), (i1, j1)]
                         .iter()
                         .any(|&(i, j)| self.predicted_distance(i, j, c.s, comp) < guard))
@@ -270,50 +275,85 @@ fn sample(
         .collect();
     grid.evaluate(sys, v, &corners);
     while s > 1 {
-        let mut refined = vec![false; cells.len()];
-        let mut next = Vec::new();
-        loop {
-            let mut verts = Vec::new();
-            let mut any = false;
-            for (k, c) in cells.iter().enumerate() {
-                if !refined[k] && grid.needs_refinement(c, opts.guard) {
-                    refined[k] = true;
-                    any = true;
-                    let (v_new, kids) = grid.split(c);
-                    verts.extend(v_new);
-                    next.extend(kids);
-                }
-            }
-            if !any {
-                break;
-            }
-            grid.evaluate(sys, v, &verts);
-        }
-        cells = next;
+        cells = refine_level(sys, v, &mut grid, &cells, s, opts);
         s /= 2;
     }
     (grid, cells)
 }
 
-/// A marching-squares segment between two grid edges, by edge key.
-type Segment = (u64, u64);
+/// A marching-squares segment: its end points, each keyed by the grid edge it lies on.
+struct Segment {
+    keys: [u64; 2],
+    points: [[f64; 2]; 2],
+}
+
+/// One level of the quadtree: the cells of side `s` that need it are split (their new vertices
+/// evaluated in one batch per round); after each round only the neighbours of the cells just
+/// split are checked again (their boundaries gained vertices). Returns the children.
+fn refine_level(
+    sys: &dyn ReducedSystem,
+    v: &[f64],
+    grid: &mut Grid,
+    cells: &[Cell],
+    s: usize,
+    opts: &NullclineOptions,
+) -> Vec<Cell> {
+    let side = grid.m.div_ceil(s);
+    let mut slot = vec![usize::MAX; side * side];
+    for (k, c) in cells.iter().enumerate() {
+        slot[(c.j / s) * side + c.i / s] = k;
+    }
+    let mut refined = vec![false; cells.len()];
+    let mut queued = vec![true; cells.len()];
+    let mut queue: Vec<usize> = (0..cells.len()).collect();
+    let mut children = Vec::new();
+    while !queue.is_empty() {
+        let mut verts = Vec::new();
+        let mut split_now = Vec::new();
+        for k in queue.drain(..) {
+            queued[k] = false;
+            if !refined[k] && grid.needs_refinement(&cells[k], opts.guard, opts.guard_min_cell) {
+                refined[k] = true;
+                let (new_verts, kids) = grid.split(&cells[k]);
+                verts.extend(new_verts);
+                children.extend(kids);
+                split_now.push(k);
+            }
+        }
+        grid.evaluate(sys, v, &verts);
+        for k in split_now {
+            let (ci, cj) = ((cells[k].i / s) as isize, (cells[k].j / s) as isize);
+            for (di, dj) in [(-1, 0), (1, 0), (0, -1), (0, 1)] {
+                let (ni, nj) = (ci + di, cj + dj);
+                if ni < 0 || nj < 0 || ni >= side as isize || nj >= side as isize {
+                    continue;
+                }
+                let n = slot[nj as usize * side + ni as usize];
+                if n != usize::MAX && !refined[n] && !queued[n] {
+                    queued[n] = true;
+                    queue.push(n);
+                }
+            }
+        }
+    }
+    children
+}
 
 /// Key of a grid edge: horizontal from `(i, j)` to `(i + 1, j)` or vertical to `(i, j + 1)`.
 fn edge_key(grid: &Grid, i: usize, j: usize, vertical: bool) -> u64 {
     2 * grid.idx(i, j) as u64 + vertical as u64
 }
 
-/// Marching-squares segments of component `comp` on unit cells, as pairs of edge keys, and the
-/// zero point on each edge (linear interpolation).
-fn march(grid: &Grid, cells: &[Cell], comp: usize) -> (Vec<Segment>, HashMap<u64, [f64; 2]>) {
+/// Marching-squares segments of component `comp` on unit cells; end points by linear
+/// interpolation on the cell edges (computed identically by both cells sharing an edge).
+fn march(grid: &Grid, cells: &[Cell], comp: usize) -> Vec<Segment> {
     let mut segments = Vec::new();
-    let mut points = HashMap::new();
     for c in cells {
         let (i, j) = (c.i, c.j);
         if i >= grid.m || j >= grid.m {
             continue;
         }
-        let corner = |a: usize, b: usize| grid.value(a, b).map(|f| f[comp]).unwrap_or(f64::NAN);
+        let corner = |a: usize, b: usize| grid.value(a, b).map_or(f64::NAN, |f| f[comp]);
         let f = [
             corner(i, j),
             corner(i + 1, j),
@@ -323,7 +363,7 @@ fn march(grid: &Grid, cells: &[Cell], comp: usize) -> (Vec<Segment>, HashMap<u64
         if f.iter().any(|x| !x.is_finite()) {
             continue;
         }
-        // Edges: bottom, right, top, left, each between two corners (counter-clockwise order).
+        // Edges bottom, right, top, left, each from its lower-left to its upper-right vertex.
         let edges = [
             (edge_key(grid, i, j, false), (i, j), (i + 1, j), f[0], f[1]),
             (
@@ -342,45 +382,63 @@ fn march(grid: &Grid, cells: &[Cell], comp: usize) -> (Vec<Segment>, HashMap<u64
             ),
             (edge_key(grid, i, j, true), (i, j), (i, j + 1), f[0], f[3]),
         ];
+        let crossing = |e: usize| {
+            let (key, a, b, fa, fb) = edges[e];
+            let (pa, pb) = (grid.point(a.0, a.1), grid.point(b.0, b.1));
+            let t = fa / (fa - fb);
+            (
+                key,
+                [pa[0] + t * (pb[0] - pa[0]), pa[1] + t * (pb[1] - pa[1])],
+            )
+        };
+        let segment = |e0: usize, e1: usize| {
+            let ((k0, p0), (k1, p1)) = (crossing(e0), crossing(e1));
+            Segment {
+                keys: [k0, k1],
+                points: [p0, p1],
+            }
+        };
         let crossed: Vec<usize> = (0..4)
             .filter(|&e| (edges[e].3 > 0.0) != (edges[e].4 > 0.0))
             .collect();
-        for &e in &crossed {
-            let (key, a, b, fa, fb) = edges[e];
-            points.entry(key).or_insert_with(|| {
-                let (pa, pb) = (grid.point(a.0, a.1), grid.point(b.0, b.1));
-                let t = fa / (fa - fb);
-                [pa[0] + t * (pb[0] - pa[0]), pa[1] + t * (pb[1] - pa[1])]
-            });
-        }
-        let key = |e: usize| edges[e].0;
         match crossed.len() {
-            2 => segments.push((key(crossed[0]), key(crossed[1]))),
+            2 => segments.push(segment(crossed[0], crossed[1])),
             4 => {
                 // Saddle cell: value of the bilinear interpolant at its saddle point.
                 let centre = (f[0] * f[2] - f[1] * f[3]) / (f[0] + f[2] - f[1] - f[3]);
                 if (centre > 0.0) == (f[0] > 0.0) {
                     // Corners 0 and 2 connect through the centre: cut off corners 1 and 3.
-                    segments.push((key(0), key(1)));
-                    segments.push((key(2), key(3)));
+                    segments.push(segment(0, 1));
+                    segments.push(segment(2, 3));
                 } else {
-                    segments.push((key(0), key(3)));
-                    segments.push((key(1), key(2)));
+                    segments.push(segment(0, 3));
+                    segments.push(segment(1, 2));
                 }
             }
             _ => {}
         }
     }
-    (segments, points)
+    segments
 }
 
-/// Joins segments sharing an edge key into maximal polylines.
-fn stitch(segments: &[Segment], points: &HashMap<u64, [f64; 2]>) -> Vec<Polyline> {
-    let mut adjacent: HashMap<u64, Vec<usize>> = HashMap::new();
-    for (k, (a, b)) in segments.iter().enumerate() {
-        adjacent.entry(*a).or_default().push(k);
-        adjacent.entry(*b).or_default().push(k);
+/// Joins segments sharing an edge key into maximal polylines. Segment ends are numbered
+/// `2 k + side`; sorting them by key pairs each end with the (at most one) other end on the same
+/// edge.
+fn stitch(segments: &[Segment]) -> Vec<Polyline> {
+    let mut ends: Vec<(u64, usize)> = segments
+        .iter()
+        .enumerate()
+        .flat_map(|(k, s)| [(s.keys[0], 2 * k), (s.keys[1], 2 * k + 1)])
+        .collect();
+    ends.sort_unstable();
+    let mut link = vec![usize::MAX; ends.len()];
+    for w in ends.windows(2) {
+        if w[0].0 == w[1].0 {
+            link[w[0].1] = w[1].1;
+            link[w[1].1] = w[0].1;
+        }
     }
+    let point = |end: usize| segments[end / 2].points[end % 2];
     let mut used = vec![false; segments.len()];
     let mut lines = Vec::new();
     for start in 0..segments.len() {
@@ -388,47 +446,52 @@ fn stitch(segments: &[Segment], points: &HashMap<u64, [f64; 2]>) -> Vec<Polyline
             continue;
         }
         used[start] = true;
-        let (a, b) = segments[start];
-        let mut forward = vec![a, b];
-        let closed = walk(b, a, &mut forward, segments, &adjacent, &mut used);
-        if !closed {
-            let mut backward = vec![a];
-            walk(a, b, &mut backward, segments, &adjacent, &mut used);
+        let mut forward = vec![point(2 * start), point(2 * start + 1)];
+        let closed = walk(2 * start + 1, start, &link, &mut used, |e| {
+            forward.push(point(e))
+        });
+        if closed {
+            forward.pop();
+        } else {
+            let mut backward = Vec::new();
+            walk(2 * start, start, &link, &mut used, |e| {
+                backward.push(point(e))
+            });
             backward.reverse();
-            backward.pop();
             backward.extend(forward);
             forward = backward;
-        } else {
-            forward.pop();
         }
         lines.push(Polyline {
-            points: forward.iter().map(|k| points[k]).collect(),
+            points: forward,
             closed,
         });
     }
     lines
 }
 
-/// Follows unused segments from edge `key`; returns `true` if the chain comes back to `origin`.
+/// Follows linked segments out of segment end `end`, reporting each exit end; returns `true` if
+/// the chain comes back to segment `origin`.
 fn walk(
-    mut key: u64,
-    origin: u64,
-    chain: &mut Vec<u64>,
-    segments: &[Segment],
-    adjacent: &HashMap<u64, Vec<usize>>,
+    mut end: usize,
+    origin: usize,
+    link: &[usize],
     used: &mut [bool],
+    mut visit: impl FnMut(usize),
 ) -> bool {
     loop {
-        let Some(&next) = adjacent[&key].iter().find(|&&s| !used[s]) else {
+        let next = link[end];
+        if next == usize::MAX {
             return false;
-        };
-        used[next] = true;
-        let (a, b) = segments[next];
-        key = if a == key { b } else { a };
-        chain.push(key);
-        if key == origin {
+        }
+        if next / 2 == origin {
             return true;
         }
+        if used[next / 2] {
+            return false;
+        }
+        used[next / 2] = true;
+        end = next ^ 1;
+        visit(end);
     }
 }
 
@@ -486,8 +549,7 @@ pub fn nullclines(
     };
     let max_step = 2.0 * rect.diagonal() / grid.m as f64;
     for comp in 0..2 {
-        let (segments, points) = march(&grid, &cells, comp);
-        let mut lines = stitch(&segments, &points);
+        let mut lines = stitch(&march(&grid, &cells, comp));
         if opts.refine_iterations > 0 {
             for line in lines.iter_mut() {
                 result.refine_evaluations += line
