@@ -629,11 +629,17 @@ impl MapWalker<'_> {
         while done < opts.max_iterations {
             let orbit = self.advance(&p, CHUNK, evaluations)?;
             done += CHUNK;
+            let mut previous = p;
             for q in &orbit {
                 let (th, r) = (self.angle(q), dist(q, &c));
-                if r < opts.min_radius * self.diag {
+                // Converged onto the centre or settled on another fixed point (the map's step is
+                // alpha F: the ODE search's settle speed times alpha).
+                if r < opts.min_radius * self.diag
+                    || dist(q, &previous) < 1e-6 * self.diag * self.alpha
+                {
                     return None;
                 }
+                previous = *q;
                 // A crossing of the half-line (angle 0) with a rotation of less than pi.
                 let step = wrap(th - theta);
                 if theta.abs() < std::f64::consts::PI

@@ -156,7 +156,7 @@ pub fn describe(
 }
 
 /// Iterations over which [`newton`] must at least halve `|F|`.
-pub const STALL_WINDOW: usize = 6;
+pub const STALL_WINDOW: usize = 4;
 
 /// Outcome of [`newton`]: the best point reached, its residual `|F|` and the evaluations spent.
 #[derive(Debug, Clone)]
@@ -169,7 +169,7 @@ pub struct NewtonResult {
 /// Damped Newton on `F(x) = 0` with the analytic Jacobian, any dimension.
 ///
 /// Direction: the Newton step `-J^{-1} F`, or the Levenberg-Marquardt step when `J` is singular or
-/// the Newton step fails; each limited to `max_step` and backtracked (halving, at most 12 times)
+/// the Newton step fails; each limited to `max_step` and backtracked (halving, at most 10 times)
 /// until `|F|` drops by the Armijo factor `1 - 1e-4 lambda`. Iterates until no direction reduces
 /// `|F|` any more (the round-off floor, typically `|F| ~ 1e-16`) or the step is negligible, so
 /// every root it reaches is polished as far as the arithmetic allows. A start that does not halve
@@ -249,7 +249,7 @@ impl Iterate {
         let n = self.x.len();
         let len = norm(dir);
         let cap = if len > max_step { max_step / len } else { 1.0 };
-        let tries = if self.residual < 1e-11 { 1 } else { 12 };
+        let tries = if self.residual < 1e-11 { 1 } else { 10 };
         let (mut x, mut f, mut jac) = (vec![0.0; n], vec![0.0; n], vec![0.0; n * n]);
         let mut lambda = 1.0;
         for _ in 0..tries {

@@ -133,7 +133,36 @@ pub fn flow_field(sys: &dyn ReducedSystem, v: &[f64], rect: &Rect, n: usize) -> 
     }
 }
 
-/// The cheap part: flow field, nullclines and fixed points (seeded by the nullcline crossings).
+/// Grid points of the field where `|F|` is no larger than at any of the 8 neighbours: every
+/// fixed point not closer than a grid cell to another one has such a point nearby.
+pub fn field_minima(field: &FieldSamples) -> Vec<[f64; 2]> {
+    let n = field.n as isize;
+    let speed = |i: isize, j: isize| {
+        let f = field.flow[(j * n + i) as usize];
+        let s = f[0].hypot(f[1]);
+        if s.is_nan() { f64::INFINITY } else { s }
+    };
+    let mut out = Vec::new();
+    for j in 0..n {
+        for i in 0..n {
+            let here = speed(i, j);
+            let minimal = here.is_finite()
+                && (-1..=1).all(|dj| {
+                    (-1..=1).all(|di| {
+                        let (a, b) = (i + di, j + dj);
+                        a < 0 || b < 0 || a >= n || b >= n || speed(a, b) >= here
+                    })
+                });
+            if minimal {
+                out.push(field.points[(j * n + i) as usize]);
+            }
+        }
+    }
+    out
+}
+
+/// The cheap part: flow field, nullclines and fixed points (seeded by the nullcline crossings
+/// and the field's local minima of `|F|`).
 pub fn analyze_fast(sys: &dyn ReducedSystem, req: &LandscapeRequest) -> Landscape {
     let counted = CountingSystem::new(sys);
     let mut timings = Vec::new();
@@ -148,16 +177,16 @@ pub fn analyze_fast(sys: &dyn ReducedSystem, req: &LandscapeRequest) -> Landscap
     let nullclines = stage("nullclines", &counted, &mut timings, |s| {
         nullclines(s, v, rect, &nc_opts)
     });
-    let seeds = crossings(&nullclines.curves[0], &nullclines.curves[1]);
+    let mut seeds = crossings(&nullclines.curves[0], &nullclines.curves[1]);
+    seeds.extend(field_minima(&field));
+    // The field's local minima of |F| replace the seed lattice: no extra evaluations, and far
+    // fewer hopeless starts (a lattice point in a saturated corner costs Newton a stall window).
+    let fp_opts = FixedPointOptions {
+        grid: if field.points.is_empty() { 6 } else { 0 },
+        ..FixedPointOptions::default()
+    };
     let fixed_points = stage("fixed_points", &counted, &mut timings, |s| {
-        find_fixed_points(
-            s,
-            v,
-            rect,
-            req.time_model,
-            &seeds,
-            &FixedPointOptions::default(),
-        )
+        find_fixed_points(s, v, rect, req.time_model, &seeds, &fp_opts)
     });
     Landscape {
         rect: *rect,

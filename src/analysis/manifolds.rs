@@ -59,7 +59,7 @@ impl Default for ManifoldOptions {
             max_length: 4.0,
             capture: 1e-3,
             max_steps: 2000,
-            domain_points: 12,
+            domain_points: 6,
         }
     }
 }
