@@ -155,6 +155,11 @@ fn no_input_two_memory_states_two_saddles_unstable_origin() {
         assert!(land.fixed_points.iter().all(|f| f.residual < 1e-12));
         assert!(land.cycles.is_empty());
         assert_eq!(land.separatrices.len(), 8);
+        if tm == TimeModel::Ode {
+            // The mean field's budget: 5 ms at ~100 ns per evaluation, so well under 20 000.
+            let total = land.evaluations().total();
+            assert!(total < 20_000, "{total} evaluations");
+        }
     }
 }
 
@@ -186,4 +191,67 @@ fn input_b_single_stable_focus() {
         assert_eq!(land.fixed_points[0].kind, FixedPointKind::StableFocus);
         assert!(land.cycles.is_empty());
     }
+}
+
+#[test]
+fn input_a_amplitude_continuation_destroys_the_memory_states_in_folds() {
+    use lowrank_explorer::analysis::continuation::{
+        ContinuationOptions, InputFamily, SpecialKind, continue_from_rect,
+    };
+    use lowrank_explorer::analysis::fixed_points::fixed_points_in;
+    let sys = Mixture::load();
+    let family = InputFamily {
+        sys: &sys,
+        v0: vec![0.0, 0.0],
+        direction: vec![1.0, 0.0],
+    };
+    let rect = Rect::new(-1.2, 1.2, -1.2, 1.2);
+    let d = continue_from_rect(
+        &family,
+        0.0,
+        &rect,
+        &ContinuationOptions::new(-0.01, 1.0, TimeModel::Ode),
+    );
+    eprintln!(
+        "{} branches, {} evaluations",
+        d.branches.len(),
+        d.evaluations
+    );
+    assert_eq!(
+        d.branches.len(),
+        3,
+        "memory-saddle pair twice, and the origin's branch"
+    );
+    let folds: Vec<_> = d
+        .special_points
+        .iter()
+        .filter(|s| s.kind == SpecialKind::Fold)
+        .collect();
+    assert_eq!(folds.len(), 2);
+    assert!(
+        d.special_points.iter().all(|s| s.kind == SpecialKind::Fold),
+        "no Hopf on the way"
+    );
+    // Independent check of each fold: one fixed point pair fewer just past it.
+    for f in folds {
+        eprintln!("fold at p = {:.10}, kappa {:?}", f.p, f.kappa);
+        let n = |p: f64| fixed_points_in(&sys, &[p, 0.0], &rect, TimeModel::Ode).len();
+        assert_eq!(n(f.p - 1e-6), n(f.p + 1e-6) + 2, "fold at {}", f.p);
+    }
+    // The origin's branch ends at p = 1 on the landscape's unstable focus.
+    let origin = d
+        .branches
+        .iter()
+        .find(|b| {
+            b.points
+                .iter()
+                .any(|q| q.p.abs() < 1e-12 && q.kappa.iter().all(|k| k.abs() < 1e-12))
+        })
+        .unwrap();
+    let last = origin.points.last().unwrap();
+    assert!(last.p > 1.0 && !last.stable);
+    assert!(
+        (last.kappa[0] + 0.0402).abs() < 0.01 && (last.kappa[1] + 0.0295).abs() < 0.01,
+        "{last:?}"
+    );
 }

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 
 use super::Rect;
-use super::fixed_points::{FixedPointOptions, classify, find_fixed_points, newton};
+use super::fixed_points::{classify, fixed_points_in, newton};
 use super::linalg::{Complex, cabs, cmul, dist, eigenvalues, norm, solve_in_place};
 use crate::reduced::{ReducedSystem, TimeModel};
 
@@ -241,17 +241,10 @@ pub fn continue_from_rect(
     opts: &ContinuationOptions,
 ) -> BifurcationDiagram {
     let frozen = AtParameter { family, p: p0 };
-    let starts: Vec<Vec<f64>> = find_fixed_points(
-        &frozen,
-        &[],
-        rect,
-        opts.time_model,
-        &[],
-        &FixedPointOptions::default(),
-    )
-    .into_iter()
-    .map(|fp| fp.kappa)
-    .collect();
+    let starts: Vec<Vec<f64>> = fixed_points_in(&frozen, &[], rect, opts.time_model)
+        .into_iter()
+        .map(|fp| fp.kappa)
+        .collect();
     continue_fixed_points(family, p0, &starts, opts)
 }
 

@@ -12,6 +12,7 @@ use super::Rect;
 use super::linalg::{
     Complex, cabs, damped_least_squares, dist, eigenvalues, eigenvector_2x2, norm, solve_in_place,
 };
+use super::nullclines::{NullclineOptions, crossings, nullclines};
 use crate::reduced::{ReducedSystem, TimeModel};
 
 /// Linear type of a fixed point, with the labels the JSON uses.
@@ -339,6 +340,32 @@ pub fn find_fixed_points(
         .iter()
         .map(|r| describe(sys, v, &r.x, time_model))
         .collect()
+}
+
+/// All fixed points in `rect` from scratch: seeds from the crossings of the nullclines
+/// (adaptive grid, 128 x 128 effective, no projection) plus the default lattice. (The landscape
+/// reuses its own nullclines and field instead.)
+pub fn fixed_points_in(
+    sys: &dyn ReducedSystem,
+    v: &[f64],
+    rect: &Rect,
+    time_model: TimeModel,
+) -> Vec<FixedPoint> {
+    let opts = NullclineOptions {
+        resolution: 128,
+        refine_iterations: 0,
+        ..NullclineOptions::default()
+    };
+    let nc = nullclines(sys, v, rect, &opts);
+    let seeds = crossings(&nc.curves[0], &nc.curves[1]);
+    find_fixed_points(
+        sys,
+        v,
+        rect,
+        time_model,
+        &seeds,
+        &FixedPointOptions::default(),
+    )
 }
 
 #[cfg(test)]
