@@ -303,26 +303,25 @@ fn seeds(rect: &Rect, fixed_points: &[FixedPoint], opts: &CycleOptions) -> Vec<S
 /// Distance from `p` to a closed polyline.
 fn distance_to_curve(p: &[f64], curve: &[Vec<f64>]) -> f64 {
     let n = curve.len();
-    (0..n)
-        .map(|k| {
-            let (a, b) = (&curve[k], &curve[(k + 1) % n]);
-            let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| y - x).collect();
-            let len2: f64 = d.iter().map(|x| x * x).sum();
-            let t = if len2 > 0.0 {
-                (p.iter()
-                    .zip(a)
-                    .zip(&d)
-                    .map(|((pi, ai), di)| (pi - ai) * di)
-                    .sum::<f64>()
-                    / len2)
-                    .clamp(0.0, 1.0)
-            } else {
-                0.0
-            };
-            let q: Vec<f64> = a.iter().zip(&d).map(|(ai, di)| ai + t * di).collect();
-            dist(p, &q)
-        })
-        .fold(f64::INFINITY, f64::min)
+    let mut best = f64::INFINITY;
+    for k in 0..n {
+        let (a, b) = (&curve[k], &curve[(k + 1) % n]);
+        let (mut along, mut len2) = (0.0, 0.0);
+        for d in 0..p.len() {
+            along += (p[d] - a[d]) * (b[d] - a[d]);
+            len2 += (b[d] - a[d]) * (b[d] - a[d]);
+        }
+        let t = if len2 > 0.0 {
+            (along / len2).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let d2: f64 = (0..p.len())
+            .map(|d| (p[d] - a[d] - t * (b[d] - a[d])).powi(2))
+            .sum();
+        best = best.min(d2);
+    }
+    best.sqrt()
 }
 
 /// The box of a closed curve: per coordinate the extreme samples, each refined by the vertex of

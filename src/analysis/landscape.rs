@@ -392,4 +392,83 @@ mod tests {
         let y = back.last_state();
         assert!((y[0] - 0.3).abs() < 1e-12 && (y[1] - 0.1).abs() < 1e-12);
     }
+
+    #[test]
+    fn landscape_seeding_finds_all_nine_fixed_points() {
+        let sys = TanhRank2 {
+            w: [2.0, 0.0, 0.0, 2.0],
+            b: [0.0; 2],
+        };
+        let req = LandscapeRequest::new(
+            Rect::new(-3.0, 3.0, -3.0, 3.0),
+            vec![0.0, 0.0],
+            TimeModel::Ode,
+        );
+        let land = analyze_fast(&sys, &req);
+        assert_eq!(land.fixed_points.len(), 9);
+        assert!(land.fixed_points.iter().all(|f| f.residual < 1e-12));
+        // A local minimum of |F| on the field grid next to every root.
+        let minima = field_minima(&land.field);
+        let cell = 6.0 / 32.0;
+        for fp in &land.fixed_points {
+            assert!(
+                minima
+                    .iter()
+                    .any(|m| (m[0] - fp.kappa[0]).abs() <= cell
+                        && (m[1] - fp.kappa[1]).abs() <= cell)
+            );
+        }
+    }
+
+    /// Roots of `sys` by plain Newton from a 40 x 40 lattice: the independent reference.
+    fn brute_force_roots(sys: &dyn ReducedSystem, rect: &Rect) -> Vec<Vec<f64>> {
+        let mut roots: Vec<Vec<f64>> = Vec::new();
+        for k in 0..1600 {
+            let s = [
+                rect.x_min + rect.width() * ((k % 40) as f64 + 0.5) / 40.0,
+                rect.y_min + rect.height() * ((k / 40) as f64 + 0.5) / 40.0,
+            ];
+            let r = crate::analysis::fixed_points::newton(sys, &[0.0, 0.0], &s, 10.0, 100);
+            if r.residual < 1e-10
+                && rect.contains(&r.x)
+                && !roots
+                    .iter()
+                    .any(|q| crate::analysis::linalg::dist(q, &r.x) < 1e-6)
+            {
+                roots.push(r.x);
+            }
+        }
+        roots
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+        #[test]
+        fn random_tanh_systems_every_root_found_and_nullclines_exact(
+            w0 in 0.5f64..3.0, w1 in -1.5f64..1.5, w2 in -1.5f64..1.5, w3 in 0.5f64..3.0,
+            b0 in -0.3f64..0.3, b1 in -0.3f64..0.3,
+        ) {
+            use crate::analysis::linalg::dist;
+            let sys = TanhRank2 { w: [w0, w1, w2, w3], b: [b0, b1] };
+            let rect = Rect::new(-3.5, 3.5, -3.5, 3.5);
+            let reference = brute_force_roots(&sys, &rect);
+            // Skip near-degenerate cases: roots nearly merging, or on the border.
+            let separated = reference.iter().enumerate().all(|(i, p)| {
+                reference[..i].iter().all(|q| dist(p, q) > 0.05) && rect.expanded(-0.02).contains(p)
+            });
+            proptest::prop_assume!(separated);
+            let land = analyze_fast(&sys, &LandscapeRequest::new(rect, vec![0.0, 0.0], TimeModel::Ode));
+            for q in &reference {
+                proptest::prop_assert!(land.fixed_points.iter().any(|f| dist(&f.kappa, q) < 1e-9), "missed {:?}", q);
+            }
+            proptest::prop_assert!(land.fixed_points.iter().all(|f| f.residual < 1e-12));
+            for (comp, curves) in land.nullclines.curves.iter().enumerate() {
+                for p in curves.iter().flat_map(|l| l.points.iter()) {
+                    let mut f = [0.0; 2];
+                    sys.flow(p, &[0.0, 0.0], &mut f);
+                    proptest::prop_assert!(f[comp].abs() < 1e-10, "|F_{}| = {:e} at {:?}", comp + 1, f[comp], p);
+                }
+            }
+        }
+    }
 }
