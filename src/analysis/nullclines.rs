@@ -784,11 +784,15 @@ mod tests {
     }
 
     #[test]
-    fn saddle_cells_stay_consistent_on_crossing_lines() {
-        // F1 = (x - a)(y - b): two crossing lines; the saddle cell splits them into two open
-        // branches that together cover both lines.
-        struct Cross;
-        impl ReducedSystem for Cross {
+    fn saddle_cells_follow_the_hyperbola_branches() {
+        // F1 = (x - a)(y - b) - c is bilinear, so inside the cell holding (a, b) the interpolant is
+        // exact and the saddle decision must follow the true branches: for c > 0 one branch in
+        // the quadrant (+, +) around (a, b) and one in (-, -); for c < 0 in (+, -) and (-, +). A
+        // wrong decision joins two branches into one polyline.
+        struct Hyperbola(f64);
+        const A: f64 = 0.013;
+        const B: f64 = 0.007;
+        impl ReducedSystem for Hyperbola {
             fn rank(&self) -> usize {
                 2
             }
@@ -796,23 +800,33 @@ mod tests {
                 0
             }
             fn flow(&self, k: &[f64], _v: &[f64], o: &mut [f64]) {
-                o[0] = (k[0] - 0.013) * (k[1] - 0.007);
+                o[0] = (k[0] - A) * (k[1] - B) - self.0;
                 o[1] = 1.0;
             }
             fn flow_jacobian(&self, k: &[f64], v: &[f64], f: &mut [f64], j: &mut [f64]) {
                 self.flow(k, v, f);
-                j.copy_from_slice(&[k[1] - 0.007, k[0] - 0.013, 0.0, 0.0]);
+                j.copy_from_slice(&[k[1] - B, k[0] - A, 0.0, 0.0]);
             }
         }
-        let nc = nullclines(&Cross, &[], &rect2(), &NullclineOptions::default());
-        assert_eq!(
-            nc.curves[0].len(),
-            2,
-            "two hyperbola-like branches through the saddle cell"
-        );
-        let n: usize = nc.curves[0].iter().map(|l| l.points.len()).sum();
-        assert!(n > 2 * 256, "{n}");
-        assert!(nc.curves[0].iter().all(|l| !l.closed));
+        for c in [1e-5, -1e-5] {
+            let nc = nullclines(&Hyperbola(c), &[], &rect2(), &NullclineOptions::default());
+            assert_eq!(nc.curves[0].len(), 2, "c = {c}");
+            for line in &nc.curves[0] {
+                assert!(!line.closed);
+                let quadrant = |p: &[f64; 2]| ((p[0] > A) as u8, (p[1] > B) as u8);
+                let q0 = quadrant(&line.points[0]);
+                assert_eq!(
+                    q0.0 == q0.1,
+                    c > 0.0,
+                    "c = {c}: branch in the wrong quadrants"
+                );
+                assert!(
+                    line.points.iter().all(|p| quadrant(p) == q0),
+                    "c = {c}: joined branches"
+                );
+                assert!(line.points.len() > 200, "{}", line.points.len());
+            }
+        }
     }
 
     #[test]
