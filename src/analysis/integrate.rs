@@ -102,7 +102,7 @@ pub enum Crossing {
 }
 
 /// A root of an event function `g(t, y)` located on the dense output.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EventHit {
     pub t: f64,
     pub y: Vec<f64>,
@@ -119,7 +119,7 @@ pub struct Event<'a> {
 }
 
 /// A computed path: times and row-major states, the event roots, and why it ended.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Trajectory {
     pub dim: usize,
     pub t: Vec<f64>,

@@ -78,6 +78,9 @@ pub struct Landscape {
     /// Limit cycles (ODE) or invariant closed curves (map).
     pub cycles: Vec<Cycle>,
     pub timings: Vec<StageStats>,
+    /// Why nothing was computed (a request the system cannot answer), if so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 impl Landscape {
@@ -164,9 +167,15 @@ pub fn field_minima(field: &FieldSamples) -> Vec<[f64; 2]> {
 /// The cheap part: flow field, nullclines and fixed points (seeded by the nullcline crossings
 /// and the field's local minima of `|F|`).
 pub fn analyze_fast(sys: &dyn ReducedSystem, req: &LandscapeRequest) -> Landscape {
+    let (rect, v) = (&req.rect, &req.v[..]);
+    if let Some(error) = request_error(sys, req) {
+        return Landscape {
+            error: Some(error),
+            ..empty(req)
+        };
+    }
     let counted = CountingSystem::new(sys);
     let mut timings = Vec::new();
-    let (rect, v) = (&req.rect, &req.v[..]);
     let field = stage("field", &counted, &mut timings, |s| {
         flow_field(s, v, rect, req.field_grid)
     });
@@ -189,21 +198,63 @@ pub fn analyze_fast(sys: &dyn ReducedSystem, req: &LandscapeRequest) -> Landscap
         find_fixed_points(s, v, rect, req.time_model, &seeds, &fp_opts)
     });
     Landscape {
-        rect: *rect,
-        time_model: req.time_model,
-        v: v.to_vec(),
         field,
         nullclines,
         fixed_points,
+        timings,
+        ..empty(req)
+    }
+}
+
+/// A landscape with nothing computed yet.
+fn empty(req: &LandscapeRequest) -> Landscape {
+    Landscape {
+        rect: req.rect,
+        time_model: req.time_model,
+        v: req.v.clone(),
+        field: FieldSamples::default(),
+        nullclines: Nullclines::default(),
+        fixed_points: Vec::new(),
         separatrices: Vec::new(),
         cycles: Vec::new(),
-        timings,
+        timings: Vec::new(),
+        error: None,
+    }
+}
+
+/// Why a request cannot be answered: not a plane, an input of the wrong length, a rectangle
+/// that is not one, or a map without a positive finite step.
+fn request_error(sys: &dyn ReducedSystem, req: &LandscapeRequest) -> Option<String> {
+    if sys.rank() != 2 {
+        return Some(format!(
+            "the phase plane needs rank 2, the system has rank {}",
+            sys.rank()
+        ));
+    }
+    if req.v.len() != sys.inputs() {
+        return Some(format!(
+            "input has {} values, the system {} channels",
+            req.v.len(),
+            sys.inputs()
+        ));
+    }
+    if !req.rect.is_valid() {
+        return Some("the rectangle must be finite with positive width and height".to_string());
+    }
+    match req.time_model {
+        TimeModel::Map { alpha } if !(alpha.is_finite() && alpha > 0.0) => Some(format!(
+            "the map's alpha must be positive and finite, got {alpha}"
+        )),
+        _ => None,
     }
 }
 
 /// The expensive part, added to a landscape from [`analyze_fast`]: separatrices and cycles (each
 /// if switched on in the request).
 pub fn complete(sys: &dyn ReducedSystem, req: &LandscapeRequest, land: &mut Landscape) {
+    if land.error.is_some() {
+        return;
+    }
     let counted = CountingSystem::new(sys);
     let (rect, v, fps) = (&req.rect, &req.v[..], &land.fixed_points);
     if req.separatrices {
@@ -355,7 +406,16 @@ mod tests {
             assert!(land.fixed_points.is_empty());
             let empty = Rect::new(0.0, 0.0, 0.0, 0.0);
             let land = analyze(&BlowUp, &LandscapeRequest::new(empty, vec![], tm));
-            assert!(land.field.points.is_empty());
+            assert!(land.field.points.is_empty() && land.error.is_some());
+            let land = analyze(
+                &Hopf {
+                    mu: 0.1,
+                    omega: 1.0,
+                    sign: 1.0,
+                },
+                &LandscapeRequest::new(rect, vec![], tm),
+            );
+            assert!(land.error.unwrap().contains("input"));
         }
         let tr = trajectory(&BlowUp, &[], TimeModel::Ode, &[0.0, 0.5], 100.0, false);
         assert_ne!(tr.stop, crate::analysis::integrate::Stop::Reached);

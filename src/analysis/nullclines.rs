@@ -35,7 +35,8 @@ pub struct NullclineOptions {
     /// sign changes on the (already fine) vertices see any feature worth drawing, and a guard
     /// there would refine a band around every curve.
     pub guard_min_cell: usize,
-    /// Newton projection steps per vertex (0: raw marching-squares vertices).
+    /// Most Newton projection steps per vertex (0: raw marching-squares vertices); usually two
+    /// are taken (see `project`).
     pub refine_iterations: usize,
 }
 
@@ -46,7 +47,7 @@ impl Default for NullclineOptions {
             coarse: 16,
             guard: 0.5,
             guard_min_cell: 8,
-            refine_iterations: 2,
+            refine_iterations: 4,
         }
     }
 }
@@ -495,21 +496,41 @@ fn walk(
     }
 }
 
+/// Caps of the vertex projection.
+#[derive(Clone, Copy)]
+struct ProjectionLimits {
+    max_iterations: usize,
+    /// Longer steps are refused (the vertex stays where it is).
+    max_step: f64,
+    /// Position accuracy to reach.
+    tol: f64,
+}
+
 /// Newton projection of `p` onto `F_comp = 0`: `p -= F_comp grad / |grad|^2`, along the border
 /// for border points; a step longer than `max_step` or non-finite leaves the point as it is.
+///
+/// Stops after `max_iterations`, or as soon as quadratic convergence predicts the next step
+/// below `tol`: with steps `d_1, d_2, ...`, the next is about `d_k^3 / d_{k-1}^2`. A regular
+/// vertex (`d_1 ~ h^2`) thus costs two evaluations, one where the curve turns sharply three.
+/// Returns the evaluations spent.
 fn project(
     sys: &dyn ReducedSystem,
     v: &[f64],
     comp: usize,
     p: &mut [f64; 2],
     rect: &Rect,
-    iterations: usize,
-    max_step: f64,
+    limits: &ProjectionLimits,
 ) -> usize {
+    let ProjectionLimits {
+        max_iterations,
+        max_step,
+        tol,
+    } = *limits;
     let (mut f, mut jac) = ([0.0; 2], [0.0; 4]);
     let on_x_border = p[0] == rect.x_min || p[0] == rect.x_max;
     let on_y_border = p[1] == rect.y_min || p[1] == rect.y_max;
-    for k in 0..iterations {
+    let mut previous = f64::NAN;
+    for k in 0..max_iterations {
         sys.flow_jacobian(p, v, &mut f, &mut jac);
         let (fc, mut g) = (f[comp], [jac[2 * comp], jac[2 * comp + 1]]);
         if on_x_border {
@@ -520,16 +541,18 @@ fn project(
         }
         let g2 = g[0] * g[0] + g[1] * g[1];
         let step = [-fc * g[0] / g2, -fc * g[1] / g2];
-        if fc == 0.0
-            || !(step[0].is_finite() && step[1].is_finite())
-            || step[0].hypot(step[1]) > max_step
-        {
+        let length = step[0].hypot(step[1]);
+        if fc == 0.0 || !length.is_finite() || length > max_step {
             return k + 1;
         }
         p[0] += step[0];
         p[1] += step[1];
+        if length <= tol || length.powi(3) <= tol * previous * previous {
+            return k + 1;
+        }
+        previous = length;
     }
-    iterations
+    max_iterations
 }
 
 /// Both nullclines of a rank-2 system on `rect` (empty for another rank or an invalid rectangle).
@@ -547,7 +570,11 @@ pub fn nullclines(
         grid_evaluations: grid.evaluations,
         ..Nullclines::default()
     };
-    let max_step = 2.0 * rect.diagonal() / grid.m as f64;
+    let limits = ProjectionLimits {
+        max_iterations: opts.refine_iterations,
+        max_step: 2.0 * rect.diagonal() / grid.m as f64,
+        tol: 1e-13 * rect.diagonal(),
+    };
     for comp in 0..2 {
         let mut lines = stitch(&march(&grid, &cells, comp));
         if opts.refine_iterations > 0 {
@@ -556,7 +583,7 @@ pub fn nullclines(
                     .points
                     .par_iter_mut()
                     .with_min_len(64)
-                    .map(|p| project(sys, v, comp, p, rect, opts.refine_iterations, max_step))
+                    .map(|p| project(sys, v, comp, p, rect, &limits))
                     .sum::<usize>();
             }
         }
