@@ -23,7 +23,7 @@ use serde::Serialize;
 use super::Rect;
 use super::fixed_points::{FixedPoint, FixedPointKind};
 use super::integrate::{Crossing, Event, EventHit, OdeOptions, Stop, dopri5, iterate_map, ode_rhs};
-use super::linalg::{cabs, dist, eigenvalues, norm, solve_in_place};
+use super::linalg::{cabs, dist, eigenvalues, invert, norm, solve_in_place};
 use crate::reduced::ReducedSystem;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -144,25 +144,37 @@ pub struct Section<'a> {
     pub normal: &'a [f64],
 }
 
+/// A starting guess for [`shoot`].
+#[derive(Debug, Clone, Copy)]
+pub struct Guess<'a> {
+    pub x0: &'a [f64],
+    pub period: f64,
+    /// Shoot in backward time: right for unstable cycles, whose forward monodromy can be huge
+    /// (backward they are attracting and the Newton system well conditioned).
+    pub backward: bool,
+}
+
 /// Newton shooting for a periodic orbit from a guess `(x0, period)`, with the phase condition
 /// that `x0` lies on `section`.
 ///
-/// Unknowns `(x0, T)`, residual `(phi_T(x0) - x0, normal . (x0 - anchor))`, Jacobian
-/// `[[M - I, F(phi_T(x0))], [normal^T, 0]]`. The state, `Phi` and `int tr J` are integrated
+/// Unknowns `(x0, T)`, residual `(phi_{sT}(x0) - x0, normal . (x0 - anchor))` with `s = +-1` the
+/// time direction, Jacobian `[[M - I, s F(phi_{sT}(x0))], [normal^T, 0]]`. The reported monodromy
+/// and `ln det M` are those of forward time (inverted / negated after a backward run). The state,
+/// `Phi` and `int tr J` are integrated
 /// together; iterations run at `rtol = 1e-7` until the update is below `1e-5` (relative), then at
 /// `opts.rtol` until it is below `1e-9`. Steps are limited to a quarter of `scale` in `x0` and
 /// to halving or doubling `T`. `None` if it does not converge within 20 iterations or a run fails.
 pub fn shoot(
     sys: &dyn ReducedSystem,
     v: &[f64],
-    x0: &[f64],
-    period: f64,
+    guess: Guess<'_>,
     section: Section<'_>,
     scale: f64,
     opts: &CycleOptions,
 ) -> Option<Orbit> {
-    let n = x0.len();
-    let mut x = x0.to_vec();
+    let (n, period) = (guess.x0.len(), guess.period);
+    let sign = if guess.backward { -1.0 } else { 1.0 };
+    let mut x = guess.x0.to_vec();
     let mut t_period = period;
     let mut fine = false;
     let mut evaluations = 0;
@@ -171,7 +183,7 @@ pub fn shoot(
     }
     for _ in 0..20 {
         let rtol = if fine { opts.rtol } else { 1e-7 };
-        let run = variational_run(sys, v, &x, t_period, rtol, scale);
+        let run = variational_run(sys, v, &x, sign * t_period, rtol, scale);
         evaluations += run.evaluations;
         if run.stop != Stop::Reached {
             return None;
@@ -189,7 +201,7 @@ pub fn shoot(
             for j in 0..n {
                 a[i * k + j] = m[i * n + j] - if i == j { 1.0 } else { 0.0 };
             }
-            a[i * k + n] = f_t[i];
+            a[i * k + n] = sign * f_t[i];
             a[n * k + i] = section.normal[i];
             rhs[i] = -residual[i];
         }
@@ -213,11 +225,16 @@ pub fn shoot(
         let change = (dx * limit / scale).max(dt.abs() / t_period);
         if fine && change < 1e-9 {
             let path = (0..run.len()).map(|i| run.state(i)[..n].to_vec()).collect();
+            let monodromy = if guess.backward {
+                invert(m, n)?
+            } else {
+                m.to_vec()
+            };
             return Some(Orbit {
                 x0: x,
                 period: t_period,
-                monodromy: m.to_vec(),
-                log_det,
+                monodromy,
+                log_det: sign * log_det,
                 residual: norm(&residual),
                 path,
                 evaluations,
@@ -228,12 +245,12 @@ pub fn shoot(
     None
 }
 
-/// One period of `x' = F`, `Phi' = J Phi` (`Phi(0) = I`) and `s' = tr J` from `x`.
+/// `x' = F`, `Phi' = J Phi` (`Phi(0) = I`) and `s' = tr J` from `x` over `t in [0, t_end]`.
 fn variational_run(
     sys: &dyn ReducedSystem,
     v: &[f64],
     x: &[f64],
-    period: f64,
+    t_end: f64,
     rtol: f64,
     scale: f64,
 ) -> super::integrate::Trajectory {
@@ -260,7 +277,7 @@ fn variational_run(
         dense_points: 3,
         ..OdeOptions::default()
     };
-    dopri5(rhs, 0.0, &y0, period, &opts, None)
+    dopri5(rhs, 0.0, &y0, t_end, &opts, None)
 }
 
 /// Sections and seeds around each fixed point that can be enclosed by a closed orbit.
@@ -500,7 +517,12 @@ pub fn find_limit_cycles(
                 anchor: &seed.center,
                 normal: &[0.0, 1.0],
             };
-            let Some(orbit) = shoot(sys, v, &x0, period, section, diag, opts) else {
+            let guess = Guess {
+                x0: &x0,
+                period,
+                backward,
+            };
+            let Some(orbit) = shoot(sys, v, guess, section, diag, opts) else {
                 continue;
             };
             evaluations += orbit.evaluations;
@@ -796,6 +818,29 @@ mod tests {
                 .iter()
                 .all(|p| (p[0].hypot(p[1]) - mu.sqrt()).abs() < 1e-6)
         );
+    }
+
+    #[test]
+    fn strongly_unstable_cycle_shot_backward() {
+        // Forward multiplier exp(2 mu T) = exp(8 pi) ~ 8e10: hopeless forward, easy backward.
+        let (mu, omega) = (1.0, 0.5);
+        let sys = Hopf {
+            mu,
+            omega,
+            sign: -1.0,
+        };
+        let cycles = cycles_of(&sys, Rect::new(-2.0, 2.0, -2.0, 2.0));
+        assert_eq!(cycles.len(), 1);
+        let period = std::f64::consts::TAU / omega;
+        let expected = (2.0 * mu * period).exp();
+        let err = (cycles[0].floquet.unwrap() / expected - 1.0).abs();
+        assert!(
+            err < 1e-6,
+            "Floquet {} vs {expected}: {err:e}",
+            cycles[0].floquet.unwrap()
+        );
+        assert!((cycles[0].period_tau / period - 1.0).abs() < 1e-9);
+        assert!(!cycles[0].stable);
     }
 
     #[test]

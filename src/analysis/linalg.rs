@@ -51,6 +51,24 @@ pub fn solve_in_place(a: &mut [f64], b: &mut [f64], n: usize) -> bool {
     b.iter().all(|v| v.is_finite())
 }
 
+/// Inverse of a row-major `n x n` matrix (column by column with [`solve_in_place`]); `None` if
+/// singular.
+pub fn invert(m: &[f64], n: usize) -> Option<Vec<f64>> {
+    let mut inv = vec![0.0; n * n];
+    for col in 0..n {
+        let mut a = m.to_vec();
+        let mut e = vec![0.0; n];
+        e[col] = 1.0;
+        if !solve_in_place(&mut a, &mut e, n) {
+            return None;
+        }
+        for row in 0..n {
+            inv[row * n + col] = e[row];
+        }
+    }
+    Some(inv)
+}
+
 /// Levenberg-Marquardt step `(A^T A + mu I) d = -A^T f` for an `m x n` row-major `a`, with
 /// `mu = 1e-6 * trace(A^T A) / n` (plus a floor): the safeguard when `A` is singular or Newton's
 /// step does not reduce `|f|`. It always decreases `|f|^2` for a small enough multiple.
@@ -180,6 +198,14 @@ mod tests {
         }
         let mut singular = [1.0, 2.0, 2.0, 4.0];
         assert!(!solve_in_place(&mut singular, &mut [1.0, 1.0], 2));
+        let inv = invert(&a0, 3).unwrap();
+        for r in 0..3 {
+            for c in 0..3 {
+                let prod: f64 = (0..3).map(|k| a0[r * 3 + k] * inv[k * 3 + c]).sum();
+                assert!((prod - if r == c { 1.0 } else { 0.0 }).abs() < 1e-14);
+            }
+        }
+        assert!(invert(&[1.0, 2.0, 2.0, 4.0], 2).is_none());
     }
 
     #[test]
