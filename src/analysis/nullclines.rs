@@ -149,26 +149,28 @@ impl Grid {
         ((c.i + c.s).min(self.m), (c.j + c.s).min(self.m))
     }
 
-    /// Known values of component `comp` along the boundary of `c`.
-    fn boundary_signs(&self, c: &Cell, comp: usize) -> (bool, bool) {
+    /// Whether the known values along the boundary of `c` change sign, per component (one pass
+    /// over the boundary for both).
+    fn boundary_sign_change(&self, c: &Cell) -> [bool; 2] {
         let (i1, j1) = self.end(c);
-        let (mut pos, mut neg) = (false, false);
+        let mut seen = [[false; 2]; 2];
         let mut visit = |i: usize, j: usize| {
-            if let Some(f) = self.value(i, j) {
-                let x = f[comp];
-                pos |= x > 0.0;
-                neg |= x <= 0.0 && x.is_finite();
+            let k = self.idx(i, j);
+            if self.known[k] {
+                for (comp, x) in self.f[k].iter().enumerate() {
+                    seen[comp][(*x > 0.0) as usize] |= !x.is_nan();
+                }
             }
         };
         for i in c.i..=i1 {
             visit(i, c.j);
             visit(i, j1);
         }
-        for j in c.j..=j1 {
+        for j in c.j + 1..j1 {
             visit(c.i, j);
             visit(i1, j);
         }
-        (pos, neg)
+        [seen[0][0] && seen[0][1], seen[1][0] && seen[1][1]]
     }
 
     /// Predicted distance, in cells of side `s`, from vertex `(i, j)` to the zero of `comp`
@@ -202,15 +204,16 @@ impl Grid {
 
     fn needs_refinement(&self, c: &Cell, guard: f64, guard_min: usize) -> bool {
         let (i1, j1) = self.end(c);
-        (0..2).any(|comp| {
-            let (pos, neg) = self.boundary_signs(c, comp);
-            (pos && neg)
-                || (guard > 0.0
-                    && c.s >= guard_min
-                    && [(c.i, c.j), (i1, c.j), (c.i, j1), (i1, j1)]
-                        .iter()
-                        .any(|&(i, j)| self.predicted_distance(i, j, c.s, comp) < guard))
-        })
+        let changes = self.boundary_sign_change(c);
+        let corners = [(c.i, c.j), (i1, c.j), (c.i, j1), (i1, j1)];
+        let near_zero = |comp: usize| {
+            corners
+                .iter()
+                .any(|&(i, j)| self.predicted_distance(i, j, c.s, comp) < guard)
+        };
+        changes[0]
+            || changes[1]
+            || (guard > 0.0 && c.s >= guard_min && (near_zero(0) || near_zero(1)))
     }
 
     /// The vertices a subdivision of `c` adds, and its children.
