@@ -61,13 +61,6 @@ impl Rect {
         self.width().hypot(self.height())
     }
 
-    pub fn center(&self) -> [f64; 2] {
-        [
-            0.5 * (self.x_min + self.x_max),
-            0.5 * (self.y_min + self.y_max),
-        ]
-    }
-
     /// The rectangle grown by `fraction` of its width / height on every side.
     pub fn expanded(&self, fraction: f64) -> Rect {
         let (dx, dy) = (fraction * self.width(), fraction * self.height());
