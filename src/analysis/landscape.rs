@@ -12,9 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use super::Rect;
 use super::counting::{CountingSystem, EvalCounts};
-use super::cycles::{Cycle, CycleOptions, find_invariant_curves, find_limit_cycles};
+use super::cycles::{Cycle, CycleOptions, find_limit_cycles};
 use super::fixed_points::{FixedPoint, FixedPointOptions, find_fixed_points};
 use super::integrate::{Bounds, OdeOptions, Trajectory, dopri5, iterate_map, ode_rhs};
+use super::invariant_curves::find_invariant_curves;
 use super::manifolds::{ManifoldOptions, Separatrix, separatrices};
 use super::nullclines::{NullclineOptions, Nullclines, crossings, nullclines};
 use crate::reduced::{ReducedSystem, TimeModel};

@@ -10,6 +10,7 @@ pub mod counting;
 pub mod cycles;
 pub mod fixed_points;
 pub mod integrate;
+pub mod invariant_curves;
 pub mod landscape;
 pub mod linalg;
 pub mod manifolds;
