@@ -1,2 +1,91 @@
 //! Phase-plane analysis that works on any [`ReducedSystem`](crate::reduced::ReducedSystem): flow
 //! fields, nullclines, fixed points, separatrices, trajectories, limit cycles and continuation.
+//!
+//! Every routine here is bounded (step, time, point and evaluation caps) and reports why it stopped,
+//! so a blowing-up system, NaNs or a degenerate Jacobian give a status, never a hang or a panic.
+//! [`landscape::analyze`] bundles the phase-plane pieces into one plain-data [`landscape::Landscape`].
+
+pub mod continuation;
+pub mod counting;
+pub mod cycles;
+pub mod fixed_points;
+pub mod integrate;
+pub mod invariant_curves;
+pub mod landscape;
+pub mod linalg;
+pub mod manifolds;
+pub mod nullclines;
+
+#[cfg(test)]
+pub(crate) mod test_systems;
+
+use serde::{Deserialize, Serialize};
+
+/// An axis-aligned rectangle of the `(kappa_1, kappa_2)` plane.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Rect {
+    pub x_min: f64,
+    pub x_max: f64,
+    pub y_min: f64,
+    pub y_max: f64,
+}
+
+impl Rect {
+    pub fn new(x_min: f64, x_max: f64, y_min: f64, y_max: f64) -> Self {
+        Rect {
+            x_min,
+            x_max,
+            y_min,
+            y_max,
+        }
+    }
+
+    /// Finite bounds with positive width and height; every analysis returns empty results otherwise.
+    pub fn is_valid(&self) -> bool {
+        [self.x_min, self.x_max, self.y_min, self.y_max]
+            .iter()
+            .all(|v| v.is_finite())
+            && self.x_max > self.x_min
+            && self.y_max > self.y_min
+    }
+
+    pub fn width(&self) -> f64 {
+        self.x_max - self.x_min
+    }
+
+    pub fn height(&self) -> f64 {
+        self.y_max - self.y_min
+    }
+
+    /// Length of the diagonal: the length scale for all relative tolerances of the phase plane.
+    pub fn diagonal(&self) -> f64 {
+        self.width().hypot(self.height())
+    }
+
+    /// The rectangle grown by `fraction` of its width / height on every side.
+    pub fn expanded(&self, fraction: f64) -> Rect {
+        let (dx, dy) = (fraction * self.width(), fraction * self.height());
+        Rect::new(
+            self.x_min - dx,
+            self.x_max + dx,
+            self.y_min - dy,
+            self.y_max + dy,
+        )
+    }
+
+    pub fn contains(&self, p: &[f64]) -> bool {
+        p.len() >= 2
+            && p[0] >= self.x_min
+            && p[0] <= self.x_max
+            && p[1] >= self.y_min
+            && p[1] <= self.y_max
+    }
+
+    /// The same box as integration bounds.
+    pub fn bounds(&self) -> integrate::Bounds {
+        integrate::Bounds {
+            lo: vec![self.x_min, self.y_min],
+            hi: vec![self.x_max, self.y_max],
+        }
+    }
+}

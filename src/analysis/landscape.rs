@@ -1,0 +1,535 @@
+//! The phase-plane landscape: one plain-data value with everything the app draws, the CLI prints
+//! as JSON and `render` plots, computed from any rank-2 [`ReducedSystem`].
+//!
+//! Cheap parts first ([`analyze_fast`]: flow field, nullclines, fixed points), expensive parts
+//! after ([`complete`]: separatrices, limit cycles or invariant curves), so a UI can draw the
+//! first while the second runs. Each stage records its wall time and its evaluations of `F`
+//! (through [`CountingSystem`]): the budgets of the real systems are set in evaluations.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use super::Rect;
+use super::counting::{CountingSystem, EvalCounts};
+use super::cycles::{Cycle, CycleOptions, find_limit_cycles};
+use super::fixed_points::{FixedPoint, FixedPointOptions, find_fixed_points};
+use super::integrate::{Bounds, OdeOptions, Trajectory, dopri5, iterate_map, ode_rhs};
+use super::invariant_curves::find_invariant_curves;
+use super::manifolds::{ManifoldOptions, Separatrix, separatrices};
+use super::nullclines::{NullclineOptions, Nullclines, crossings, nullclines};
+use crate::reduced::{ReducedSystem, TimeModel};
+
+/// What to compute.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LandscapeRequest {
+    pub rect: Rect,
+    /// Constant input, one value per channel.
+    pub v: Vec<f64>,
+    pub time_model: TimeModel,
+    /// Flow-field samples per side.
+    pub field_grid: usize,
+    /// Effective nullcline grid per side (adaptive; see [`nullclines`]).
+    pub nullcline_resolution: usize,
+    pub cycles: bool,
+    pub separatrices: bool,
+}
+
+impl LandscapeRequest {
+    /// Defaults: 32 x 32 field, 256 x 256 nullclines, cycles and separatrices on.
+    pub fn new(rect: Rect, v: Vec<f64>, time_model: TimeModel) -> Self {
+        LandscapeRequest {
+            rect,
+            v,
+            time_model,
+            field_grid: 32,
+            nullcline_resolution: 256,
+            cycles: true,
+            separatrices: true,
+        }
+    }
+}
+
+/// `F` at the centres of an `n x n` grid of cells, row by row from the bottom left.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FieldSamples {
+    pub n: usize,
+    pub points: Vec<[f64; 2]>,
+    pub flow: Vec<[f64; 2]>,
+}
+
+/// Cost of one stage.
+#[derive(Debug, Clone, Serialize)]
+pub struct StageStats {
+    pub stage: String,
+    pub millis: f64,
+    pub evaluations: EvalCounts,
+}
+
+/// Everything of one phase plane.
+#[derive(Debug, Clone, Serialize)]
+pub struct Landscape {
+    pub rect: Rect,
+    pub time_model: TimeModel,
+    pub v: Vec<f64>,
+    pub field: FieldSamples,
+    pub nullclines: Nullclines,
+    pub fixed_points: Vec<FixedPoint>,
+    pub separatrices: Vec<Separatrix>,
+    /// Limit cycles (ODE) or invariant closed curves (map).
+    pub cycles: Vec<Cycle>,
+    pub timings: Vec<StageStats>,
+    /// Why nothing was computed (a request the system cannot answer), if so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Landscape {
+    /// Evaluations over all stages.
+    pub fn evaluations(&self) -> EvalCounts {
+        self.timings
+            .iter()
+            .fold(EvalCounts::default(), |a, s| EvalCounts {
+                flow: a.flow + s.evaluations.flow,
+                jacobian: a.jacobian + s.evaluations.jacobian,
+            })
+    }
+}
+
+/// Runs `f` on the counting wrapper and records its time and evaluations.
+fn stage<T>(
+    name: &str,
+    sys: &CountingSystem,
+    timings: &mut Vec<StageStats>,
+    f: impl FnOnce(&dyn ReducedSystem) -> T,
+) -> T {
+    let (t0, c0) = (Instant::now(), sys.counts());
+    let out = f(sys);
+    timings.push(StageStats {
+        stage: name.to_string(),
+        millis: t0.elapsed().as_secs_f64() * 1e3,
+        evaluations: sys.counts() - c0,
+    });
+    out
+}
+
+/// The flow field on an `n x n` grid of cell centres, in one `flow_many` batch.
+pub fn flow_field(sys: &dyn ReducedSystem, v: &[f64], rect: &Rect, n: usize) -> FieldSamples {
+    if sys.rank() != 2 || !rect.is_valid() || n == 0 {
+        return FieldSamples::default();
+    }
+    let points: Vec<[f64; 2]> = (0..n * n)
+        .map(|k| {
+            let (i, j) = ((k % n) as f64 + 0.5, (k / n) as f64 + 0.5);
+            [
+                rect.x_min + i * rect.width() / n as f64,
+                rect.y_min + j * rect.height() / n as f64,
+            ]
+        })
+        .collect();
+    let flat: Vec<f64> = points.iter().flatten().copied().collect();
+    let mut out = vec![0.0; flat.len()];
+    sys.flow_many(&flat, v, &mut out);
+    FieldSamples {
+        n,
+        points,
+        flow: out.chunks_exact(2).map(|c| [c[0], c[1]]).collect(),
+    }
+}
+
+/// Grid points of the field where `|F|` is no larger than at any of the 8 neighbours: every
+/// fixed point not closer than a grid cell to another one has such a point nearby.
+pub fn field_minima(field: &FieldSamples) -> Vec<[f64; 2]> {
+    let n = field.n as isize;
+    let speed = |i: isize, j: isize| {
+        let f = field.flow[(j * n + i) as usize];
+        let s = f[0].hypot(f[1]);
+        if s.is_nan() { f64::INFINITY } else { s }
+    };
+    let mut out = Vec::new();
+    for j in 0..n {
+        for i in 0..n {
+            let here = speed(i, j);
+            let minimal = here.is_finite()
+                && (-1..=1).all(|dj| {
+                    (-1..=1).all(|di| {
+                        let (a, b) = (i + di, j + dj);
+                        a < 0 || b < 0 || a >= n || b >= n || speed(a, b) >= here
+                    })
+                });
+            if minimal {
+                out.push(field.points[(j * n + i) as usize]);
+            }
+        }
+    }
+    out
+}
+
+/// The cheap part: flow field, nullclines and fixed points (seeded by the nullcline crossings
+/// and the field's local minima of `|F|`).
+pub fn analyze_fast(sys: &dyn ReducedSystem, req: &LandscapeRequest) -> Landscape {
+    let (rect, v) = (&req.rect, &req.v[..]);
+    if let Some(error) = request_error(sys, req) {
+        return Landscape {
+            error: Some(error),
+            ..empty(req)
+        };
+    }
+    let counted = CountingSystem::new(sys);
+    let mut timings = Vec::new();
+    let field = stage("field", &counted, &mut timings, |s| {
+        flow_field(s, v, rect, req.field_grid)
+    });
+    let nc_opts = NullclineOptions {
+        resolution: req.nullcline_resolution,
+        ..NullclineOptions::default()
+    };
+    let nullclines = stage("nullclines", &counted, &mut timings, |s| {
+        nullclines(s, v, rect, &nc_opts)
+    });
+    let mut seeds = crossings(&nullclines.curves[0], &nullclines.curves[1]);
+    seeds.extend(field_minima(&field));
+    // The field's local minima of |F| replace the seed lattice: no extra evaluations, and far
+    // fewer hopeless starts (a lattice point in a saturated corner costs Newton a stall window).
+    let fp_opts = FixedPointOptions {
+        grid: if field.points.is_empty() { 6 } else { 0 },
+        ..FixedPointOptions::default()
+    };
+    let fixed_points = stage("fixed_points", &counted, &mut timings, |s| {
+        find_fixed_points(s, v, rect, req.time_model, &seeds, &fp_opts)
+    });
+    Landscape {
+        field,
+        nullclines,
+        fixed_points,
+        timings,
+        ..empty(req)
+    }
+}
+
+/// A landscape with nothing computed yet.
+fn empty(req: &LandscapeRequest) -> Landscape {
+    Landscape {
+        rect: req.rect,
+        time_model: req.time_model,
+        v: req.v.clone(),
+        field: FieldSamples::default(),
+        nullclines: Nullclines::default(),
+        fixed_points: Vec::new(),
+        separatrices: Vec::new(),
+        cycles: Vec::new(),
+        timings: Vec::new(),
+        error: None,
+    }
+}
+
+/// Why a request cannot be answered: not a plane, an input of the wrong length, a rectangle
+/// that is not one, or a map without a positive finite step.
+fn request_error(sys: &dyn ReducedSystem, req: &LandscapeRequest) -> Option<String> {
+    if sys.rank() != 2 {
+        return Some(format!(
+            "the phase plane needs rank 2, the system has rank {}",
+            sys.rank()
+        ));
+    }
+    if req.v.len() != sys.inputs() {
+        return Some(format!(
+            "input has {} values, the system {} channels",
+            req.v.len(),
+            sys.inputs()
+        ));
+    }
+    if !req.rect.is_valid() {
+        return Some("the rectangle must be finite with positive width and height".to_string());
+    }
+    match req.time_model {
+        TimeModel::Map { alpha } if !(alpha.is_finite() && alpha > 0.0) => Some(format!(
+            "the map's alpha must be positive and finite, got {alpha}"
+        )),
+        _ => None,
+    }
+}
+
+/// The expensive part, added to a landscape from [`analyze_fast`]: separatrices and cycles (each
+/// if switched on in the request).
+pub fn complete(sys: &dyn ReducedSystem, req: &LandscapeRequest, land: &mut Landscape) {
+    if land.error.is_some() {
+        return;
+    }
+    let counted = CountingSystem::new(sys);
+    let (rect, v, fps) = (&req.rect, &req.v[..], &land.fixed_points);
+    if req.separatrices {
+        land.separatrices = stage("separatrices", &counted, &mut land.timings, |s| {
+            separatrices(s, v, rect, req.time_model, fps, &ManifoldOptions::default())
+        });
+    }
+    if req.cycles {
+        let opts = CycleOptions::default();
+        land.cycles = stage("cycles", &counted, &mut land.timings, |s| {
+            match req.time_model {
+                TimeModel::Ode => find_limit_cycles(s, v, rect, fps, &opts).0,
+                TimeModel::Map { alpha } => find_invariant_curves(s, v, alpha, rect, fps, &opts).0,
+            }
+        });
+    }
+}
+
+/// The whole landscape: [`analyze_fast`] then [`complete`].
+pub fn analyze(sys: &dyn ReducedSystem, req: &LandscapeRequest) -> Landscape {
+    let mut land = analyze_fast(sys, req);
+    complete(sys, req, &mut land);
+    land
+}
+
+/// A click-to-run trajectory of `duration` (units of tau) from `start`, forward or backward:
+/// Dormand-Prince with dense output (`rtol 1e-8`) for the ODE, `round(duration / alpha)` steps
+/// for the map (backward: inverse steps). Stops if `|kappa|` exceeds `1e6` or after 100 000
+/// steps; the trajectory says why it ended.
+pub fn trajectory(
+    sys: &dyn ReducedSystem,
+    v: &[f64],
+    time_model: TimeModel,
+    start: &[f64],
+    duration: f64,
+    backward: bool,
+) -> Trajectory {
+    let n = start.len();
+    let bounds = Bounds {
+        lo: vec![-1e6; n],
+        hi: vec![1e6; n],
+    };
+    match time_model {
+        TimeModel::Ode => {
+            let opts = OdeOptions {
+                bounds: Some(bounds),
+                dense_points: 2,
+                ..OdeOptions::default()
+            };
+            let t_end = if backward {
+                -duration.abs()
+            } else {
+                duration.abs()
+            };
+            dopri5(ode_rhs(sys, v), 0.0, start, t_end, &opts, None)
+        }
+        TimeModel::Map { alpha } => {
+            let steps = (duration.abs() / alpha).round().clamp(0.0, 100_000.0) as usize;
+            iterate_map(sys, v, alpha, start, steps, backward, Some(&bounds))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::fixed_points::FixedPointKind;
+    use crate::analysis::test_systems::{BlowUp, Hopf, NanSystem, TanhRank2};
+
+    #[test]
+    fn landscape_of_a_tanh_oscillator_has_everything_and_serialises() {
+        let sys = TanhRank2 {
+            w: [1.5, -2.0, 2.0, 1.5],
+            b: [0.0; 2],
+        };
+        let req = LandscapeRequest::new(
+            Rect::new(-4.0, 4.0, -4.0, 4.0),
+            vec![0.0, 0.0],
+            TimeModel::Ode,
+        );
+        let land = analyze(&sys, &req);
+        assert_eq!(land.field.points.len(), 1024);
+        assert_eq!(land.fixed_points.len(), 1);
+        assert_eq!(land.fixed_points[0].kind, FixedPointKind::UnstableFocus);
+        assert_eq!(land.cycles.len(), 1);
+        assert!(land.nullclines.curves.iter().all(|c| !c.is_empty()));
+        let json: serde_json::Value = serde_json::to_value(&land).unwrap();
+        let fp = &json["fixed_points"][0];
+        assert_eq!(fp["type"], "unstable focus");
+        assert_eq!(fp["stable"], false);
+        assert_eq!(fp["eigenvalues"][0].as_array().unwrap().len(), 2);
+        assert!(fp.get("multipliers").is_none());
+        let cyc = &json["cycles"][0];
+        assert!(cyc["period_tau"].as_f64().unwrap() > 0.0);
+        assert_eq!(cyc["stable"], true);
+        assert_eq!(cyc["kappa_min"].as_array().unwrap().len(), 2);
+        assert!(cyc["floquet"].as_f64().unwrap() < 1.0);
+        let stages: Vec<&str> = land.timings.iter().map(|s| s.stage.as_str()).collect();
+        assert_eq!(
+            stages,
+            [
+                "field",
+                "nullclines",
+                "fixed_points",
+                "separatrices",
+                "cycles"
+            ]
+        );
+        assert_eq!(land.timings[0].evaluations.flow, 1024);
+    }
+
+    #[test]
+    fn map_landscape_reports_multipliers_and_step_periods() {
+        // Hopf normal form with mu = 0.05, omega = 1: ODE stable cycle; for the map the focus is
+        // also unstable and an invariant curve exists near radius sqrt(mu).
+        let sys = Hopf {
+            mu: 0.05,
+            omega: 1.0,
+            sign: 1.0,
+        };
+        let alpha = 0.2;
+        let req = LandscapeRequest::new(
+            Rect::new(-1.0, 1.0, -1.0, 1.0),
+            vec![0.0],
+            TimeModel::Map { alpha },
+        );
+        let land = analyze(&sys, &req);
+        let json: serde_json::Value = serde_json::to_value(&land).unwrap();
+        assert_eq!(
+            json["fixed_points"][0]["multipliers"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(land.cycles.len(), 1);
+        let c = &land.cycles[0];
+        assert!((c.period_tau - c.period_steps.unwrap() * alpha).abs() < 1e-12);
+        assert!(c.stable);
+    }
+
+    #[test]
+    fn hostile_systems_give_a_landscape_not_a_panic() {
+        let rect = Rect::new(-1.0, 1.0, -1.0, 1.0);
+        for tm in [TimeModel::Ode, TimeModel::TRAINED_MAP] {
+            let land = analyze(&NanSystem, &LandscapeRequest::new(rect, vec![], tm));
+            assert!(land.fixed_points.is_empty() && land.cycles.is_empty());
+            let land = analyze(&BlowUp, &LandscapeRequest::new(rect, vec![], tm));
+            assert!(land.fixed_points.is_empty());
+            let empty = Rect::new(0.0, 0.0, 0.0, 0.0);
+            let land = analyze(&BlowUp, &LandscapeRequest::new(empty, vec![], tm));
+            assert!(land.field.points.is_empty() && land.error.is_some());
+            let land = analyze(
+                &Hopf {
+                    mu: 0.1,
+                    omega: 1.0,
+                    sign: 1.0,
+                },
+                &LandscapeRequest::new(rect, vec![], tm),
+            );
+            assert!(land.error.unwrap().contains("input"));
+        }
+        let tr = trajectory(&BlowUp, &[], TimeModel::Ode, &[0.0, 0.5], 100.0, false);
+        assert_ne!(tr.stop, crate::analysis::integrate::Stop::Reached);
+    }
+
+    #[test]
+    fn trajectories_forward_and_backward_retrace() {
+        let sys = Hopf {
+            mu: 0.5,
+            omega: 1.0,
+            sign: 1.0,
+        };
+        let fwd = trajectory(&sys, &[0.0], TimeModel::Ode, &[0.3, 0.1], 2.0, false);
+        let back = trajectory(&sys, &[0.0], TimeModel::Ode, fwd.last_state(), 2.0, true);
+        let y = back.last_state();
+        assert!((y[0] - 0.3).abs() < 1e-6 && (y[1] - 0.1).abs() < 1e-6);
+        let fwd = trajectory(
+            &sys,
+            &[0.0],
+            TimeModel::TRAINED_MAP,
+            &[0.3, 0.1],
+            2.0,
+            false,
+        );
+        assert_eq!(fwd.steps, 10);
+        let back = trajectory(
+            &sys,
+            &[0.0],
+            TimeModel::TRAINED_MAP,
+            fwd.last_state(),
+            2.0,
+            true,
+        );
+        let y = back.last_state();
+        assert!((y[0] - 0.3).abs() < 1e-12 && (y[1] - 0.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn landscape_seeding_finds_all_nine_fixed_points() {
+        let sys = TanhRank2 {
+            w: [2.0, 0.0, 0.0, 2.0],
+            b: [0.0; 2],
+        };
+        let req = LandscapeRequest::new(
+            Rect::new(-3.0, 3.0, -3.0, 3.0),
+            vec![0.0, 0.0],
+            TimeModel::Ode,
+        );
+        let land = analyze_fast(&sys, &req);
+        assert_eq!(land.fixed_points.len(), 9);
+        assert!(land.fixed_points.iter().all(|f| f.residual < 1e-12));
+        // A local minimum of |F| on the field grid next to every root.
+        let minima = field_minima(&land.field);
+        let cell = 6.0 / 32.0;
+        for fp in &land.fixed_points {
+            assert!(
+                minima
+                    .iter()
+                    .any(|m| (m[0] - fp.kappa[0]).abs() <= cell
+                        && (m[1] - fp.kappa[1]).abs() <= cell)
+            );
+        }
+    }
+
+    /// Roots of `sys` by plain Newton from a 40 x 40 lattice: the independent reference.
+    fn brute_force_roots(sys: &dyn ReducedSystem, rect: &Rect) -> Vec<Vec<f64>> {
+        let mut roots: Vec<Vec<f64>> = Vec::new();
+        for k in 0..1600 {
+            let s = [
+                rect.x_min + rect.width() * ((k % 40) as f64 + 0.5) / 40.0,
+                rect.y_min + rect.height() * ((k / 40) as f64 + 0.5) / 40.0,
+            ];
+            let r = crate::analysis::fixed_points::newton(sys, &[0.0, 0.0], &s, 10.0, 100);
+            if r.residual < 1e-10
+                && rect.contains(&r.x)
+                && !roots
+                    .iter()
+                    .any(|q| crate::analysis::linalg::dist(q, &r.x) < 1e-6)
+            {
+                roots.push(r.x);
+            }
+        }
+        roots
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+        #[test]
+        fn random_tanh_systems_every_root_found_and_nullclines_exact(
+            w0 in 0.5f64..3.0, w1 in -1.5f64..1.5, w2 in -1.5f64..1.5, w3 in 0.5f64..3.0,
+            b0 in -0.3f64..0.3, b1 in -0.3f64..0.3,
+        ) {
+            use crate::analysis::linalg::dist;
+            let sys = TanhRank2 { w: [w0, w1, w2, w3], b: [b0, b1] };
+            let rect = Rect::new(-3.5, 3.5, -3.5, 3.5);
+            let reference = brute_force_roots(&sys, &rect);
+            // Skip near-degenerate cases: roots nearly merging, or on the border.
+            let separated = reference.iter().enumerate().all(|(i, p)| {
+                reference[..i].iter().all(|q| dist(p, q) > 0.05) && rect.expanded(-0.02).contains(p)
+            });
+            proptest::prop_assume!(separated);
+            let land = analyze_fast(&sys, &LandscapeRequest::new(rect, vec![0.0, 0.0], TimeModel::Ode));
+            for q in &reference {
+                proptest::prop_assert!(land.fixed_points.iter().any(|f| dist(&f.kappa, q) < 1e-9), "missed {:?}", q);
+            }
+            proptest::prop_assert!(land.fixed_points.iter().all(|f| f.residual < 1e-12));
+            for (comp, curves) in land.nullclines.curves.iter().enumerate() {
+                for p in curves.iter().flat_map(|l| l.points.iter()) {
+                    let mut f = [0.0; 2];
+                    sys.flow(p, &[0.0, 0.0], &mut f);
+                    proptest::prop_assert!(f[comp].abs() < 1e-10, "|F_{}| = {:e} at {:?}", comp + 1, f[comp], p);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! Small systems with known answers for the analysis tests.
+
+use crate::reduced::ReducedSystem;
+
+/// `F = A k + b + v`.
+pub struct Linear {
+    pub a: [f64; 4],
+    pub b: [f64; 2],
+}
+
+impl ReducedSystem for Linear {
+    fn rank(&self) -> usize {
+        2
+    }
+    fn inputs(&self) -> usize {
+        2
+    }
+    fn flow(&self, k: &[f64], v: &[f64], out: &mut [f64]) {
+        let a = &self.a;
+        out[0] = a[0] * k[0] + a[1] * k[1] + self.b[0] + v.first().copied().unwrap_or(0.0);
+        out[1] = a[2] * k[0] + a[3] * k[1] + self.b[1] + v.get(1).copied().unwrap_or(0.0);
+    }
+    fn flow_jacobian(&self, k: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
+        self.flow(k, v, f);
+        jac.copy_from_slice(&self.a);
+    }
+}
+
+/// Hopf normal form in Cartesian coordinates, `r' = s (m r - r^3)`, `theta' = s omega` with
+/// `m = mu + v[0]` and `s = +-1` (`s = -1`: time-reversed, unstable cycle around a stable focus).
+pub struct Hopf {
+    pub mu: f64,
+    pub omega: f64,
+    pub sign: f64,
+}
+
+impl ReducedSystem for Hopf {
+    fn rank(&self) -> usize {
+        2
+    }
+    fn inputs(&self) -> usize {
+        1
+    }
+    fn flow(&self, k: &[f64], v: &[f64], out: &mut [f64]) {
+        let m = self.mu + v.first().copied().unwrap_or(0.0);
+        let (x, y, w, s) = (k[0], k[1], self.omega, self.sign);
+        let r2 = x * x + y * y;
+        out[0] = s * (m * x - w * y - x * r2);
+        out[1] = s * (w * x + m * y - y * r2);
+    }
+    fn flow_jacobian(&self, k: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
+        self.flow(k, v, f);
+        let m = self.mu + v.first().copied().unwrap_or(0.0);
+        let (x, y, w, s) = (k[0], k[1], self.omega, self.sign);
+        jac[0] = s * (m - 3.0 * x * x - y * y);
+        jac[1] = s * (-w - 2.0 * x * y);
+        jac[2] = s * (w - 2.0 * x * y);
+        jac[3] = s * (m - x * x - 3.0 * y * y);
+    }
+}
+
+/// Van der Pol, `x' = y`, `y' = mu (1 - x^2) y - x`.
+pub struct VanDerPol {
+    pub mu: f64,
+}
+
+impl ReducedSystem for VanDerPol {
+    fn rank(&self) -> usize {
+        2
+    }
+    fn inputs(&self) -> usize {
+        0
+    }
+    fn flow(&self, k: &[f64], _v: &[f64], out: &mut [f64]) {
+        out[0] = k[1];
+        out[1] = self.mu * (1.0 - k[0] * k[0]) * k[1] - k[0];
+    }
+    fn flow_jacobian(&self, k: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
+        self.flow(k, v, f);
+        jac[0] = 0.0;
+        jac[1] = 1.0;
+        jac[2] = -2.0 * self.mu * k[0] * k[1] - 1.0;
+        jac[3] = self.mu * (1.0 - k[0] * k[0]);
+    }
+}
+
+/// Saddle-node normal form `x' = p - x^2`, `y' = -y` with `p = v[0]`.
+pub struct SaddleNode;
+
+impl ReducedSystem for SaddleNode {
+    fn rank(&self) -> usize {
+        2
+    }
+    fn inputs(&self) -> usize {
+        1
+    }
+    fn flow(&self, k: &[f64], v: &[f64], out: &mut [f64]) {
+        out[0] = v[0] - k[0] * k[0];
+        out[1] = -k[1];
+    }
+    fn flow_jacobian(&self, k: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
+        self.flow(k, v, f);
+        jac.copy_from_slice(&[-2.0 * k[0], 0.0, 0.0, -1.0]);
+    }
+}
+
+/// The rank-2 network-like system `F = -k + W tanh(k) + b + v`.
+pub struct TanhRank2 {
+    pub w: [f64; 4],
+    pub b: [f64; 2],
+}
+
+impl ReducedSystem for TanhRank2 {
+    fn rank(&self) -> usize {
+        2
+    }
+    fn inputs(&self) -> usize {
+        2
+    }
+    fn flow(&self, k: &[f64], v: &[f64], out: &mut [f64]) {
+        let (t0, t1) = (k[0].tanh(), k[1].tanh());
+        let w = &self.w;
+        out[0] = -k[0] + w[0] * t0 + w[1] * t1 + self.b[0] + v.first().copied().unwrap_or(0.0);
+        out[1] = -k[1] + w[2] * t0 + w[3] * t1 + self.b[1] + v.get(1).copied().unwrap_or(0.0);
+    }
+    fn flow_jacobian(&self, k: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
+        self.flow(k, v, f);
+        let (d0, d1) = (1.0 - k[0].tanh().powi(2), 1.0 - k[1].tanh().powi(2));
+        let w = &self.w;
+        jac.copy_from_slice(&[-1.0 + w[0] * d0, w[1] * d1, w[2] * d0, -1.0 + w[3] * d1]);
+    }
+}
+
+/// A map with an exact invariant circle: `F = (f(x) - x) / alpha` with
+/// `f(x) = (1 + beta (1 - |x|^2)) R(omega) x`, so the Euler map with this `alpha` is `f`: the unit
+/// circle is invariant and attracting (`0 < beta < 1`), rotation exactly `omega` per step.
+pub struct NsMap {
+    pub omega: f64,
+    pub beta: f64,
+    pub alpha: f64,
+}
+
+impl ReducedSystem for NsMap {
+    fn rank(&self) -> usize {
+        2
+    }
+    fn inputs(&self) -> usize {
+        0
+    }
+    fn flow(&self, k: &[f64], _v: &[f64], out: &mut [f64]) {
+        let s = 1.0 + self.beta * (1.0 - k[0] * k[0] - k[1] * k[1]);
+        let (c, sn) = (self.omega.cos(), self.omega.sin());
+        out[0] = (s * (c * k[0] - sn * k[1]) - k[0]) / self.alpha;
+        out[1] = (s * (sn * k[0] + c * k[1]) - k[1]) / self.alpha;
+    }
+    fn flow_jacobian(&self, k: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
+        self.flow(k, v, f);
+        let s = 1.0 + self.beta * (1.0 - k[0] * k[0] - k[1] * k[1]);
+        let (c, sn) = (self.omega.cos(), self.omega.sin());
+        let rot = [c, -sn, sn, c];
+        let rx = [c * k[0] - sn * k[1], sn * k[0] + c * k[1]];
+        for i in 0..2 {
+            for j in 0..2 {
+                let delta = if i == j { 1.0 } else { 0.0 };
+                jac[2 * i + j] =
+                    (s * rot[2 * i + j] - 2.0 * self.beta * rx[i] * k[j] - delta) / self.alpha;
+            }
+        }
+    }
+}
+
+/// Not a dynamical model: `F_1 = x^2 + y^2 - 1` (nullcline: unit circle),
+/// `F_2 = y - x^3 + x` (nullcline: the cubic `y = x^3 - x`).
+pub struct CircleCubic;
+
+impl ReducedSystem for CircleCubic {
+    fn rank(&self) -> usize {
+        2
+    }
+    fn inputs(&self) -> usize {
+        0
+    }
+    fn flow(&self, k: &[f64], _v: &[f64], out: &mut [f64]) {
+        out[0] = k[0] * k[0] + k[1] * k[1] - 1.0;
+        out[1] = k[1] - k[0].powi(3) + k[0];
+    }
+    fn flow_jacobian(&self, k: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
+        self.flow(k, v, f);
+        jac.copy_from_slice(&[2.0 * k[0], 2.0 * k[1], 1.0 - 3.0 * k[0] * k[0], 1.0]);
+    }
+}
+
+/// Every evaluation is NaN.
+pub struct NanSystem;
+
+impl ReducedSystem for NanSystem {
+    fn rank(&self) -> usize {
+        2
+    }
+    fn inputs(&self) -> usize {
+        0
+    }
+    fn flow(&self, _k: &[f64], _v: &[f64], out: &mut [f64]) {
+        out.fill(f64::NAN);
+    }
+    fn flow_jacobian(&self, _k: &[f64], _v: &[f64], f: &mut [f64], jac: &mut [f64]) {
+        f.fill(f64::NAN);
+        jac.fill(f64::NAN);
+    }
+}
+
+/// `x' = x^2 + 1`, `y' = y^3`: no fixed points, finite-time blow-up everywhere.
+pub struct BlowUp;
+
+impl ReducedSystem for BlowUp {
+    fn rank(&self) -> usize {
+        2
+    }
+    fn inputs(&self) -> usize {
+        0
+    }
+    fn flow(&self, k: &[f64], _v: &[f64], out: &mut [f64]) {
+        out[0] = k[0] * k[0] + 1.0;
+        out[1] = k[1].powi(3);
+    }
+    fn flow_jacobian(&self, k: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
+        self.flow(k, v, f);
+        jac.copy_from_slice(&[2.0 * k[0], 0.0, 0.0, 3.0 * k[1] * k[1]]);
+    }
+}
