@@ -15,8 +15,8 @@
 //! file is caught with a message naming the parameter, not only by a shape mismatch.
 
 use nalgebra::{DMatrix, DVector};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::IoErrorKind;
@@ -68,10 +68,10 @@ const FIELDS: [&str; 15] = [
     "h0", "b", "meta",
 ];
 
-/// Serialises `file` (compact JSON with a trailing newline).
-pub fn to_json(file: &NetworkFile) -> Result<Vec<u8>, IoErrorKind> {
-    let parts = file.network.parts();
-    let d = file.network.dims();
+/// Serialises a network and its metadata (compact JSON with a trailing newline).
+pub fn to_json(network: &Network, meta: Option<&Meta>) -> Result<Vec<u8>, IoErrorKind> {
+    let parts = network.parts();
+    let d = network.dims();
     let rows = |m: &DMatrix<f64>| -> Vec<Vec<f64>> {
         m.row_iter().map(|r| r.iter().copied().collect()).collect()
     };
@@ -91,7 +91,7 @@ pub fn to_json(file: &NetworkFile) -> Result<Vec<u8>, IoErrorKind> {
         so: vec(&parts.so),
         h0: vec(&parts.h0),
         b: parts.b.as_ref().map(vec),
-        meta: file.meta.clone(),
+        meta: meta.cloned(),
     };
     let mut out = serde_json::to_vec(&json).map_err(|e| IoErrorKind::Format(e.to_string()))?;
     out.push(b'\n');
