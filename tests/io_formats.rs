@@ -100,6 +100,16 @@ fn three_fixture_formats_give_identical_tensors() {
     }
 }
 
+/// The zip fixture re-saved by torch with pickle protocol 4 (FRAME, SHORT_BINUNICODE, MEMOIZE,
+/// STACK_GLOBAL), in both layouts.
+#[test]
+fn pickle_protocol_4_files() {
+    let reference = read_tensors(&fixture("lowrank_n64_r2.pt")).unwrap();
+    for file in ["generated/protocol4.pt", "generated/protocol4_legacy.pt"] {
+        assert_same_tensors(&reference, &read_tensors(&fixture(file)).unwrap());
+    }
+}
+
 #[test]
 fn fixture_networks_are_identical() {
     let zip = load_network(&fixture("lowrank_n64_r2.pt")).unwrap();

@@ -39,7 +39,7 @@ impl Dtype {
 
 /// Byte order of stored elements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endian {
+pub(crate) enum Endian {
     Little,
     Big,
 }
