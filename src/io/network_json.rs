@@ -41,7 +41,7 @@ pub struct NetworkFile {
 /// The file as written. Reading goes field by field through a [`serde_json::Value`] instead, so
 /// that every error names its field (serde's own messages give only a line and column).
 #[derive(Serialize)]
-struct NetworkJson {
+struct NetworkJson<'a> {
     format: String,
     version: u32,
     neurons: usize,
@@ -58,7 +58,7 @@ struct NetworkJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     b: Option<Vec<f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    meta: Option<Meta>,
+    meta: Option<&'a Meta>,
 }
 
 /// The fields of version 1, in file order. Any other field is an error (a misspelt `b` must not
@@ -91,7 +91,7 @@ pub fn to_json(network: &Network, meta: Option<&Meta>) -> Result<Vec<u8>, IoErro
         so: vec(&parts.so),
         h0: vec(&parts.h0),
         b: parts.b.as_ref().map(vec),
-        meta: meta.cloned(),
+        meta,
     };
     let mut out = serde_json::to_vec(&json).map_err(|e| IoErrorKind::Format(e.to_string()))?;
     out.push(b'\n');
