@@ -20,14 +20,6 @@ pub enum Dtype {
 }
 
 impl Dtype {
-    /// The name PyTorch and NumPy use (`float32`, `float64`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Dtype::F32 => "float32",
-            Dtype::F64 => "float64",
-        }
-    }
-
     /// Bytes per element.
     pub fn size(self) -> usize {
         match self {
