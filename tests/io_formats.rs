@@ -100,6 +100,16 @@ fn three_fixture_formats_give_identical_tensors() {
     }
 }
 
+/// The zip fixture re-saved by torch with pickle protocol 4 (FRAME, SHORT_BINUNICODE, MEMOIZE,
+/// STACK_GLOBAL), in both layouts.
+#[test]
+fn pickle_protocol_4_files() {
+    let reference = read_tensors(&fixture("lowrank_n64_r2.pt")).unwrap();
+    for file in ["generated/protocol4.pt", "generated/protocol4_legacy.pt"] {
+        assert_same_tensors(&reference, &read_tensors(&fixture(file)).unwrap());
+    }
+}
+
 #[test]
 fn fixture_networks_are_identical() {
     let zip = load_network(&fixture("lowrank_n64_r2.pt")).unwrap();
@@ -291,6 +301,25 @@ fn legacy_storage_views_are_honoured() {
     assert!(io::read_tensors_from_bytes(&file, Path::new("v.pt")).is_err());
 }
 
+#[test]
+fn zip_byteorder_record_is_honoured() {
+    let t = || vec![TensorDesc::new("x", "DoubleStorage", "0", 2, &[2], &[1])];
+    let data: Vec<u8> = [1.5f64, -0.25]
+        .iter()
+        .flat_map(|v| v.to_be_bytes())
+        .collect();
+    let big = pt_zip_ordered(
+        &state_dict_pickle(&t(), false),
+        &[("0", data.clone())],
+        b"big",
+    );
+    let map = io::read_tensors_from_bytes(&big, Path::new("big.pt")).unwrap();
+    assert_eq!(map.get("x").unwrap().data, vec![1.5, -0.25]);
+    let odd = pt_zip_ordered(&state_dict_pickle(&t(), false), &[("0", data)], b"middle");
+    let err = io::read_tensors_from_bytes(&odd, Path::new("odd.pt")).unwrap_err();
+    assert!(err.to_string().contains("byteorder"), "{err}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Builders for hand-made files: pickles opcode by opcode, `.pt` files in both layouts, `.npz`.
 
@@ -433,8 +462,13 @@ fn legacy_file(tensors: &[TensorDesc], storages: &[(&str, i64, Vec<u8>)]) -> Vec
     legacy_with_pickle(&state_dict_pickle(tensors, true), storages)
 }
 
-/// A zip-layout `.pt` with this pickle and these storage records.
+/// A zip-layout `.pt` with this pickle and these (little-endian) storage records.
 fn pt_zip(pickle: &[u8], storages: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    pt_zip_ordered(pickle, storages, b"little")
+}
+
+/// A zip-layout `.pt` whose `byteorder` record says `order`.
+fn pt_zip_ordered(pickle: &[u8], storages: &[(&str, Vec<u8>)], order: &[u8]) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let stored =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
@@ -443,7 +477,7 @@ fn pt_zip(pickle: &[u8], storages: &[(&str, Vec<u8>)]) -> Vec<u8> {
         zip.write_all(bytes).unwrap();
     };
     add("data.pkl", pickle);
-    add("byteorder", b"little");
+    add("byteorder", order);
     for (key, bytes) in storages {
         add(&format!("data/{key}"), bytes);
     }

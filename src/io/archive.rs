@@ -8,6 +8,8 @@ use std::io::{Cursor, Read};
 
 use zip::ZipArchive;
 
+use super::tensor::shown;
+
 /// A zip archive read from memory.
 pub(crate) struct Zip<'a> {
     archive: ZipArchive<Cursor<&'a [u8]>>,
@@ -52,17 +54,18 @@ impl<'a> Zip<'a> {
     /// and then the buffer grows with the real data), and the entry's real length is checked, not
     /// the length its header declares.
     pub fn read(&mut self, name: &str, want: Want) -> Result<Vec<u8>, String> {
+        let shown_name = shown(name);
         let entry = self
             .archive
             .by_name(name)
-            .map_err(|e| format!("cannot open zip entry `{name}`: {e}"))?;
+            .map_err(|e| format!("cannot open zip entry `{shown_name}`: {e}"))?;
         let declared = entry.size();
         // Read one byte past the limit: for `AtMost` to notice an entry longer than allowed, for
         // `Prefix` to reach the end of an entry of exactly the wanted size, where the CRC is checked.
         let read_limit = match want {
             Want::AtMost(max) if declared > max => {
                 return Err(format!(
-                    "zip entry `{name}` is {declared} bytes, more than the {max} we accept"
+                    "zip entry `{shown_name}` is {declared} bytes, more than the {max} we accept"
                 ));
             }
             Want::AtMost(max) => max.saturating_add(1),
@@ -73,14 +76,14 @@ impl<'a> Zip<'a> {
         entry
             .take(read_limit)
             .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read zip entry `{name}`: {e}"))?;
+            .map_err(|e| format!("cannot read zip entry `{shown_name}`: {e}"))?;
         let got = bytes.len() as u64;
         match want {
             Want::AtMost(max) if got > max => Err(format!(
-                "zip entry `{name}` holds more than the {max} bytes we accept"
+                "zip entry `{shown_name}` holds more than the {max} bytes we accept"
             )),
             Want::Prefix(n) if got < n => Err(format!(
-                "zip entry `{name}` holds {got} bytes, fewer than the {n} needed"
+                "zip entry `{shown_name}` holds {got} bytes, fewer than the {n} needed"
             )),
             Want::Prefix(n) => {
                 bytes.truncate(usize::try_from(n).unwrap_or(usize::MAX));

@@ -158,18 +158,16 @@ fn tensors(bytes: &[u8]) -> Result<TensorMap, IoErrorKind> {
 
 /// Writes `net` as the project's versioned JSON, atomically.
 pub fn save_network_json(net: &Network, path: &Path) -> Result<(), IoError> {
-    save_network_file(
-        &NetworkFile {
-            network: net.clone(),
-            meta: None,
-        },
-        path,
-    )
+    save_json(net, None, path)
 }
 
 /// Writes a network with its metadata as the project's versioned JSON, atomically.
 pub fn save_network_file(file: &NetworkFile, path: &Path) -> Result<(), IoError> {
-    let bytes = network_json::to_json(file).map_err(|kind| with_file(path, kind))?;
+    save_json(&file.network, file.meta.as_ref(), path)
+}
+
+fn save_json(net: &Network, meta: Option<&Meta>, path: &Path) -> Result<(), IoError> {
+    let bytes = network_json::to_json(net, meta).map_err(|kind| with_file(path, kind))?;
     write_atomic(path, &bytes)
 }
 

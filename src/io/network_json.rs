@@ -41,7 +41,7 @@ pub struct NetworkFile {
 /// The file as written. Reading goes field by field through a [`serde_json::Value`] instead, so
 /// that every error names its field (serde's own messages give only a line and column).
 #[derive(Serialize)]
-struct NetworkJson {
+struct NetworkJson<'a> {
     format: String,
     version: u32,
     neurons: usize,
@@ -58,7 +58,7 @@ struct NetworkJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     b: Option<Vec<f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    meta: Option<Meta>,
+    meta: Option<&'a Meta>,
 }
 
 /// The fields of version 1, in file order. Any other field is an error (a misspelt `b` must not
@@ -68,10 +68,10 @@ const FIELDS: [&str; 15] = [
     "h0", "b", "meta",
 ];
 
-/// Serialises `file` (compact JSON with a trailing newline).
-pub fn to_json(file: &NetworkFile) -> Result<Vec<u8>, IoErrorKind> {
-    let parts = file.network.parts();
-    let d = file.network.dims();
+/// Serialises a network and its metadata (compact JSON with a trailing newline).
+pub fn to_json(network: &Network, meta: Option<&Meta>) -> Result<Vec<u8>, IoErrorKind> {
+    let parts = network.parts();
+    let d = network.dims();
     let rows = |m: &DMatrix<f64>| -> Vec<Vec<f64>> {
         m.row_iter().map(|r| r.iter().copied().collect()).collect()
     };
@@ -91,7 +91,7 @@ pub fn to_json(file: &NetworkFile) -> Result<Vec<u8>, IoErrorKind> {
         so: vec(&parts.so),
         h0: vec(&parts.h0),
         b: parts.b.as_ref().map(vec),
-        meta: file.meta.clone(),
+        meta,
     };
     let mut out = serde_json::to_vec(&json).map_err(|e| IoErrorKind::Format(e.to_string()))?;
     out.push(b'\n');

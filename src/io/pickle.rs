@@ -302,11 +302,13 @@ impl<'a> Machine<'a> {
             }
             TUPLE1 | TUPLE2 | TUPLE3 => {
                 let n = usize::from(op - TUPLE1) + 1;
+                // Only values above the last MARK are available (as for every pop).
                 let split = self
                     .stack
                     .len()
                     .checked_sub(n)
-                    .ok_or("TUPLE with too few values on the stack")?;
+                    .filter(|&split| split >= self.floor())
+                    .ok_or("TUPLE1/2/3 with too few values on the stack")?;
                 let items = self.stack.split_off(split);
                 self.push_new(Object::Tuple(items))?;
             }
@@ -550,9 +552,14 @@ impl<'a> Machine<'a> {
         Ok(())
     }
 
+    /// The stack height at the last `MARK`: values below it belong to an enclosing structure and
+    /// may only be taken by the opcode that closes the mark.
+    fn floor(&self) -> usize {
+        self.marks.last().copied().unwrap_or(0)
+    }
+
     fn pop(&mut self) -> Result<Id, String> {
-        let floor = self.marks.last().copied().unwrap_or(0);
-        if self.stack.len() <= floor {
+        if self.stack.len() <= self.floor() {
             return Err("stack underflow".into());
         }
         self.stack.pop().ok_or_else(|| "stack underflow".into())
@@ -572,11 +579,14 @@ impl<'a> Machine<'a> {
     /// Pops everything above the last `MARK`, and the mark.
     fn pop_mark(&mut self) -> Result<Vec<Id>, String> {
         let mark = self.marks.pop().ok_or("no MARK to close")?;
+        if mark > self.stack.len() {
+            return Err("stack underflow below a MARK".into());
+        }
         Ok(self.stack.split_off(mark))
     }
 
     fn top_mut(&mut self) -> Result<&mut Object, String> {
-        let floor = self.marks.last().copied().unwrap_or(0);
+        let floor = self.floor();
         match self.stack.last() {
             Some(&id) if self.stack.len() > floor => Ok(&mut self.objects[id]),
             _ => Err("stack underflow".into()),
@@ -598,9 +608,8 @@ impl<'a> Machine<'a> {
     }
 
     fn memo_put(&mut self, index: u32) -> Result<(), String> {
-        let floor = self.marks.last().copied().unwrap_or(0);
         let id = match self.stack.last() {
-            Some(&id) if self.stack.len() > floor => id,
+            Some(&id) if self.stack.len() > self.floor() => id,
             _ => return Err("memo store with an empty stack".into()),
         };
         if self.memo.len() >= MAX_OBJECTS && !self.memo.contains_key(&index) {

@@ -20,14 +20,6 @@ pub enum Dtype {
 }
 
 impl Dtype {
-    /// The name PyTorch and NumPy use (`float32`, `float64`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Dtype::F32 => "float32",
-            Dtype::F64 => "float64",
-        }
-    }
-
     /// Bytes per element.
     pub fn size(self) -> usize {
         match self {
@@ -39,7 +31,7 @@ impl Dtype {
 
 /// Byte order of stored elements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endian {
+pub(crate) enum Endian {
     Little,
     Big,
 }

@@ -84,7 +84,8 @@ pub(crate) fn read_zip(zip: &mut Zip, names: &[String]) -> Result<TensorMap, IoE
             b"big" => Endian::Big,
             other => {
                 return Err(format(format!(
-                    "`{byteorder}` says {:?}, not `little` or `big`",
+                    "`{}` says {:?}, not `little` or `big`",
+                    shown(&byteorder),
                     String::from_utf8_lossy(other)
                 )));
             }
@@ -132,9 +133,15 @@ fn read_legacy(bytes: &[u8]) -> Result<TensorMap, IoErrorKind> {
     let protocol = pickle::unpickle(bytes, magic.end, "protocol version").map_err(format)?;
     match protocol.get(protocol.root) {
         Object::Int(LEGACY_PROTOCOL) => {}
+        Object::Int(other) => {
+            return Err(format(format!(
+                "legacy protocol version {other} is not supported (only {LEGACY_PROTOCOL})"
+            )));
+        }
         other => {
             return Err(format(format!(
-                "legacy protocol version is {other:?}, expected {LEGACY_PROTOCOL}"
+                "the legacy protocol version is {}, not an int",
+                other.kind()
             )));
         }
     }
