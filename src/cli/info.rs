@@ -117,9 +117,11 @@ pub fn info(args: &InfoArgs, out: &mut dyn Write) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Converts keeping the file's `meta` (provenance) when it has one.
 pub fn convert(args: &ConvertArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let net = io::load_network(&args.file.file)?;
-    io::save_network_json(&net, &args.out)?;
+    let file = io::load_network_file(&args.file.file)?;
+    io::save_network_file(&file, &args.out)?;
+    let net = &file.network;
     writeln!(
         out,
         "wrote {} (N = {}, rank {})",

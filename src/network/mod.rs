@@ -37,10 +37,11 @@ pub enum NetworkError {
         got: Vec<usize>,
         expected: String,
     },
-    #[error("parameter `{name}` has a non-finite value ({value}) at flat index {index}")]
+    #[error("parameter `{name}` has a non-finite value ({value}) at index {index:?}")]
     NonFinite {
         name: &'static str,
-        index: usize,
+        /// The index in the parameter's published (PyTorch) shape: `[i]` or `[row, col]`.
+        index: Vec<usize>,
         value: f64,
     },
     #[error("the network has no neurons (N = 0)")]
@@ -124,15 +125,15 @@ impl NetworkParts {
         if let Some(b) = &self.b {
             check_shape("b", (b.len(), 1), (nn, 1), format!("({nn},)"))?;
         }
-        check_finite("wi", self.wi.as_slice())?;
-        check_finite("si", self.si.as_slice())?;
-        check_finite("m", self.m.as_slice())?;
-        check_finite("n", self.n.as_slice())?;
-        check_finite("wo", self.wo.as_slice())?;
-        check_finite("so", self.so.as_slice())?;
-        check_finite("h0", self.h0.as_slice())?;
+        check_finite_matrix("wi", &self.wi)?;
+        check_finite_vector("si", &self.si)?;
+        check_finite_matrix("m", &self.m)?;
+        check_finite_matrix("n", &self.n)?;
+        check_finite_matrix("wo", &self.wo)?;
+        check_finite_vector("so", &self.so)?;
+        check_finite_vector("h0", &self.h0)?;
         if let Some(b) = &self.b {
-            check_finite("b", b.as_slice())?;
+            check_finite_vector("b", b)?;
         }
         Ok(d)
     }
@@ -160,15 +161,32 @@ fn check_shape(
     }
 }
 
-fn check_finite(name: &'static str, values: &[f64]) -> Result<(), NetworkError> {
+fn check_finite_vector(name: &'static str, values: &DVector<f64>) -> Result<(), NetworkError> {
     match values.iter().position(|v| !v.is_finite()) {
         None => Ok(()),
-        Some(index) => Err(NetworkError::NonFinite {
+        Some(i) => Err(NetworkError::NonFinite {
             name,
-            index,
-            value: values[index],
+            index: vec![i],
+            value: values[i],
         }),
     }
+}
+
+/// Reports the first non-finite entry in row-major order, as `[row, col]`.
+fn check_finite_matrix(name: &'static str, values: &DMatrix<f64>) -> Result<(), NetworkError> {
+    for row in 0..values.nrows() {
+        for col in 0..values.ncols() {
+            let value = values[(row, col)];
+            if !value.is_finite() {
+                return Err(NetworkError::NonFinite {
+                    name,
+                    index: vec![row, col],
+                    value,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A validated low-rank network (MODEL.md 1), with its gain-scaled vectors precomputed.
@@ -250,5 +268,64 @@ impl Network {
             n,
             ..self.parts.clone()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(n: usize) -> NetworkParts {
+        NetworkParts {
+            wi: DMatrix::from_element(2, n, 0.5),
+            si: DVector::from_element(2, 1.0),
+            m: DMatrix::from_fn(n, 2, |i, r| (i + r) as f64),
+            n: DMatrix::from_element(n, 2, 1.0),
+            wo: DMatrix::from_element(n, 1, 1.0),
+            so: DVector::from_element(1, 1.0),
+            h0: DVector::zeros(n),
+            b: None,
+        }
+    }
+
+    #[test]
+    fn non_finite_values_are_reported_at_their_pytorch_index() {
+        let mut p = parts(4);
+        p.m[(3, 1)] = f64::NAN;
+        let err = Network::new(p).unwrap_err();
+        assert!(
+            err.to_string().contains("`m`") && err.to_string().contains("[3, 1]"),
+            "{err}"
+        );
+        let mut p = parts(4);
+        p.h0[2] = f64::INFINITY;
+        assert!(Network::new(p).unwrap_err().to_string().contains("`h0`"));
+    }
+
+    #[test]
+    fn shapes_are_checked_against_each_other() {
+        let mut p = parts(4);
+        p.n = DMatrix::zeros(4, 3);
+        let err = Network::new(p).unwrap_err();
+        assert!(err.to_string().contains("`n`"), "{err}");
+        let mut p = parts(4);
+        p.wi = DMatrix::zeros(2, 5);
+        assert!(Network::new(p).unwrap_err().to_string().contains("`wi`"));
+        let p = NetworkParts {
+            m: DMatrix::zeros(0, 2),
+            ..parts(4)
+        };
+        assert_eq!(Network::new(p).unwrap_err(), NetworkError::Empty);
+        let net = Network::new(parts(4)).unwrap();
+        assert_eq!(
+            net.dims(),
+            Dims {
+                neurons: 4,
+                rank: 2,
+                inputs: 2,
+                outputs: 1
+            }
+        );
+        assert_eq!(net.input_vectors().shape(), (4, 2));
     }
 }
