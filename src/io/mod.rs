@@ -2,6 +2,8 @@
 //! layouts, by a pickle interpreter that never executes anything), NumPy `.npz`, and the project's own
 //! versioned JSON. Every error names the file and, where there is one, the key.
 
+pub mod model_json;
+
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
