@@ -11,8 +11,10 @@
 //!
 //! No approximation: this is the phase plane of the loaded network itself. Each evaluation costs
 //! O(N (R + S)) for `F` and O(N R^2) more for `J`; the loops over neurons are the vectorised
-//! [`kernels`](crate::kernels), compiled with AVX2 when the CPU has it ([`simd_fn!`](crate::simd_fn)).
-//! [`ExactReduction::flow_many`] computes the input term once and spreads points over threads.
+//! [`kernels`](crate::kernels), run block by block (so the rates stay in L1) and compiled with AVX2
+//! when the CPU has it ([`simd_fn!`](crate::simd_fn)). The cost is that of `tanh`: ~15 us per point at
+//! N = 4096 on the development machine (benchmark `exact_n4096_r2`). [`ReducedSystem::flow_many`]
+//! computes the input term once and spreads points over threads.
 
 use super::{ReducedSystem, for_point_chunks};
 use crate::kernels;
@@ -71,8 +73,7 @@ impl ExactReduction {
         self.check_point(kappa, v);
         assert_eq!(out.len(), self.outputs, "readout buffer length");
         let base = self.input_term(v, false);
-        let mut x = vec![0.0; self.neurons];
-        readout_point(self, &base, kappa, &mut x, out);
+        readout_point(self, &base, kappa, out);
     }
 
     /// `sum_s v_s I_s`, plus `b` when `with_bias` and the network has one: the part of the neurons'
@@ -103,55 +104,88 @@ impl ExactReduction {
         &self.n[r * self.neurons..(r + 1) * self.neurons]
     }
 
-    /// `x = tanh(base + sum_l kappa_l m_l)`.
+    /// The rates `tanh(base + sum_l kappa_l m_l)` of the neurons `start..start + BLOCK` (fewer at the
+    /// end), written to the front of `x` and returned.
     #[inline(always)]
-    fn rates_into(&self, base: &[f64], kappa: &[f64], x: &mut [f64]) {
-        x.copy_from_slice(base);
+    fn rates_block<'x>(
+        &self,
+        base: &[f64],
+        kappa: &[f64],
+        start: usize,
+        x: &'x mut [f64; BLOCK],
+    ) -> &'x mut [f64] {
+        let end = (start + BLOCK).min(self.neurons);
+        let x = &mut x[..end - start];
+        x.copy_from_slice(&base[start..end]);
         for (l, &k) in kappa.iter().enumerate() {
-            kernels::axpy(k, self.m_col(l), x);
+            kernels::axpy(k, &self.m_col(l)[start..end], x);
         }
         for xi in x.iter_mut() {
             *xi = kernels::tanh(*xi);
         }
+        x
     }
+}
 
-    /// `out_r = -kappa_r + (1/N) n_r^T x` with `x` the rates.
-    #[inline(always)]
-    fn project_rates(&self, kappa: &[f64], x: &[f64], out: &mut [f64]) {
-        for (r, o) in out.iter_mut().enumerate() {
-            *o = -kappa[r] + self.inv_n * kernels::dot(self.n_col(r), x);
+/// Neurons per block of the evaluation loops: a block of rates stays in L1 while the columns of `m`,
+/// `n` and the input term stream through once (instead of one pass over N per operation).
+const BLOCK: usize = 512;
+
+crate::simd_fn! {
+    /// `F(kappa)` with the input term `base` precomputed.
+    fn flow_point(sys: &ExactReduction, base: &[f64], kappa: &[f64], out: &mut [f64]) {
+        let mut scratch = [0.0; BLOCK];
+        out.fill(0.0);
+        for start in (0..sys.neurons).step_by(BLOCK) {
+            let x = sys.rates_block(base, kappa, start, &mut scratch);
+            let rows = start..start + x.len();
+            for (r, o) in out.iter_mut().enumerate() {
+                *o += kernels::dot(&sys.n_col(r)[rows.clone()], x);
+            }
+        }
+        for (o, k) in out.iter_mut().zip(kappa) {
+            *o = -k + sys.inv_n * *o;
         }
     }
 }
 
 crate::simd_fn! {
-    /// `F(kappa)` with the input term `base` precomputed; `x` is scratch of length N.
-    fn flow_point(sys: &ExactReduction, base: &[f64], kappa: &[f64], x: &mut [f64], out: &mut [f64]) {
-        sys.rates_into(base, kappa, x);
-        sys.project_rates(kappa, x, out);
-    }
-}
-
-crate::simd_fn! {
-    /// `F(kappa)` and `J(kappa)`: after the rates `t`, `x` is overwritten with `phi' = 1 - t^2`.
+    /// `F(kappa)` and `J(kappa)`: after the rates `t` of a block, its `phi' = 1 - t^2` weight the
+    /// Jacobian's dot products.
     fn flow_jacobian_point(
         sys: &ExactReduction,
         base: &[f64],
         kappa: &[f64],
-        x: &mut [f64],
         f: &mut [f64],
         jac: &mut [f64],
     ) {
-        sys.rates_into(base, kappa, x);
-        sys.project_rates(kappa, x, f);
-        for xi in x.iter_mut() {
-            *xi = 1.0 - *xi * *xi;
-        }
         let r = sys.rank;
+        let mut scratch = [0.0; BLOCK];
+        f.fill(0.0);
+        jac.fill(0.0);
+        for start in (0..sys.neurons).step_by(BLOCK) {
+            let x = sys.rates_block(base, kappa, start, &mut scratch);
+            let rows = start..start + x.len();
+            for (row, fr) in f.iter_mut().enumerate() {
+                *fr += kernels::dot(&sys.n_col(row)[rows.clone()], x);
+            }
+            for xi in x.iter_mut() {
+                *xi = 1.0 - *xi * *xi;
+            }
+            for row in 0..r {
+                for l in 0..r {
+                    let n_row = &sys.n_col(row)[rows.clone()];
+                    jac[row * r + l] += kernels::dot3(n_row, x, &sys.m_col(l)[rows.clone()]);
+                }
+            }
+        }
+        for (fr, k) in f.iter_mut().zip(kappa) {
+            *fr = -k + sys.inv_n * *fr;
+        }
         for row in 0..r {
             for l in 0..r {
-                let diag = if row == l { -1.0 } else { 0.0 };
-                jac[row * r + l] = diag + sys.inv_n * kernels::dot3(sys.n_col(row), x, sys.m_col(l));
+                let diag = if row == l { 1.0 } else { 0.0 };
+                jac[row * r + l] = sys.inv_n * jac[row * r + l] - diag;
             }
         }
     }
@@ -159,10 +193,18 @@ crate::simd_fn! {
 
 crate::simd_fn! {
     /// `z_o = (1/N) w_o^T tanh(base + m kappa)`.
-    fn readout_point(sys: &ExactReduction, base: &[f64], kappa: &[f64], x: &mut [f64], out: &mut [f64]) {
-        sys.rates_into(base, kappa, x);
-        for (w, o) in sys.readouts.chunks_exact(sys.neurons).zip(out.iter_mut()) {
-            *o = sys.inv_n * kernels::dot(w, x);
+    fn readout_point(sys: &ExactReduction, base: &[f64], kappa: &[f64], out: &mut [f64]) {
+        let mut scratch = [0.0; BLOCK];
+        out.fill(0.0);
+        for start in (0..sys.neurons).step_by(BLOCK) {
+            let x = sys.rates_block(base, kappa, start, &mut scratch);
+            let rows = start..start + x.len();
+            for (w, o) in sys.readouts.chunks_exact(sys.neurons).zip(out.iter_mut()) {
+                *o += kernels::dot(&w[rows.clone()], x);
+            }
+        }
+        for o in out.iter_mut() {
+            *o *= sys.inv_n;
         }
     }
 }
@@ -180,8 +222,7 @@ impl ReducedSystem for ExactReduction {
         self.check_point(kappa, v);
         assert_eq!(out.len(), self.rank, "flow buffer length");
         let base = self.input_term(v, true);
-        let mut x = vec![0.0; self.neurons];
-        flow_point(self, &base, kappa, &mut x, out);
+        flow_point(self, &base, kappa, out);
     }
 
     fn flow_jacobian(&self, kappa: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
@@ -189,8 +230,7 @@ impl ReducedSystem for ExactReduction {
         assert_eq!(f.len(), self.rank, "flow buffer length");
         assert_eq!(jac.len(), self.rank * self.rank, "Jacobian buffer length");
         let base = self.input_term(v, true);
-        let mut x = vec![0.0; self.neurons];
-        flow_jacobian_point(self, &base, kappa, &mut x, f, jac);
+        flow_jacobian_point(self, &base, kappa, f, jac);
     }
 
     /// `F` at many points: the input term is computed once, and chunks of points run in parallel
@@ -199,12 +239,11 @@ impl ReducedSystem for ExactReduction {
         assert_eq!(v.len(), self.inputs, "v has length S = {}", self.inputs);
         let base = self.input_term(v, true);
         for_point_chunks(self.rank, points, out, self.neurons, |pts, outs| {
-            let mut x = vec![0.0; self.neurons];
             for (p, o) in pts
                 .chunks_exact(self.rank)
                 .zip(outs.chunks_exact_mut(self.rank))
             {
-                flow_point(self, &base, p, &mut x, o);
+                flow_point(self, &base, p, o);
             }
         });
     }
@@ -264,7 +303,7 @@ mod tests {
     fn exact_reduction_equals_a_dense_evaluation() {
         let mut rng = StdRng::seed_from_u64(3);
         for (rank, inputs, bias) in [(2, 2, false), (2, 2, true), (1, 3, true), (3, 1, false)] {
-            let net = random_network(257, rank, inputs, bias, 10 + rank as u64);
+            let net = random_network(1100, rank, inputs, bias, 10 + rank as u64);
             let sys = ExactReduction::new(&net);
             for _ in 0..10 {
                 let kappa = random_point(&mut rng, rank, 2.0);
@@ -289,7 +328,7 @@ mod tests {
     fn exact_jacobian_matches_finite_differences() {
         let mut rng = StdRng::seed_from_u64(5);
         for bias in [false, true] {
-            let sys = ExactReduction::new(&random_network(400, 3, 2, bias, 21));
+            let sys = ExactReduction::new(&random_network(1300, 3, 2, bias, 21));
             for _ in 0..8 {
                 let kappa = random_point(&mut rng, 3, 2.5);
                 let v = random_point(&mut rng, 2, 1.0);

@@ -24,10 +24,11 @@
 //!   `<phi> = g M`, `<phi'> = g`, `<phi''> = <phi'''> = 0`: the flow is linear in `kappa` and the
 //!   gain has no derivative;
 //! - **zero mean on `m` and `I`** (the papers' case): `M = 0`, `<phi> = <phi''> = 0`, and `<phi'>`,
-//!   `<phi'''>` come from the tables of [`super::gains`] (~1e-15 accurate, ~10 ns);
-//! - **non-zero means**: [`tanh_averages`], a graded composite Gauss-Legendre rule (~1e-15 accurate for
-//!   every `(M, Delta)`, ~2-3 us). A fixed Gauss-Hermite rule is not used there: to stay within
-//!   1e-12 it would need about `40 Delta` nodes, i.e. thousands at the variances of trained networks.
+//!   `<phi'''>` come from the tables of [`super::gains`] (~5e-15 accurate, ~20 ns);
+//! - **non-zero means**: [`tanh_averages`], a graded composite Gauss-Legendre rule (~3e-15 accurate
+//!   for every `(M, Delta)`, ~6-12 us). Direct Gauss-Hermite is not used there: with the 200 nodes of
+//!   the published code its gain error is 1e-8 at `Delta = 4`, 1e-3 at 25 and 1.6e-2 at 100 (see
+//!   [`super::gauss`]), and variances of that size are common in trained networks.
 //!
 //! A non-PSD covariance can make `y^T Sigma y` negative: `Delta_p` is then clamped at 0 (and so is its
 //! derivative), which keeps every number finite.
@@ -38,10 +39,9 @@ use super::gains::zero_mean_gains;
 use super::gauss::{TanhAverages, tanh_averages};
 use super::population::{ModelDims, PopulationModel};
 use super::{ReducedSystem, for_point_chunks};
-use crate::network::MAX_SMALL_DIM;
 
-/// Largest `R + S`: sizes the stack buffers of one evaluation.
-const MAX_VARS: usize = 2 * MAX_SMALL_DIM;
+/// Models with `R + S` up to this keep an evaluation's vectors on the stack (larger ones allocate).
+const SMALL_VARS: usize = 16;
 
 /// How a population's Gaussian averages are obtained (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -272,31 +272,32 @@ impl MeanField {
     /// into `out` (length O).
     pub fn readout(&self, kappa: &[f64], v: &[f64], out: &mut [f64]) {
         assert_eq!(out.len(), self.dims.outputs, "readout buffer length");
-        let mut buf = [0.0; 2 * MAX_VARS];
-        let (y, sy) = self.variables(kappa, v, &mut buf);
         out.fill(0.0);
-        for p in &self.pops {
-            let mo = p.moments(y, sy);
-            for (o, z) in out.iter_mut().enumerate() {
-                let cov_w = dot(&p.swx[o * y.len()..(o + 1) * y.len()], y);
-                *z += p.alpha * (p.mean_w[o] * mo.avg.phi + mo.avg.d1 * cov_w);
+        self.with_variables(kappa, v, |y, sy| {
+            for p in &self.pops {
+                let mo = p.moments(y, sy);
+                for (o, z) in out.iter_mut().enumerate() {
+                    let cov_w = dot(&p.swx[o * y.len()..(o + 1) * y.len()], y);
+                    *z += p.alpha * (p.mean_w[o] * mo.avg.phi + mo.avg.d1 * cov_w);
+                }
             }
-        }
+        });
     }
 
     /// `S~`, its per-population breakdown, the mean drive and both Jacobians at `(kappa, v)`.
     pub fn effective_connectivity(&self, kappa: &[f64], v: &[f64]) -> EffectiveConnectivity {
         let (r, s) = (self.dims.rank, self.dims.inputs);
         let vars = r + s;
-        let mut buf = [0.0; 2 * MAX_VARS];
-        let (y, sy) = self.variables(kappa, v, &mut buf);
         let mut total = DMatrix::zeros(r, vars);
         let mut mean_drive = DVector::zeros(r);
+        let moments: Vec<Moments> = self.with_variables(kappa, v, |y, sy| {
+            self.pops.iter().map(|p| p.moments(y, sy)).collect()
+        });
         let populations = self
             .pops
             .iter()
-            .map(|p| {
-                let mo = p.moments(y, sy);
+            .zip(moments)
+            .map(|(p, mo)| {
                 let weighted_cov = DMatrix::from_row_slice(r, vars, &p.snx) * p.alpha;
                 let contribution = &weighted_cov * mo.avg.d1;
                 total += &contribution;
@@ -327,31 +328,45 @@ impl MeanField {
         }
     }
 
-    /// Copies `y = (kappa, v)` into the front of `buf` and returns it with a scratch slice for
-    /// `Sigma y` of the same length.
-    fn variables<'a>(
+    /// Runs `f(y, sy)` with `y = (kappa, v)` and a scratch `sy` of the same length (for
+    /// `Sigma y`), both on the stack unless `R + S > SMALL_VARS`.
+    fn with_variables<T>(
         &self,
         kappa: &[f64],
         v: &[f64],
-        buf: &'a mut [f64; 2 * MAX_VARS],
-    ) -> (&'a [f64], &'a mut [f64]) {
+        f: impl FnOnce(&[f64], &mut [f64]) -> T,
+    ) -> T {
         let (r, s) = (self.dims.rank, self.dims.inputs);
         assert_eq!(kappa.len(), r, "kappa has length R = {r}");
         assert_eq!(v.len(), s, "v has length S = {s}");
-        let (y, rest) = buf.split_at_mut(MAX_VARS);
+        let vars = r + s;
+        let mut small = [0.0; 2 * SMALL_VARS];
+        let mut large = Vec::new();
+        let buf: &mut [f64] = if vars <= SMALL_VARS {
+            &mut small[..2 * vars]
+        } else {
+            large.resize(2 * vars, 0.0);
+            &mut large
+        };
+        let (y, sy) = buf.split_at_mut(vars);
         y[..r].copy_from_slice(kappa);
-        y[r..r + s].copy_from_slice(v);
-        (&y[..r + s], &mut rest[..r + s])
+        y[r..].copy_from_slice(v);
+        f(y, sy)
     }
 
     /// `F` and, if asked, `J` (row-major) at one point: the sums of the module docs.
     #[inline]
-    fn evaluate(&self, kappa: &[f64], v: &[f64], f: &mut [f64], mut jac: Option<&mut [f64]>) {
+    fn evaluate(&self, kappa: &[f64], v: &[f64], f: &mut [f64], jac: Option<&mut [f64]>) {
         let r = self.dims.rank;
         assert_eq!(f.len(), r, "flow buffer length");
-        let mut buf = [0.0; 2 * MAX_VARS];
-        let (y, sy) = self.variables(kappa, v, &mut buf);
-        let vars = y.len();
+        self.with_variables(kappa, v, |y, sy| self.accumulate(y, sy, f, jac));
+    }
+
+    /// The body of [`evaluate`](Self::evaluate) at `y = (kappa, v)`.
+    #[inline(always)]
+    fn accumulate(&self, y: &[f64], sy: &mut [f64], f: &mut [f64], mut jac: Option<&mut [f64]>) {
+        let (r, vars) = (self.dims.rank, y.len());
+        let kappa = &y[..r];
         for (fr, k) in f.iter_mut().zip(kappa) {
             *fr = -k;
         }

@@ -1,6 +1,11 @@
 //! Reduced dynamics of MODEL.md 3-4: the exact finite-N reduction of a loaded network and the
 //! population mean field, behind one small interface, [`ReducedSystem`].
 //!
+//! - [`exact`]: the exact reduction of a loaded network (MODEL.md 3);
+//! - [`population`], [`param`], [`mean_field`]: population models, their named parameters and their
+//!   mean field with effective connectivity (MODEL.md 4); [`presets`]: the built-in models;
+//! - [`gauss`], [`gains`]: the Gaussian averages behind the mean field.
+//!
 //! Every system is an autonomous flow `kappa' = F(kappa; v)` in `R` latent dimensions for a constant
 //! input `v` (S channels). It is read either as the ODE (time in units of `tau`) or as the trained
 //! Euler map `kappa_{t+1} = kappa_t + alpha F(kappa_t; v)` ([`TimeModel`]); both have the same fixed

@@ -490,3 +490,29 @@ fn extreme_points_give_finite_or_nan_values_without_panicking() {
         assert!(nan.iter().all(|x| x.is_nan()));
     }
 }
+
+/// The README's claim: with the trained map (alpha = 0.2), stimulus 1 (25 steps), a delay (50) and
+/// stimulus 2 (25), `kappa_2` and the readout are positive for a match and negative otherwise.
+#[test]
+fn didactic_preset_computes_match_non_match_with_the_map() {
+    let sys = MeanField::new(&didactic());
+    let input = |s: char| if s == 'A' { [1.0, 0.0] } else { [0.0, 1.0] };
+    for (first, second) in [('A', 'A'), ('A', 'B'), ('B', 'A'), ('B', 'B')] {
+        let mut k = vec![0.0, 0.0];
+        let epochs = [(input(first), 25), ([0.0, 0.0], 50), (input(second), 25)];
+        for (v, steps) in epochs {
+            for _ in 0..steps {
+                let f = flow(&sys, &k, &v);
+                k[0] += 0.2 * f[0];
+                k[1] += 0.2 * f[1];
+            }
+        }
+        let mut z = [0.0];
+        sys.readout(&k, &input(second), &mut z);
+        let expected = if first == second { 1.0 } else { -1.0 };
+        assert!(
+            k[1] * expected > 0.2 && z[0] * expected > 0.1,
+            "{first}{second}: kappa {k:?}, z {z:?}"
+        );
+    }
+}
