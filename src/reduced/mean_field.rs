@@ -57,7 +57,7 @@ impl Averaging {
         match self {
             Averaging::Clamped(_) => 10,
             Averaging::ZeroMean => 30,
-            Averaging::General => 3_000,
+            Averaging::General => 8_000,
         }
     }
 }
@@ -81,7 +81,8 @@ struct PopulationTerms {
     averaging: Averaging,
 }
 
-/// `M_p`, the raw `y^T Sigma y`, `Sigma[x, x] y` and the averages of one population at one point.
+/// `M_p`, the raw `y^T Sigma y` (before clamping at 0) and the averages of one population at one
+/// point.
 struct Moments {
     mean: f64,
     delta_raw: f64,
@@ -130,6 +131,7 @@ impl PopulationTerms {
     }
 }
 
+/// `a . b` for the short vectors of the mean field (`R + S` entries).
 #[inline(always)]
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
