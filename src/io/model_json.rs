@@ -337,7 +337,7 @@ pub fn to_json_string(model: &PopulationModel) -> String {
         meta: (!model.meta().is_empty()).then(|| model.meta().clone()),
     };
     let pretty = serde_json::to_string_pretty(&file).expect("a model serialises to JSON");
-    inline_flat_arrays(&pretty)
+    inline_flat_arrays(&pretty) + "\n"
 }
 
 /// Puts every array without nested arrays or objects on one line (the pretty printer gives each
@@ -487,6 +487,20 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    #[test]
+    fn numbers_are_parsed_correctly_rounded() {
+        // serde_json's default float parser can be 1 ulp off on 17-digit inputs; the crate enables
+        // `float_roundtrip`. These literals are from the fixture.
+        for text in [
+            "3.3050969306311306",
+            "1.4914334784335859",
+            "-0.19537969598743898",
+        ] {
+            let json: f64 = serde_json::from_str(text).unwrap();
+            assert_eq!(json, text.parse::<f64>().unwrap(), "{text}");
+        }
     }
 
     #[test]

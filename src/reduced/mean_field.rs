@@ -24,9 +24,9 @@
 //!   `<phi> = g M`, `<phi'> = g`, `<phi''> = <phi'''> = 0`: the flow is linear in `kappa` and the
 //!   gain has no derivative;
 //! - **zero mean on `m` and `I`** (the papers' case): `M = 0`, `<phi> = <phi''> = 0`, and `<phi'>`,
-//!   `<phi'''>` come from the tables of [`super::gains`] (~5e-15 accurate, ~20 ns);
+//!   `<phi'''>` come from the tables of [`super::gains`] (~5e-15 accurate, 14 ns);
 //! - **non-zero means**: [`tanh_averages`], a graded composite Gauss-Legendre rule (~3e-15 accurate
-//!   for every `(M, Delta)`, ~6-12 us). Direct Gauss-Hermite is not used there: with the 200 nodes of
+//!   for every `(M, Delta)`, 6 us). Direct Gauss-Hermite is not used there: with the 200 nodes of
 //!   the published code its gain error is 1e-8 at `Delta = 4`, 1e-3 at 25 and 1.6e-2 at 100 (see
 //!   [`super::gauss`]), and variances of that size are common in trained networks.
 //!

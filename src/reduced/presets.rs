@@ -84,6 +84,17 @@ mod tests {
     }
 
     #[test]
+    fn embedded_files_are_in_the_writer_s_canonical_form() {
+        for (id, text) in SOURCES {
+            let written = model_json::to_json_string(&get(id).unwrap().model);
+            assert_eq!(
+                written, text,
+                "{id}: rewrite the file with `to_json_string`"
+            );
+        }
+    }
+
+    #[test]
     fn dms_preset_is_the_fixture_converted_exactly() {
         let fixture = model_json::from_json_str(
             include_str!("../../tests/fixtures/dms_mixture_2pop.json"),

@@ -516,3 +516,37 @@ fn didactic_preset_computes_match_non_match_with_the_map() {
         );
     }
 }
+
+/// `R + S = 17` exceeds the stack workspace: the heap path must give the same, correct numbers.
+#[test]
+fn models_with_many_variables_use_the_heap_workspace() {
+    let dims = ModelDims {
+        rank: 3,
+        inputs: 14,
+        outputs: 1,
+    };
+    let d = dims.loadings();
+    let mut rng = StdRng::seed_from_u64(9);
+    let mut pops = Vec::new();
+    for p in 0..2 {
+        let a = DMatrix::from_fn(d, d, |_, _| rng.random::<f64>() - 0.5);
+        let mut pop = Population::zero_mean(format!("pop {p}"), 0.5, &a * a.transpose() * 0.3);
+        if p == 1 {
+            pop.mean = DVector::from_fn(d, |_, _| 0.4 * (rng.random::<f64>() - 0.5));
+        }
+        pops.push(pop);
+    }
+    let names = (1..=dims.inputs).map(|s| format!("I{s}")).collect();
+    let model = PopulationModel::new(dims, names, pops).unwrap();
+    let sys = MeanField::new(&model);
+    for _ in 0..4 {
+        let kappa = random_point(&mut rng, 3, 1.5);
+        let v = random_point(&mut rng, 14, 0.5);
+        check_jacobian(&sys, &kappa, &v, 1e-7);
+        let ec = sys.effective_connectivity(&kappa, &v);
+        let y = DVector::from_iterator(17, kappa.iter().chain(&v).copied());
+        let rebuilt = -DVector::from_column_slice(&kappa) + &ec.total * &y + &ec.mean_drive;
+        let f = flow(&sys, &kappa, &v);
+        assert!(rebuilt.iter().zip(&f).all(|(a, b)| (a - b).abs() < 1e-13));
+    }
+}
