@@ -11,7 +11,7 @@
 //!
 //! No approximation: this is the phase plane of the loaded network itself. Each evaluation costs
 //! O(N (R + S)) for `F` and O(N R^2) more for `J`; the loops over neurons are the vectorised
-//! [`kernels`](crate::kernels), run block by block (so the rates stay in L1) and compiled with AVX2
+//! [`kernels`], run block by block (so the rates stay in L1) and compiled with AVX2
 //! when the CPU has it ([`simd_fn!`](crate::simd_fn)). The cost is that of `tanh`: ~15 us per point at
 //! N = 4096 on the development machine (benchmark `exact_n4096_r2`). [`ReducedSystem::flow_many`]
 //! computes the input term once and spreads points over threads.

@@ -152,11 +152,13 @@ pub struct PopulationShare {
     pub weighted_cov: DMatrix<f64>,
     /// `<phi'>_p` at this point (the clamp value when clamped).
     pub gain: f64,
+    /// Whether the gain is the user's clamp rather than a Gaussian average.
     pub clamped: bool,
     /// `alpha_p Sigma_p[n_r, x_l] <phi'>_p`: this population's part of `S~`.
     pub contribution: DMatrix<f64>,
-    /// `M_p` and `Delta_p` (after clamping at 0) at this point.
+    /// `M_p` at this point.
     pub mean: f64,
+    /// `Delta_p` at this point, after clamping at 0 (non-PSD covariances).
     pub variance: f64,
 }
 
