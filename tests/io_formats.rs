@@ -1011,3 +1011,40 @@ fn read_tensors_reports_json_and_missing_files() {
     assert!(err.to_string().contains("load it as a network"), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn load_model_tells_networks_from_population_models() {
+    use lowrank_explorer::io::{
+        ModelFile, load_model, load_population_model, save_population_model,
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for net in [
+        "lowrank_n64_r2.pt",
+        "lowrank_n64_r2.npz",
+        "lowrank_n64_r2_legacy.pt",
+    ] {
+        let loaded = load_model(&fixture(net)).unwrap();
+        assert!(matches!(loaded, ModelFile::Network(_)), "{net}");
+    }
+    let preset = root.join("assets/models/dms_mixture_2pop.json");
+    let ModelFile::Population(model) = load_model(&preset).unwrap() else {
+        panic!("the preset is a population model");
+    };
+    let fixture = load_population_model(&fixture("dms_mixture_2pop.json")).unwrap();
+    assert_eq!(model.populations(), fixture.populations());
+    let dir = tempfile_dir();
+    let out = dir.join("model.json");
+    save_population_model(&model, &out).unwrap();
+    assert_eq!(
+        load_population_model(&out).unwrap().populations(),
+        model.populations()
+    );
+    let err = load_model(&fixture("README.md")).unwrap_err();
+    assert!(err.to_string().contains("README.md"), "{err}");
+}
+
+fn tempfile_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lowrank-io-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

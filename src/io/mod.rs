@@ -14,6 +14,7 @@
 
 mod archive;
 pub mod atomic;
+pub mod model_json;
 pub mod network_json;
 pub mod npz;
 mod pickle;
@@ -27,6 +28,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use crate::network::{Network, NetworkError};
+use crate::reduced::PopulationModel;
 
 pub use atomic::write_atomic;
 pub use network_json::{Meta, NETWORK_FORMAT, NETWORK_VERSION, NetworkFile};
@@ -169,6 +171,48 @@ pub fn save_network_file(file: &NetworkFile, path: &Path) -> Result<(), IoError>
 fn save_json(net: &Network, meta: Option<&Meta>, path: &Path) -> Result<(), IoError> {
     let bytes = network_json::to_json(net, meta).map_err(|kind| with_file(path, kind))?;
     write_atomic(path, &bytes)
+}
+
+/// Reads a population model (the project's JSON, or the published fixture's shape) from a file.
+pub fn load_population_model(path: &Path) -> Result<PopulationModel, IoError> {
+    let bytes = read_file(path)?;
+    model_json::from_json_str(&utf8(&bytes, path)?, path)
+}
+
+/// Writes a population model as the project's versioned JSON, atomically.
+pub fn save_population_model(model: &PopulationModel, path: &Path) -> Result<(), IoError> {
+    write_atomic(path, model_json::to_json_string(model).as_bytes())
+}
+
+/// What a model file holds: a network (any format) or a population model.
+#[derive(Debug, Clone)]
+pub enum ModelFile {
+    Network(NetworkFile),
+    Population(PopulationModel),
+}
+
+/// Loads a network or a population model, told apart by content: a JSON object with a
+/// `"populations"` array is a population model, anything else must be a network.
+pub fn load_model(path: &Path) -> Result<ModelFile, IoError> {
+    let bytes = read_file(path)?;
+    if matches!(sniff(&bytes), Ok(Content::Json)) && is_population_json(&bytes) {
+        return model_json::from_json_str(&utf8(&bytes, path)?, path).map(ModelFile::Population);
+    }
+    parse_network_bytes(&bytes, path).map(ModelFile::Network)
+}
+
+/// Whether a JSON document's top level has a `populations` key (only that key is kept while parsing).
+fn is_population_json(bytes: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        populations: Option<serde::de::IgnoredAny>,
+    }
+    serde_json::from_slice::<Probe>(bytes).is_ok_and(|p| p.populations.is_some())
+}
+
+fn utf8(bytes: &[u8], path: &Path) -> Result<String, IoError> {
+    String::from_utf8(bytes.to_vec())
+        .map_err(|e| with_file(path, IoErrorKind::Format(format!("not UTF-8 text: {e}"))))
 }
 
 fn with_file(file: &Path, kind: IoErrorKind) -> IoError {

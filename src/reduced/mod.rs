@@ -1,11 +1,32 @@
 //! Reduced dynamics of MODEL.md 3-4: the exact finite-N reduction of a loaded network and the
 //! population mean field, behind one small interface, [`ReducedSystem`].
 //!
+//! - [`exact`]: the exact reduction of a loaded network (MODEL.md 3);
+//! - [`population`], [`param`], [`mean_field`]: population models, their named parameters and their
+//!   mean field with effective connectivity (MODEL.md 4); [`presets`]: the built-in models;
+//! - [`gauss`], [`gains`]: the Gaussian averages behind the mean field.
+//!
 //! Every system is an autonomous flow `kappa' = F(kappa; v)` in `R` latent dimensions for a constant
 //! input `v` (S channels). It is read either as the ODE (time in units of `tau`) or as the trained
 //! Euler map `kappa_{t+1} = kappa_t + alpha F(kappa_t; v)` ([`TimeModel`]); both have the same fixed
 //! points.
 
+pub mod exact;
+pub mod gains;
+pub mod gauss;
+pub mod mean_field;
+pub mod param;
+pub mod population;
+pub mod presets;
+#[cfg(test)]
+mod testing;
+
+pub use exact::ExactReduction;
+pub use mean_field::{EffectiveConnectivity, MeanField, PopulationShare};
+pub use param::{Loading, ModelParam};
+pub use population::{ModelDims, ModelError, Population, PopulationModel, PsdStatus};
+
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// A reduced system `kappa' = F(kappa; v)` with its analytic Jacobian.
@@ -52,4 +73,37 @@ impl TimeModel {
     pub const TRAINED_MAP: TimeModel = TimeModel::Map {
         alpha: crate::network::ALPHA,
     };
+}
+
+/// Work per parallel task in [`for_point_chunks`], in rough nanoseconds: large enough that rayon's
+/// overhead (~1 us per task) is noise, small enough to balance over a few cores.
+const TASK_WORK_NS: usize = 50_000;
+
+/// Runs `eval(points_chunk, out_chunk)` over row-major `(P, R)` points, in parallel chunks of about
+/// [`TASK_WORK_NS`] when the total work (`cost_ns` per point) is worth it, inline otherwise.
+///
+/// # Panics
+/// If `points` and `out` differ in length or are not multiples of `rank`.
+pub(crate) fn for_point_chunks(
+    rank: usize,
+    points: &[f64],
+    out: &mut [f64],
+    cost_ns: usize,
+    eval: impl Fn(&[f64], &mut [f64]) + Sync,
+) {
+    assert_eq!(points.len(), out.len(), "points and output lengths differ");
+    assert!(
+        points.len().is_multiple_of(rank),
+        "points are not (P, {rank})"
+    );
+    let count = points.len() / rank;
+    let per_task = (TASK_WORK_NS / cost_ns.max(1)).max(1);
+    if count <= per_task || rayon::current_num_threads() == 1 {
+        eval(points, out);
+    } else {
+        points
+            .par_chunks(per_task * rank)
+            .zip(out.par_chunks_mut(per_task * rank))
+            .for_each(|(p, o)| eval(p, o));
+    }
 }
