@@ -187,7 +187,7 @@ pub fn save_population_model(model: &PopulationModel, path: &Path) -> Result<(),
 /// What a model file holds: a network (any format) or a population model.
 #[derive(Debug, Clone)]
 pub enum ModelFile {
-    Network(NetworkFile),
+    Network(Box<NetworkFile>),
     Population(PopulationModel),
 }
 
@@ -198,7 +198,7 @@ pub fn load_model(path: &Path) -> Result<ModelFile, IoError> {
     if matches!(sniff(&bytes), Ok(Content::Json)) && is_population_json(&bytes) {
         return model_json::from_json_str(&utf8(&bytes, path)?, path).map(ModelFile::Population);
     }
-    parse_network_bytes(&bytes, path).map(ModelFile::Network)
+    parse_network_bytes(&bytes, path).map(|f| ModelFile::Network(Box::new(f)))
 }
 
 /// Whether a JSON document's top level has a `populations` key (only that key is kept while parsing).
