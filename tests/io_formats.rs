@@ -1030,8 +1030,8 @@ fn load_model_tells_networks_from_population_models() {
     let ModelFile::Population(model) = load_model(&preset).unwrap() else {
         panic!("the preset is a population model");
     };
-    let fixture = load_population_model(&fixture("dms_mixture_2pop.json")).unwrap();
-    assert_eq!(model.populations(), fixture.populations());
+    let published = load_population_model(&fixture("dms_mixture_2pop.json")).unwrap();
+    assert_eq!(model.populations(), published.populations());
     let dir = tempfile_dir();
     let out = dir.join("model.json");
     save_population_model(&model, &out).unwrap();
