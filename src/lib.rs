@@ -15,4 +15,5 @@ pub mod io;
 pub mod kernels;
 pub mod network;
 pub mod reduced;
+pub mod style;
 pub mod task;

@@ -19,7 +19,7 @@ pub mod param;
 pub mod population;
 pub mod presets;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 
 pub use exact::ExactReduction;
 pub use mean_field::{EffectiveConnectivity, MeanField, PopulationShare};
