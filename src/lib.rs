@@ -11,6 +11,7 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod fit;
 pub mod io;
 pub mod kernels;
 pub mod network;

@@ -255,3 +255,53 @@ fn input_a_amplitude_continuation_destroys_the_memory_states_in_folds() {
         "{last:?}"
     );
 }
+
+/// The absorbing box bounds every fixed point (found on a much larger rectangle) and the flow points
+/// into it from outside, for the preset's mean field and for the exact reduction of a network drawn
+/// from it, whatever the input.
+#[test]
+fn absorbing_box_holds_the_dynamics() {
+    use lowrank_explorer::analysis::fixed_points::fixed_points_in;
+    use lowrank_explorer::fit::resample_network;
+    use lowrank_explorer::reduced::{ExactReduction, MeanField, ReducedSystem, TimeModel, presets};
+
+    let model = presets::get("dms_mixture_2pop").unwrap().model;
+    let net = resample_network(&model, 2000, 3).unwrap();
+    let systems: Vec<Box<dyn ReducedSystem>> = vec![
+        Box::new(MeanField::new(&model)),
+        Box::new(ExactReduction::new(&net)),
+    ];
+    for sys in &systems {
+        let b = sys.absorbing_box().unwrap();
+        let view = Rect::default_for(sys.as_ref());
+        assert!((view.x_max - 1.1 * b[0]).abs() < 1e-12 && (view.y_min + 1.1 * b[1]).abs() < 1e-12);
+        for v in [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [3.0, -2.0]] {
+            let wide = Rect::new(-10.0 * b[0], 10.0 * b[0], -10.0 * b[1], 10.0 * b[1]);
+            for fp in fixed_points_in(sys.as_ref(), &v, &wide, TimeModel::Ode) {
+                assert!(
+                    fp.kappa[0].abs() <= b[0] && fp.kappa[1].abs() <= b[1],
+                    "{:?}",
+                    fp.kappa
+                );
+            }
+            let mut f = [0.0; 2];
+            for k in 0..200 {
+                let angle = k as f64 * 0.0314159;
+                let p = [
+                    1.01 * b[0] + 5.0 * angle.cos().abs(),
+                    (2.0 * angle.sin()) * b[1],
+                ];
+                sys.flow(&p, &v, &mut f);
+                assert!(f[0] < 0.0, "flow leaves the box at {p:?}");
+                let q = [0.3 * b[0] * angle.sin(), -1.01 * b[1] - angle];
+                sys.flow(&q, &v, &mut f);
+                assert!(f[1] > 0.0, "flow leaves the box at {q:?}");
+            }
+        }
+    }
+    let mut clamped = model.clone();
+    clamped.set_gain_clamp(0, Some(0.5)).unwrap();
+    let linear = MeanField::new(&clamped);
+    assert!(linear.absorbing_box().is_none());
+    assert_eq!(Rect::default_for(&linear), Rect::new(-3.0, 3.0, -3.0, 3.0));
+}

@@ -22,6 +22,11 @@ pub(crate) mod test_systems;
 
 use serde::{Deserialize, Serialize};
 
+/// Margin around the absorbing box in the default view, as a fraction of its half-widths.
+const DEFAULT_MARGIN: f64 = 0.1;
+/// Half-width of the default view of a system without an absorbing box (e.g. gain-clamped).
+const FALLBACK_HALF_WIDTH: f64 = 3.0;
+
 /// An axis-aligned rectangle of the `(kappa_1, kappa_2)` plane.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Rect {
@@ -80,6 +85,19 @@ impl Rect {
             && p[0] <= self.x_max
             && p[1] >= self.y_min
             && p[1] <= self.y_max
+    }
+
+    /// The default view of a system: its absorbing box
+    /// ([`ReducedSystem::absorbing_box`](crate::reduced::ReducedSystem::absorbing_box)), which holds
+    /// every fixed point and cycle for any input, grown by `DEFAULT_MARGIN`; `[-3, 3]^2` without one.
+    pub fn default_for(sys: &dyn crate::reduced::ReducedSystem) -> Rect {
+        let half = sys
+            .absorbing_box()
+            .filter(|b| b.len() == 2 && b.iter().all(|x| x.is_finite() && *x > 0.0))
+            .map_or([FALLBACK_HALF_WIDTH; 2], |b| {
+                [b[0] * (1.0 + DEFAULT_MARGIN), b[1] * (1.0 + DEFAULT_MARGIN)]
+            });
+        Rect::new(-half[0], half[0], -half[1], half[1])
     }
 
     /// The same box as integration bounds.

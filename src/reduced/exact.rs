@@ -235,6 +235,16 @@ impl ReducedSystem for ExactReduction {
 
     /// `F` at many points: the input term is computed once, and chunks of points run in parallel
     /// when the total work is large enough to pay for it.
+    /// `B_r = (1/N) sum_i |n_ir|`, since `|tanh| <= 1`.
+    fn absorbing_box(&self) -> Option<Vec<f64>> {
+        Some(
+            self.n
+                .chunks_exact(self.neurons)
+                .map(|col| col.iter().map(|x| x.abs()).sum::<f64>() * self.inv_n)
+                .collect(),
+        )
+    }
+
     fn flow_many(&self, points: &[f64], v: &[f64], out: &mut [f64]) {
         assert_eq!(v.len(), self.inputs, "v has length S = {}", self.inputs);
         let base = self.input_term(v, true);

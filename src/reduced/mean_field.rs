@@ -143,6 +143,8 @@ pub struct MeanField {
     dims: ModelDims,
     pops: Vec<PopulationTerms>,
     cost_ns: usize,
+    /// See [`ReducedSystem::absorbing_box`]; `None` when a population is gain-clamped (linear).
+    absorbing_box: Option<Vec<f64>>,
 }
 
 /// One population's share of the effective connectivity at a point.
@@ -265,6 +267,7 @@ impl MeanField {
             dims,
             pops,
             cost_ns,
+            absorbing_box: absorbing_box(model),
         }
     }
 
@@ -403,6 +406,28 @@ impl MeanField {
     }
 }
 
+/// `B_r = sum_p alpha_p (|mu_p[n_r]| + sqrt(2 Sigma_p[n_r, n_r] / pi))`, a bound on
+/// `sum_p alpha_p E_p|n_r| >= |E[n_r phi(x)]|` (`|phi| <= 1`); none if a population is clamped.
+fn absorbing_box(model: &PopulationModel) -> Option<Vec<f64>> {
+    let r = model.dims().rank;
+    let pops = model.populations();
+    if pops.iter().any(|p| p.gain_clamp.is_some()) {
+        return None;
+    }
+    Some(
+        (r..2 * r)
+            .map(|i| {
+                pops.iter()
+                    .map(|p| {
+                        let sd = (2.0 * p.cov[(i, i)].max(0.0) / std::f64::consts::PI).sqrt();
+                        p.fraction * (p.mean[i].abs() + sd)
+                    })
+                    .sum()
+            })
+            .collect(),
+    )
+}
+
 impl ReducedSystem for MeanField {
     fn rank(&self) -> usize {
         self.dims.rank
@@ -422,6 +447,10 @@ impl ReducedSystem for MeanField {
 
     /// `F` at many points, in parallel chunks when the model is costly enough (non-zero means) or the
     /// grid large enough.
+    fn absorbing_box(&self) -> Option<Vec<f64>> {
+        self.absorbing_box.clone()
+    }
+
     fn flow_many(&self, points: &[f64], v: &[f64], out: &mut [f64]) {
         let r = self.dims.rank;
         for_point_chunks(r, points, out, self.cost_ns, |pts, outs| {

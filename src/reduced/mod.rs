@@ -50,6 +50,16 @@ pub trait ReducedSystem: Send + Sync {
     ///
     /// The default evaluates one point at a time; systems whose evaluation is expensive (the exact
     /// reduction, O(N) per point) override it to hoist the input term and spread points over threads.
+    /// Half-widths `B_r` of a box `|kappa_r| <= B_r` that holds every fixed point, limit cycle and
+    /// attractor for *any* input, when the system has one: outside it `F_r` points inwards.
+    ///
+    /// For `F_r = -kappa_r + E[n_r phi(x)]` with `|phi| <= 1`, `B_r` bounds `E|n_r|` (MODEL.md 3-4).
+    /// The default view of the phase plane is this box; `None` (e.g. a gain-clamped, linear mean
+    /// field) leaves the choice to the caller.
+    fn absorbing_box(&self) -> Option<Vec<f64>> {
+        None
+    }
+
     fn flow_many(&self, points: &[f64], v: &[f64], out: &mut [f64]) {
         let r = self.rank();
         for (p, o) in points.chunks_exact(r).zip(out.chunks_exact_mut(r)) {

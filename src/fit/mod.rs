@@ -1,0 +1,6 @@
+//! Reverse engineering (MODEL.md 5): from a trained network to a Gaussian-mixture population model,
+//! and back by resampling networks from a model.
+
+pub mod resample;
+
+pub use resample::{ResampleError, resample_network};

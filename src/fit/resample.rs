@@ -1,0 +1,172 @@
+//! Drawing a network from a population model (MODEL.md 5, step 5).
+//!
+//! Population `p` gets a contiguous block of `floor(alpha_p N)` neurons (the last population also
+//! takes the neurons the floors leave over), and each neuron's loading vector
+//! `(m_1..m_R, n_1..n_R, I_1..I_S, w_1..w_O)` is `mu_p + L_p z` with `L_p L_p^T = Sigma_p` and
+//! `z ~ N(0, Id)`. The loadings are the effective (gain-scaled) vectors, so the network has
+//! `si = so = 1` and `h0 = 0`.
+
+use nalgebra::{DMatrix, DVector};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand_distr::{Distribution, StandardNormal};
+use thiserror::Error;
+
+use crate::network::{MAX_NEURONS, Network, NetworkError, NetworkParts};
+use crate::reduced::PopulationModel;
+
+/// Why a network could not be drawn.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum ResampleError {
+    #[error("N = {0} is outside 1..={MAX_NEURONS}")]
+    Neurons(usize),
+    #[error("{0}")]
+    Network(#[from] NetworkError),
+}
+
+/// A factor `L` with `L L^T = Sigma` for a symmetric PSD `Sigma`, from its eigen-decomposition
+/// (`L = V sqrt(max(Lambda, 0))`), so that singular covariances (e.g. a population with no input
+/// loading) need no Cholesky pivoting; negative eigenvalues of a non-PSD edit are clipped.
+pub fn covariance_factor(cov: &DMatrix<f64>) -> DMatrix<f64> {
+    let eig = cov.clone().symmetric_eigen();
+    let mut l = eig.eigenvectors;
+    for (mut col, &lambda) in l.column_iter_mut().zip(eig.eigenvalues.iter()) {
+        col *= lambda.max(0.0).sqrt();
+    }
+    l
+}
+
+/// Neurons per population: `floor(alpha_p N)`, the remainder to the last population.
+pub fn block_sizes(fractions: &[f64], neurons: usize) -> Vec<usize> {
+    let mut sizes: Vec<usize> = fractions
+        .iter()
+        .map(|&a| ((a.clamp(0.0, 1.0) * neurons as f64).floor() as usize).min(neurons))
+        .collect();
+    let used: usize = sizes.iter().sum();
+    if let Some(last) = sizes.last_mut() {
+        *last += neurons.saturating_sub(used);
+    }
+    sizes
+}
+
+/// Draws an N-neuron network from `model` with the given seed (deterministic).
+pub fn resample_network(
+    model: &PopulationModel,
+    neurons: usize,
+    seed: u64,
+) -> Result<Network, ResampleError> {
+    if neurons == 0 || neurons > MAX_NEURONS {
+        return Err(ResampleError::Neurons(neurons));
+    }
+    let dims = model.dims();
+    let (r, s, o) = (dims.rank, dims.inputs, dims.outputs);
+    let fractions: Vec<f64> = model.populations().iter().map(|p| p.fraction).collect();
+    let mut loadings = DMatrix::zeros(neurons, dims.loadings());
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut row = 0;
+    for (pop, size) in model
+        .populations()
+        .iter()
+        .zip(block_sizes(&fractions, neurons))
+    {
+        let l = covariance_factor(&pop.cov);
+        for i in row..row + size {
+            let z = DVector::from_fn(dims.loadings(), |_, _| StandardNormal.sample(&mut rng));
+            let x = &pop.mean + &l * z;
+            loadings.row_mut(i).copy_from(&x.transpose());
+        }
+        row += size;
+    }
+    let block = |start: usize, width: usize| loadings.columns(start, width).into_owned();
+    Ok(Network::new(NetworkParts {
+        m: block(0, r),
+        n: block(r, r),
+        wi: block(2 * r, s).transpose(),
+        si: DVector::from_element(s, 1.0),
+        wo: block(2 * r + s, o),
+        so: DVector::from_element(o, 1.0),
+        h0: DVector::zeros(neurons),
+        b: None,
+    })?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reduced::presets;
+
+    #[test]
+    fn blocks_follow_the_fractions_and_cover_every_neuron() {
+        assert_eq!(
+            block_sizes(&[0.744384765625, 0.255615234375], 4096),
+            vec![3049, 1047]
+        );
+        assert_eq!(block_sizes(&[0.5, 0.5], 7), vec![3, 4]);
+        assert_eq!(block_sizes(&[1.0], 1), vec![1]);
+    }
+
+    #[test]
+    fn factor_reproduces_singular_and_regular_covariances() {
+        let cov = DMatrix::from_row_slice(3, 3, &[4.0, 2.0, 0.0, 2.0, 1.0, 0.0, 0.0, 0.0, 0.0]);
+        let l = covariance_factor(&cov);
+        assert!((&l * l.transpose() - &cov).amax() < 1e-12);
+    }
+
+    #[test]
+    fn resampled_loadings_have_the_model_covariances() {
+        let model = presets::get("dms_mixture_2pop").unwrap().model;
+        let n = 200_000;
+        let net = resample_network(&model, n, 5).unwrap();
+        assert_eq!(net.dims().neurons, n);
+        let sizes = block_sizes(
+            &[
+                model.populations()[0].fraction,
+                model.populations()[1].fraction,
+            ],
+            n,
+        );
+        // Loadings of the first block in MODEL.md 4 order.
+        let d = model.dims().loadings();
+        let mut start = 0;
+        for (pop, size) in model.populations().iter().zip(sizes) {
+            let x = DMatrix::from_fn(size, d, |i, j| {
+                let i = start + i;
+                match j {
+                    0 | 1 => net.m()[(i, j)],
+                    2 | 3 => net.n()[(i, j - 2)],
+                    4 | 5 => net.input_vectors()[(i, j - 4)],
+                    _ => net.readout_vectors()[(i, 0)],
+                }
+            });
+            let emp = x.transpose() * &x / size as f64;
+            for a in 0..d {
+                for b in 0..d {
+                    // Standard error of a sample covariance: sqrt((S_aa S_bb + S_ab^2) / n).
+                    let se = ((pop.cov[(a, a)] * pop.cov[(b, b)] + pop.cov[(a, b)].powi(2))
+                        / size as f64)
+                        .sqrt();
+                    assert!(
+                        (emp[(a, b)] - pop.cov[(a, b)]).abs() < 5.0 * se,
+                        "{}: cov[{a}][{b}] = {} vs {}",
+                        pop.name,
+                        emp[(a, b)],
+                        pop.cov[(a, b)]
+                    );
+                }
+            }
+            start += size;
+        }
+        assert_eq!(
+            resample_network(&model, 100, 5),
+            resample_network(&model, 100, 5)
+        );
+        assert_ne!(
+            resample_network(&model, 100, 5),
+            resample_network(&model, 100, 6)
+        );
+        assert_eq!(
+            resample_network(&model, 0, 1),
+            Err(ResampleError::Neurons(0))
+        );
+    }
+}
