@@ -75,8 +75,8 @@ pub struct StageConfig {
     pub epochs: usize,
 }
 
-/// Initialisation: `wi, wo, m, n` i.i.d. Gaussian with these standard deviations, gains constant,
-/// `h0 = 0`.
+/// Initialisation: `wi, wo, m` i.i.d. Gaussian with these standard deviations,
+/// `n = mn_overlap m + n_std xi` (`xi` i.i.d. standard Gaussian), gains constant, `h0 = 0`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InitConfig {
@@ -84,6 +84,8 @@ pub struct InitConfig {
     pub wo_std: f64,
     pub m_std: f64,
     pub n_std: f64,
+    /// Coefficient of `m` in `n`: the overlap `n_r^T m_r / N` starts near `mn_overlap m_std^2`.
+    pub mn_overlap: f64,
     pub si: f64,
     pub so: f64,
 }
@@ -95,6 +97,7 @@ impl Default for InitConfig {
             wo_std: 1.0,
             m_std: 1.0,
             n_std: 1.0,
+            mn_overlap: 2.0,
             si: 1.0,
             so: 1.0,
         }
@@ -222,6 +225,7 @@ impl TrainConfig {
             ("init.wo_std", i.wo_std),
             ("init.m_std", i.m_std),
             ("init.n_std", i.n_std),
+            ("init.mn_overlap", i.mn_overlap),
             ("init.si", i.si),
             ("init.so", i.so),
         ] {

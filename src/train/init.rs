@@ -9,7 +9,7 @@ use super::TrainError;
 use super::config::InitConfig;
 use crate::network::{Dims, Network, NetworkParts};
 
-/// `wi ~ N(0, wi_std^2)` (S, N), `m, n ~ N(0, m_std^2), N(0, n_std^2)` (N, R),
+/// `wi ~ N(0, wi_std^2)` (S, N), `m ~ N(0, m_std^2)`, `n = mn_overlap m + N(0, n_std^2)` (N, R),
 /// `wo ~ N(0, wo_std^2)` (N, O), `si, so` constant, `h0 = 0`, no bias. Drawn in that order, column by
 /// column, from `rng`.
 pub fn random_network<R: Rng + ?Sized>(
@@ -26,7 +26,7 @@ pub fn random_network<R: Rng + ?Sized>(
     let (nn, r, s, o) = (dims.neurons, dims.rank, dims.inputs, dims.outputs);
     let wi = gaussian(s, nn, init.wi_std);
     let m = gaussian(nn, r, init.m_std);
-    let n = gaussian(nn, r, init.n_std);
+    let n = gaussian(nn, r, init.n_std) + &m * init.mn_overlap;
     let wo = gaussian(nn, o, init.wo_std);
     Network::new(NetworkParts {
         wi,
