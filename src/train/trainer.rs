@@ -306,3 +306,101 @@ impl Stage<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::Param;
+
+    /// A small, fast decision-task config.
+    fn small(epochs: usize) -> TrainConfig {
+        let mut c = TrainConfig::recipe(TrainTask::Decision);
+        c.neurons = 32;
+        c.trials_per_stage = 400;
+        c.validation_trials = 80;
+        c.batch_size = 16;
+        c.stages[0].epochs = epochs;
+        c.early_stop_loss = 0.0;
+        c
+    }
+
+    fn run(cfg: &TrainConfig, cancel_after: Option<usize>) -> (TrainOutcome, Vec<f64>) {
+        let cancel = AtomicBool::new(cancel_after == Some(0));
+        let mut losses = vec![];
+        let outcome = train(TrainTask::Decision, cfg, 7, &cancel, &mut |p| {
+            if let Progress::EpochDone(e) = p {
+                losses.push(e.loss);
+                if cancel_after == Some(e.epoch) {
+                    cancel.store(true, Ordering::Relaxed);
+                }
+            }
+        })
+        .unwrap();
+        (outcome, losses)
+    }
+
+    #[test]
+    fn training_learns_keeps_the_best_epoch_and_is_reproducible() {
+        let cfg = small(8);
+        let (a, losses) = run(&cfg, None);
+        let (b, _) = run(&cfg, None);
+        assert_eq!(a.network, b.network, "same seed, same network");
+        let r = &a.stages[0];
+        assert_eq!(r.epochs, 8);
+        assert!(!a.interrupted && !r.early_stopped);
+        let (best_epoch, best_loss) =
+            losses
+                .iter()
+                .enumerate()
+                .fold(
+                    (0, f64::INFINITY),
+                    |acc, (i, &l)| if l < acc.1 { (i + 1, l) } else { acc },
+                );
+        assert_eq!(
+            (r.best_epoch, r.best_loss),
+            (Some(best_epoch), Some(best_loss))
+        );
+        assert!(losses[0] > 0.5 && best_loss < 0.5 * losses[0], "{losses:?}");
+        assert!(r.validation.accuracy > 0.9, "{:?}", r.validation);
+        // Frozen parameters did not move; trained ones did.
+        let init = random_network(
+            a.network.dims(),
+            &cfg.init,
+            &mut StdRng::seed_from_u64(trial_seed(7, 0)),
+        )
+        .unwrap();
+        for p in Param::ALL {
+            let moved = p.values(a.network.parts()) != p.values(init.parts());
+            assert_eq!(moved, cfg.trained.contains(&p), "{}", p.name());
+        }
+    }
+
+    #[test]
+    fn early_stopping_ends_the_stage() {
+        let mut cfg = small(5);
+        cfg.early_stop_loss = 10.0;
+        let (a, losses) = run(&cfg, None);
+        assert_eq!(losses.len(), 1);
+        assert!(a.stages[0].early_stopped);
+    }
+
+    #[test]
+    fn cancelling_keeps_the_best_network_so_far() {
+        let cfg = small(6);
+        let (full, _) = run(&cfg, None);
+        let (cut, losses) = run(&cfg, Some(2));
+        assert!(cut.interrupted);
+        assert_eq!((cut.stages[0].epochs, losses.len()), (2, 2));
+        assert_ne!(cut.network, full.network);
+        // Cancelled before any batch: the initial network comes back.
+        let (none, _) = run(&cfg, Some(0));
+        assert!(none.interrupted && none.stages[0].best_epoch.is_none());
+        let init = random_network(
+            none.network.dims(),
+            &cfg.init,
+            &mut StdRng::seed_from_u64(trial_seed(7, 0)),
+        )
+        .unwrap();
+        assert_eq!(none.network, init);
+    }
+}
