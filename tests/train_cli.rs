@@ -173,7 +173,7 @@ fn bad_train_flags_are_clear_errors() {
 fn ctrl_c_keeps_the_best_network_and_exits_cleanly() {
     let dir = scratch("ctrlc");
     let out = dir.join("net.json");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lowrank-explorer"))
+    let child = Command::new(env!("CARGO_BIN_EXE_lowrank-explorer"))
         .args([
             "train",
             "--task",
