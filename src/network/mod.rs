@@ -9,7 +9,6 @@ mod latent;
 mod simulate;
 
 pub use latent::{Projection, Projector};
-pub(crate) use simulate::Engine;
 pub use simulate::{Recording, SimOptions, TrialRun, trial_seed};
 
 use nalgebra::{DMatrix, DVector};

@@ -103,21 +103,20 @@ impl Network {
     }
 }
 
-/// Borrowed column slices of a network, laid out for the kernels. Shared with `train`, whose forward
-/// pass must be this exact update.
-pub(crate) struct Engine<'a> {
-    pub(crate) net: &'a Network,
-    pub(crate) inv_n: f64,
-    pub(crate) m: Vec<&'a [f64]>,
-    pub(crate) n: Vec<&'a [f64]>,
-    pub(crate) inputs: Vec<&'a [f64]>,
-    pub(crate) readouts: Vec<&'a [f64]>,
+/// Borrowed column slices of a network, laid out for the kernels.
+struct Engine<'a> {
+    net: &'a Network,
+    inv_n: f64,
+    m: Vec<&'a [f64]>,
+    n: Vec<&'a [f64]>,
+    inputs: Vec<&'a [f64]>,
+    readouts: Vec<&'a [f64]>,
     bias: Option<&'a [f64]>,
 }
 
 impl<'a> Engine<'a> {
     #[inline(always)]
-    pub(crate) fn new(net: &'a Network) -> Self {
+    fn new(net: &'a Network) -> Self {
         let cols = |mat: &'a nalgebra::DMatrix<f64>| -> Vec<&'a [f64]> {
             let rows = mat.nrows();
             mat.as_slice().chunks_exact(rows).collect()
@@ -135,7 +134,7 @@ impl<'a> Engine<'a> {
 
     /// `r = tanh(h + b)` (or `tanh(h)` without bias).
     #[inline(always)]
-    pub(crate) fn rates(&self, h: &[f64], r: &mut [f64]) {
+    fn rates(&self, h: &[f64], r: &mut [f64]) {
         match self.bias {
             Some(b) => kernels::tanh_shifted_into(h, b, r),
             None => kernels::tanh_into(h, r),
@@ -144,7 +143,7 @@ impl<'a> Engine<'a> {
 
     /// `c_r = (1/N) n_r^T r`.
     #[inline(always)]
-    pub(crate) fn latent_drive(&self, r: &[f64]) -> Vec<f64> {
+    fn latent_drive(&self, r: &[f64]) -> Vec<f64> {
         self.n
             .iter()
             .map(|col| kernels::dot(col, r) * self.inv_n)
@@ -153,7 +152,7 @@ impl<'a> Engine<'a> {
 
     /// `out = sum_r c_r m_r + sum_s u_s I_s` (inputs that are exactly 0 are skipped).
     #[inline(always)]
-    pub(crate) fn drive(&self, c: &[f64], u: &[f64], out: &mut [f64]) {
+    fn drive(&self, c: &[f64], u: &[f64], out: &mut [f64]) {
         out.fill(0.0);
         for (col, &cr) in self.m.iter().zip(c) {
             kernels::axpy(cr, col, out);
@@ -167,7 +166,7 @@ impl<'a> Engine<'a> {
 
     /// `z_o = (1/N) w_o^T tanh(h)`, appended to `out`.
     #[inline(always)]
-    pub(crate) fn read_out(&self, tanh_h: &[f64], out: &mut Vec<f64>) {
+    fn read_out(&self, tanh_h: &[f64], out: &mut Vec<f64>) {
         out.extend(
             self.readouts
                 .iter()

@@ -32,7 +32,7 @@ use rayon::prelude::*;
 
 use super::params::{Param, ParamVecs};
 use crate::kernels;
-use crate::network::{Engine, Network, SimOptions, trial_seed};
+use crate::network::{Network, SimOptions, trial_seed};
 use crate::task::Trial;
 
 /// Trials per unit of parallel work. Fixed (not derived from the thread count), and partial sums are
@@ -80,7 +80,7 @@ pub fn batch_gradient(net: &Network, trials: &[&Trial], opts: &SimOptions) -> Ba
         .par_chunks(TRIALS_PER_CHUNK)
         .enumerate()
         .map(|(c, chunk)| {
-            let engine = Engine::new(net);
+            let engine = Columns::new(net);
             let mut sum = ChunkSum::new(net);
             let mut ws = Workspace::default();
             for (j, trial) in chunk.iter().enumerate() {
@@ -106,6 +106,33 @@ pub fn batch_gradient(net: &Network, trials: &[&Trial], opts: &SimOptions) -> Ba
 /// neuron, step by step.
 pub fn noise_rng(seed: u64) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(seed)
+}
+
+/// The network's vectors as column slices, laid out for the kernels.
+struct Columns<'a> {
+    net: &'a Network,
+    inv_n: f64,
+    m: Vec<&'a [f64]>,
+    n: Vec<&'a [f64]>,
+    /// `I_s = wi[s] si[s]`.
+    inputs: Vec<&'a [f64]>,
+    /// `w_o = wo[:, o] so[o]`.
+    readouts: Vec<&'a [f64]>,
+}
+
+impl<'a> Columns<'a> {
+    fn new(net: &'a Network) -> Self {
+        let nn = net.dims().neurons;
+        let cols = |mat: &'a nalgebra::DMatrix<f64>| mat.as_slice().chunks_exact(nn).collect();
+        Self {
+            net,
+            inv_n: 1.0 / nn as f64,
+            m: cols(net.m()),
+            n: cols(net.n()),
+            inputs: cols(net.input_vectors()),
+            readouts: cols(net.readout_vectors()),
+        }
+    }
 }
 
 /// Gradients w.r.t. the vectors the engine uses, column-major `(N, k)` like the engine's columns.
@@ -215,7 +242,7 @@ struct Workspace {
 
 /// Forward and backward of one trial, added (loss scaled by 1, gradient by `scale`) to `sum`.
 fn trial_gradient(
-    engine: &Engine,
+    engine: &Columns,
     trial: &Trial,
     opts: &SimOptions,
     seed: u64,
@@ -233,11 +260,14 @@ fn trial_gradient(
 }
 
 crate::simd_fn! {
-    /// The forward pass up to `horizon` steps: the update of `Network::simulate` step for step (same
-    /// kernels; noise from [`noise_rng`]), keeping `r_k` and `c_k` for the backward pass.
-    fn forward(engine: &Engine, trial: &Trial, horizon: usize, opts: &SimOptions, seed: u64, ws: &mut Workspace) {
+    /// The forward pass up to `horizon` steps, the update of `Network::simulate` operation for
+    /// operation (same kernels, same order; noise from [`noise_rng`]), keeping `r_k` and `c_k` for the
+    /// backward pass. Written with plain loops: an iterator's `collect` or `extend` would call a
+    /// `fold` that is not inlined here and so would run without AVX2.
+    fn forward(engine: &Columns, trial: &Trial, horizon: usize, opts: &SimOptions, seed: u64, ws: &mut Workspace) {
         let d = engine.net.dims();
         let nn = d.neurons;
+        let inv_n = engine.inv_n;
         ws.rates.resize((horizon + 1) * nn, 0.0);
         ws.latent.clear();
         ws.outputs.clear();
@@ -247,12 +277,22 @@ crate::simd_fn! {
         ws.xi.resize(nn, 0.0);
         let mut rng = noise_rng(seed);
         let (alpha, sigma) = (opts.alpha, opts.noise_std);
-        engine.rates(&ws.h, &mut ws.rates[..nn]);
+        kernels::tanh_into(&ws.h, &mut ws.rates[..nn]);
         for (t, u) in trial.inputs.chunks_exact(d.inputs).take(horizon).enumerate() {
             let (done, next) = ws.rates.split_at_mut((t + 1) * nn);
-            let c = engine.latent_drive(&done[t * nn..]);
-            engine.drive(&c, u, &mut ws.drive);
-            ws.latent.extend_from_slice(&c);
+            let r_t = &done[t * nn..];
+            // c_t = (1/N) n^T r_t, then drive = sum_r c_r m_r + sum_s u_s I_s.
+            ws.drive.fill(0.0);
+            for (n_col, m_col) in engine.n.iter().zip(&engine.m) {
+                let c = kernels::dot(n_col, r_t) * inv_n;
+                ws.latent.push(c);
+                kernels::axpy(c, m_col, &mut ws.drive);
+            }
+            for (col, &us) in engine.inputs.iter().zip(u) {
+                if us != 0.0 {
+                    kernels::axpy(us, col, &mut ws.drive);
+                }
+            }
             if sigma == 0.0 {
                 for (hi, &di) in ws.h.iter_mut().zip(&ws.drive) {
                     *hi = *hi + alpha * (di - *hi);
@@ -266,8 +306,10 @@ crate::simd_fn! {
                 }
             }
             let r_next = &mut next[..nn];
-            engine.rates(&ws.h, r_next);
-            engine.read_out(r_next, &mut ws.outputs);
+            kernels::tanh_into(&ws.h, r_next);
+            for w in &engine.readouts {
+                ws.outputs.push(kernels::dot(w, r_next) * inv_n);
+            }
         }
         ws.outputs.resize(trial.steps * d.outputs, 0.0);
     }
@@ -275,7 +317,7 @@ crate::simd_fn! {
 
 crate::simd_fn! {
     /// The backward pass of the module docs, from `a_{T+1} = 0` down to `a_0`, accumulating into `grad`.
-    fn backward(engine: &Engine, trial: &Trial, horizon: usize, alpha: f64, ws: &mut Workspace, grad: &mut EffectiveGrad) {
+    fn backward(engine: &Columns, trial: &Trial, horizon: usize, alpha: f64, ws: &mut Workspace, grad: &mut EffectiveGrad) {
         let d = engine.net.dims();
         let (nn, rank, outs) = (d.neurons, d.rank, d.outputs);
         let inv_n = engine.inv_n;
@@ -463,6 +505,14 @@ mod tests {
         let trials = trials(7, 20, 1, 2);
         let refs: Vec<&Trial> = trials.iter().collect();
         let opts = SimOptions::default();
+        let inputs: Vec<&[f64]> = trials.iter().map(|t| t.inputs.as_slice()).collect();
+        let runs = net.simulate_batch(&inputs, &opts);
+        let mut ws = Workspace::default();
+        for (t, run) in trials.iter().zip(&runs) {
+            let horizon = t.loss_horizon();
+            forward(&Columns::new(&net), t, horizon, &opts, 0, &mut ws);
+            assert_eq!(ws.outputs[..horizon], run.outputs[..horizon], "bit for bit");
+        }
         let g = batch_gradient(&net, &refs, &opts);
         let (loss, correct) = simulated(&net, &trials, &opts);
         assert!((g.loss - loss).abs() < 1e-14 * loss, "{} vs {loss}", g.loss);
