@@ -1,6 +1,7 @@
 //! Benchmarks of BPTT training (MODEL.md 6 recipe, N = 512, rank 2):
 //! - one epoch of the 700 ms stage: 800 trials of 140 steps, 25 batches of 32, forward + backward + Adam;
-//! - one batch of the 4000 ms stage (305 steps), with 32 and with 128 trials.
+//! - one batch of the 4000 ms stage (305 steps), with 32 and with 128 trials;
+//! - one epoch of the 4000 ms stage with batch 128 (800 trials, as the PyTorch timing reference).
 //!
 //! `cargo bench --bench train --no-default-features`; the thread count is rayon's (`RAYON_NUM_THREADS`).
 
@@ -62,7 +63,7 @@ fn bench(c: &mut Criterion) {
     let net = network();
     let short = dms_trials(700.0, 800);
     assert_eq!(short[0].steps, 140);
-    let long = dms_trials(4000.0, 128);
+    let long = dms_trials(4000.0, 800);
     assert_eq!(long[0].steps, 305);
     let mut group = c.benchmark_group("train");
     group.sample_size(10);
@@ -74,6 +75,9 @@ fn bench(c: &mut Criterion) {
             b.iter(|| black_box(epoch(&net, black_box(&long[..batch]), batch, 1e-4, 1.0)))
         });
     }
+    group.bench_function("epoch_4000ms_n512_r2_800trials_batch128", |b| {
+        b.iter(|| black_box(epoch(&net, black_box(&long), 128, 1e-4, 1.0)))
+    });
     group.finish();
 }
 
