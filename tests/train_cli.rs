@@ -222,3 +222,20 @@ fn ctrl_c_keeps_the_best_network_and_exits_cleanly() {
     assert_eq!(leftovers.len(), 1, "temporary files left behind");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The network kept in `assets/networks` (see its README) still solves DMS at the `eval` defaults.
+#[test]
+fn the_trained_asset_solves_dms() {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/networks/dms_rank2_n512.json");
+    let (net, meta) = load(&path);
+    assert_eq!((net.dims().neurons, net.dims().rank), (512, 2));
+    assert!(
+        meta["command"]
+            .as_str()
+            .unwrap()
+            .starts_with("lowrank-explorer train --task dms")
+    );
+    let e = evaluate(&net, &TrainTask::Dms.eval_kind(), 200, 0.05, 0);
+    assert!(e.accuracy >= 0.95, "{e:?}");
+}

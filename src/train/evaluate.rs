@@ -48,3 +48,50 @@ pub fn evaluate(
     let trials = kind.random_trials(count, &mut rng);
     evaluate_trials(net, &trials, noise_std, trial_seed(seed, usize::MAX))
 }
+
+#[cfg(test)]
+mod tests {
+    use nalgebra::{DMatrix, DVector};
+
+    use super::*;
+    use crate::network::NetworkParts;
+    use crate::task::{decision, pwm};
+
+    /// A network whose readout is zero: every output is 0.
+    fn silent(inputs: usize) -> Network {
+        Network::new(NetworkParts {
+            wi: DMatrix::from_element(inputs, 8, 0.5),
+            si: DVector::from_element(inputs, 1.0),
+            m: DMatrix::from_element(8, 1, 1.0),
+            n: DMatrix::from_element(8, 1, 1.0),
+            wo: DMatrix::zeros(8, 1),
+            so: DVector::from_element(1, 1.0),
+            h0: DVector::zeros(8),
+            b: None,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn zero_output_scores_the_target_power_and_no_correct_sign() {
+        let d = evaluate(
+            &silent(1),
+            &TaskKind::Decision(decision::DecisionConfig::default()),
+            50,
+            0.05,
+            1,
+        );
+        assert_eq!((d.loss, d.accuracy, d.trials), (1.0, 0.0, 50));
+        // PWM: loss = mean of ((f1 - f2) / 24)^2 over the drawn trials.
+        let kind = TaskKind::Pwm(pwm::PwmConfig::default());
+        let p = evaluate(&silent(1), &kind, 200, 0.05, 2);
+        let trials = kind.random_trials(200, &mut StdRng::seed_from_u64(2));
+        let power = trials
+            .iter()
+            .map(|t| t.target[t.loss_horizon() - 1].powi(2))
+            .sum::<f64>()
+            / 200.0;
+        assert!((p.loss - power).abs() < 1e-12, "{} vs {power}", p.loss);
+        assert_eq!(p.accuracy, 0.0);
+    }
+}
