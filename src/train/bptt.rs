@@ -25,11 +25,9 @@
 //! The loss of a trial only reads outputs up to its last masked step ([`Trial::loss_horizon`]), so
 //! both passes stop there: for the DMS batches of growing delay this skips the padding.
 
-use rand::SeedableRng;
-use rand::rngs::Xoshiro256PlusPlus;
-use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
+use super::noise::GaussianStream;
 use super::params::{Param, ParamVecs};
 use crate::kernels;
 use crate::network::{Network, SimOptions, trial_seed};
@@ -50,9 +48,10 @@ pub struct BatchGradient {
     pub grad: ParamVecs,
 }
 
-/// Runs the batch forward and backward. Trial `k` draws its network noise from [`noise_rng`] seeded
-/// with [`trial_seed`]`(opts.seed, k)`. Without noise the forward pass is [`Network::simulate_batch`]
-/// bit for bit; with noise it is the same update with other (faster) draws. `opts.recording` is ignored.
+/// Runs the batch forward and backward. Trial `k` draws its network noise from a [`GaussianStream`]
+/// seeded with [`trial_seed`]`(opts.seed, k)`, N draws per step in neuron order. Without noise the
+/// forward pass is [`Network::simulate_batch`] bit for bit; with noise it is the same update with
+/// other (much faster) draws. `opts.recording` is ignored.
 ///
 /// # Panics
 /// If the network has a bias `b` (training never creates one), or a trial's input array is not
@@ -99,13 +98,6 @@ pub fn batch_gradient(net: &Network, trials: &[&Trial], opts: &SimOptions) -> Ba
         correct: total.correct,
         grad: total.grad.into_params(net),
     }
-}
-
-/// The generator of the training noise `xi`: xoshiro256++ (a named, portable algorithm), about four
-/// times cheaper per draw than the engine's ChaCha `StdRng`; draws are `StandardNormal`, neuron by
-/// neuron, step by step.
-pub fn noise_rng(seed: u64) -> Xoshiro256PlusPlus {
-    Xoshiro256PlusPlus::seed_from_u64(seed)
 }
 
 /// The network's vectors as column slices, laid out for the kernels.
@@ -261,7 +253,7 @@ fn trial_gradient(
 
 crate::simd_fn! {
     /// The forward pass up to `horizon` steps, the update of `Network::simulate` operation for
-    /// operation (same kernels, same order; noise from [`noise_rng`]), keeping `r_k` and `c_k` for the
+    /// operation (same kernels, same order; noise from a [`GaussianStream`]), keeping `r_k` and `c_k` for the
     /// backward pass. Written with plain loops: an iterator's `collect` or `extend` would call a
     /// `fold` that is not inlined here and so would run without AVX2.
     fn forward(engine: &Columns, trial: &Trial, horizon: usize, opts: &SimOptions, seed: u64, ws: &mut Workspace) {
@@ -275,7 +267,7 @@ crate::simd_fn! {
         ws.h.extend_from_slice(engine.net.h0().as_slice());
         ws.drive.resize(nn, 0.0);
         ws.xi.resize(nn, 0.0);
-        let mut rng = noise_rng(seed);
+        let mut noise = GaussianStream::new(seed);
         let (alpha, sigma) = (opts.alpha, opts.noise_std);
         kernels::tanh_into(&ws.h, &mut ws.rates[..nn]);
         for (t, u) in trial.inputs.chunks_exact(d.inputs).take(horizon).enumerate() {
@@ -298,9 +290,7 @@ crate::simd_fn! {
                     *hi = *hi + alpha * (di - *hi);
                 }
             } else {
-                for x in ws.xi.iter_mut() {
-                    *x = StandardNormal.sample(&mut rng);
-                }
+                noise.fill(&mut ws.xi);
                 for ((hi, &di), &x) in ws.h.iter_mut().zip(&ws.drive).zip(&ws.xi) {
                     *hi = *hi + sigma * x + alpha * (di - *hi);
                 }
@@ -538,11 +528,12 @@ mod tests {
         let w = net.readout_vectors();
         let mut total = 0.0;
         for (k, t) in trials.iter().enumerate() {
-            let mut rng = noise_rng(trial_seed(seed, k));
+            let mut noise = GaussianStream::new(trial_seed(seed, k));
             let mut h = p.h0.clone();
             let mut out = vec![0.0; t.steps];
             for (step, u) in t.inputs.chunks(2).enumerate().take(t.loss_horizon()) {
-                let xi = DVector::from_fn(16, |_, _| StandardNormal.sample(&mut rng));
+                let mut xi = DVector::zeros(16);
+                noise.fill(xi.as_mut_slice());
                 let drive = &j * h.map(f64::tanh) + inputs * DVector::from_column_slice(u);
                 h = &h + sigma * xi + 0.2 * (drive - &h);
                 out[step] = (w.transpose() * h.map(f64::tanh))[0] / 16.0;

@@ -13,6 +13,7 @@ pub mod config;
 pub mod evaluate;
 mod init;
 pub mod json_out;
+pub mod noise;
 pub mod params;
 pub mod trainer;
 
