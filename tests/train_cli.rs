@@ -104,12 +104,11 @@ fn train_writes_a_network_whose_accuracy_matches_the_summary() {
         command.contains("--task decision --n 48 --rank 1 --seed 3"),
         "{command}"
     );
-    // The stored network reproduces the reported final evaluation exactly.
+    // The stored network reproduces the reported final evaluation (serde_json's default float parser
+    // may be one ulp off, so the weights read back are not always the trained bits).
     let e = evaluate(&net, &TrainTask::Decision.eval_kind(), 300, 0.05, 3);
-    assert_eq!(
-        meta["final_evaluation"]["accuracy"].as_f64(),
-        Some(e.accuracy)
-    );
+    let reported = meta["final_evaluation"]["accuracy"].as_f64().unwrap();
+    assert!((reported - e.accuracy).abs() < 1e-9, "{reported} vs {e:?}");
     assert!(e.accuracy > 0.9, "{e:?}");
     assert_eq!(meta["stages"].as_array().unwrap().len(), 1);
     // Same command, same bits.

@@ -49,16 +49,13 @@ fn splitmix(state: &mut u64) -> u64 {
 impl GaussianStream {
     pub fn new(seed: u64) -> Self {
         let mut sm = seed;
-        let mut s = [[0u32; LANES]; 4];
-        for lane in 0..LANES {
+        // Four 32-bit words per lane from two SplitMix64 outputs (never all zero: SplitMix64 is a
+        // bijection of its counter, and two consecutive outputs are not both zero).
+        let lanes: [[u32; 4]; LANES] = std::array::from_fn(|_| {
             let (a, b) = (splitmix(&mut sm), splitmix(&mut sm));
-            // Four 32-bit words per lane, never all zero (SplitMix64 outputs are a bijection of the
-            // counter, and two consecutive ones are not both zero).
-            s[0][lane] = a as u32;
-            s[1][lane] = (a >> 32) as u32;
-            s[2][lane] = b as u32;
-            s[3][lane] = (b >> 32) as u32;
-        }
+            [a as u32, (a >> 32) as u32, b as u32, (b >> 32) as u32]
+        });
+        let s = std::array::from_fn(|word| std::array::from_fn(|lane| lanes[lane][word]));
         Self {
             s,
             spare: [0.0; BLOCK],
