@@ -3,6 +3,7 @@
 //! - one batch of the 4000 ms stage (305 steps), with 32 and with 128 trials;
 //! - one epoch of the 4000 ms stage with batch 128 (800 trials, as the PyTorch timing reference).
 //!
+//! In single precision, as `train` runs by default.
 //! `cargo bench --bench train --no-default-features`; the thread count is rayon's (`RAYON_NUM_THREADS`).
 
 use std::hint::black_box;
@@ -11,7 +12,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use lowrank_explorer::network::{Dims, Network, SimOptions};
 use lowrank_explorer::task::Trial;
 use lowrank_explorer::train::{
-    Adam, InitConfig, Param, StageConfig, TrainTask, batch_gradient, clip_grad_norm, random_network,
+    Adam, InitConfig, Param, Precision, StageConfig, TrainTask, batch_gradient, clip_grad_norm,
+    random_network,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -52,7 +54,7 @@ fn epoch(start: &Network, trials: &[Trial], batch: usize, lr: f64, clip: f64) ->
             seed: b as u64,
             ..SimOptions::default()
         };
-        let mut g = batch_gradient(&net, &refs, &opts);
+        let mut g = batch_gradient(&net, &refs, &opts, Precision::F32);
         clip_grad_norm(&mut g.grad, &Param::PUBLISHED, clip);
         adam.step(&mut parts, &g.grad);
     }

@@ -29,8 +29,8 @@ use rayon::prelude::*;
 
 use super::noise::GaussianStream;
 use super::params::{Param, ParamVecs};
-use crate::kernels;
-use crate::network::{Network, SimOptions, trial_seed};
+use super::real::{Precision, Real};
+use crate::network::{Dims, Network, SimOptions, trial_seed};
 use crate::task::Trial;
 
 /// Trials per unit of parallel work. Fixed (not derived from the thread count), and partial sums are
@@ -48,15 +48,21 @@ pub struct BatchGradient {
     pub grad: ParamVecs,
 }
 
-/// Runs the batch forward and backward. Trial `k` draws its network noise from a [`GaussianStream`]
-/// seeded with [`trial_seed`]`(opts.seed, k)`, N draws per step in neuron order. Without noise the
-/// forward pass is [`Network::simulate_batch`] bit for bit; with noise it is the same update with
-/// other (much faster) draws. `opts.recording` is ignored.
+/// Runs the batch forward and backward in `precision`. Trial `k` draws its network noise from a
+/// [`GaussianStream`] seeded with [`trial_seed`]`(opts.seed, k)`, N draws per step in neuron order.
+/// In `f64` and without noise the forward pass is [`Network::simulate_batch`] bit for bit; with noise
+/// it is the same update with other (much faster) draws. Losses and gradients are summed in `f64`
+/// across trials. `opts.recording` is ignored.
 ///
 /// # Panics
 /// If the network has a bias `b` (training never creates one), or a trial's input array is not
 /// `(T, S)` or its target not `(T, O)` for this network (programming errors: generators build them).
-pub fn batch_gradient(net: &Network, trials: &[&Trial], opts: &SimOptions) -> BatchGradient {
+pub fn batch_gradient(
+    net: &Network,
+    trials: &[&Trial],
+    opts: &SimOptions,
+    precision: Precision,
+) -> BatchGradient {
     assert!(
         net.bias().is_none(),
         "BPTT does not train networks with a bias"
@@ -74,17 +80,28 @@ pub fn batch_gradient(net: &Network, trials: &[&Trial], opts: &SimOptions) -> Ba
             "trial target is not (T, O)"
         );
     }
+    match precision {
+        Precision::F64 => batch_in::<f64>(net, trials, opts),
+        Precision::F32 => batch_in::<f32>(net, trials, opts),
+    }
+}
+
+fn batch_in<T: Real + Passes>(
+    net: &Network,
+    trials: &[&Trial],
+    opts: &SimOptions,
+) -> BatchGradient {
+    let columns = Columns::<T>::new(net);
     let scale = 1.0 / trials.len().max(1) as f64;
     let chunks: Vec<ChunkSum> = trials
         .par_chunks(TRIALS_PER_CHUNK)
         .enumerate()
         .map(|(c, chunk)| {
-            let engine = Columns::new(net);
             let mut sum = ChunkSum::new(net);
-            let mut ws = Workspace::default();
+            let mut ws = Workspace::<T>::default();
             for (j, trial) in chunk.iter().enumerate() {
                 let seed = trial_seed(opts.seed, c * TRIALS_PER_CHUNK + j);
-                trial_gradient(&engine, trial, opts, seed, scale, &mut ws, &mut sum);
+                trial_gradient(&columns, trial, opts, seed, scale, &mut ws, &mut sum);
             }
             sum
         })
@@ -100,48 +117,108 @@ pub fn batch_gradient(net: &Network, trials: &[&Trial], opts: &SimOptions) -> Ba
     }
 }
 
-/// The network's vectors as column slices, laid out for the kernels.
-struct Columns<'a> {
-    net: &'a Network,
-    inv_n: f64,
-    m: Vec<&'a [f64]>,
-    n: Vec<&'a [f64]>,
+/// The network's vectors in precision `T`, one contiguous column per vector.
+struct Columns<T> {
+    nn: usize,
+    rank: usize,
+    inputs: usize,
+    outputs: usize,
+    inv_n: T,
+    /// `m_r` at `[r N .. (r + 1) N]`.
+    m: Vec<T>,
+    n: Vec<T>,
     /// `I_s = wi[s] si[s]`.
-    inputs: Vec<&'a [f64]>,
+    inp: Vec<T>,
     /// `w_o = wo[:, o] so[o]`.
-    readouts: Vec<&'a [f64]>,
+    w: Vec<T>,
+    h0: Vec<T>,
 }
 
-impl<'a> Columns<'a> {
-    fn new(net: &'a Network) -> Self {
-        let nn = net.dims().neurons;
-        let cols = |mat: &'a nalgebra::DMatrix<f64>| mat.as_slice().chunks_exact(nn).collect();
+impl<T: Real> Columns<T> {
+    fn new(net: &Network) -> Self {
+        let d = net.dims();
+        let cast = |v: &[f64]| v.iter().map(|&x| T::from_f64(x)).collect();
         Self {
-            net,
-            inv_n: 1.0 / nn as f64,
-            m: cols(net.m()),
-            n: cols(net.n()),
-            inputs: cols(net.input_vectors()),
-            readouts: cols(net.readout_vectors()),
+            nn: d.neurons,
+            rank: d.rank,
+            inputs: d.inputs,
+            outputs: d.outputs,
+            inv_n: T::from_f64(1.0 / d.neurons as f64),
+            m: cast(net.m().as_slice()),
+            n: cast(net.n().as_slice()),
+            inp: cast(net.input_vectors().as_slice()),
+            w: cast(net.readout_vectors().as_slice()),
+            h0: cast(net.h0().as_slice()),
+        }
+    }
+
+    /// Column `k` of one of the matrices.
+    #[inline(always)]
+    fn col<'a>(&self, mat: &'a [T], k: usize) -> &'a [T] {
+        &mat[k * self.nn..(k + 1) * self.nn]
+    }
+
+    fn dims(&self) -> Dims {
+        Dims {
+            neurons: self.nn,
+            rank: self.rank,
+            inputs: self.inputs,
+            outputs: self.outputs,
         }
     }
 }
 
-/// Gradients w.r.t. the vectors the engine uses, column-major `(N, k)` like the engine's columns.
-#[derive(Debug, Clone)]
-struct EffectiveGrad {
-    m: Vec<f64>,
-    n: Vec<f64>,
+/// Gradients w.r.t. the vectors the passes use, column-major `(N, k)` like [`Columns`].
+#[derive(Debug, Clone, Default)]
+struct EffectiveGrad<T> {
+    m: Vec<T>,
+    n: Vec<T>,
     /// `dL/dI_s`, one column per input channel.
-    inputs: Vec<f64>,
+    inputs: Vec<T>,
     /// `dL/dw_o`, one column per output.
-    readouts: Vec<f64>,
-    h0: Vec<f64>,
+    readouts: Vec<T>,
+    h0: Vec<T>,
 }
 
-impl EffectiveGrad {
-    /// `dL/dwi[s,i] = dL/dI_s[i] si[s]`, `dL/dsi[s] = sum_i dL/dI_s[i] wi[s,i]`, and the same for
-    /// `wo, so`.
+impl<T: Real> EffectiveGrad<T> {
+    fn zeros(d: Dims) -> Self {
+        let nn = d.neurons;
+        Self {
+            m: vec![T::ZERO; nn * d.rank],
+            n: vec![T::ZERO; nn * d.rank],
+            inputs: vec![T::ZERO; nn * d.inputs],
+            readouts: vec![T::ZERO; nn * d.outputs],
+            h0: vec![T::ZERO; nn],
+        }
+    }
+
+    fn fields(&self) -> [&Vec<T>; 5] {
+        [&self.m, &self.n, &self.inputs, &self.readouts, &self.h0]
+    }
+
+    fn fields_mut(&mut self) -> [&mut Vec<T>; 5] {
+        [
+            &mut self.m,
+            &mut self.n,
+            &mut self.inputs,
+            &mut self.readouts,
+            &mut self.h0,
+        ]
+    }
+}
+
+impl EffectiveGrad<f64> {
+    /// `self += other` (converted to `f64`).
+    fn add<T: Real>(&mut self, other: &EffectiveGrad<T>) {
+        for (dst, src) in self.fields_mut().into_iter().zip(other.fields()) {
+            for (d, &s) in dst.iter_mut().zip(src.iter()) {
+                *d += s.to_f64();
+            }
+        }
+    }
+
+    /// The chain rule through the gains: `dL/dwi[s,i] = dL/dI_s[i] si[s]`,
+    /// `dL/dsi[s] = sum_i dL/dI_s[i] wi[s,i]`, and the same for `wo, so`.
     fn into_params(self, net: &Network) -> ParamVecs {
         let parts = net.parts();
         let d = net.dims();
@@ -167,191 +244,276 @@ impl EffectiveGrad {
             for (dst, &x) in gwo.iter_mut().zip(gw) {
                 *dst = x * parts.so[o];
             }
-            g.get_mut(Param::So)[o] = kernels::dot(gw, wo);
+            g.get_mut(Param::So)[o] = crate::kernels::dot(gw, wo);
         }
         g
     }
 }
 
-/// The sums over the trials of one chunk: loss, correct count, gradient.
+/// The sums over the trials of one chunk, in `f64`: loss, correct count, gradient.
 #[derive(Debug, Clone)]
 struct ChunkSum {
     loss: f64,
     correct: usize,
-    grad: EffectiveGrad,
+    grad: EffectiveGrad<f64>,
 }
 
 impl ChunkSum {
     fn new(net: &Network) -> Self {
-        let d = net.dims();
-        let nn = d.neurons;
         Self {
             loss: 0.0,
             correct: 0,
-            grad: EffectiveGrad {
-                m: vec![0.0; nn * d.rank],
-                n: vec![0.0; nn * d.rank],
-                inputs: vec![0.0; nn * d.inputs],
-                readouts: vec![0.0; nn * d.outputs],
-                h0: vec![0.0; nn],
-            },
+            grad: EffectiveGrad::zeros(net.dims()),
         }
     }
 
     fn add(&mut self, other: &ChunkSum) {
         self.loss += other.loss;
         self.correct += other.correct;
-        for (dst, src) in [
-            (&mut self.grad.m, &other.grad.m),
-            (&mut self.grad.n, &other.grad.n),
-            (&mut self.grad.inputs, &other.grad.inputs),
-            (&mut self.grad.readouts, &other.grad.readouts),
-            (&mut self.grad.h0, &other.grad.h0),
-        ] {
-            kernels::axpy(1.0, src, dst);
-        }
+        self.grad.add(&other.grad);
     }
 }
 
 /// Buffers of one trial, reused across the trials of a chunk.
 #[derive(Debug, Default)]
-struct Workspace {
+struct Workspace<T> {
     /// `r_0 .. r_T`, `(T + 1, N)` row-major.
-    rates: Vec<f64>,
+    rates: Vec<T>,
     /// `c_0 .. c_{T-1}`, `(T, R)` row-major.
-    latent: Vec<f64>,
+    latent: Vec<T>,
     /// `z_t`, `(steps, O)`, zero after the loss horizon.
     outputs: Vec<f64>,
     /// `d loss / d z_t`, same layout.
     output_grad: Vec<f64>,
-    h: Vec<f64>,
-    drive: Vec<f64>,
-    xi: Vec<f64>,
-    adjoint: Vec<f64>,
-    adjoint_next: Vec<f64>,
-    rate_grad: Vec<f64>,
+    h: Vec<T>,
+    drive: Vec<T>,
+    xi: Vec<T>,
+    adjoint: Vec<T>,
+    adjoint_next: Vec<T>,
+    rate_grad: Vec<T>,
+    /// The gradient of the current trial.
+    grad: EffectiveGrad<T>,
 }
 
 /// Forward and backward of one trial, added (loss scaled by 1, gradient by `scale`) to `sum`.
-fn trial_gradient(
-    engine: &Columns,
+fn trial_gradient<T: Real + Passes>(
+    columns: &Columns<T>,
     trial: &Trial,
     opts: &SimOptions,
     seed: u64,
     scale: f64,
-    ws: &mut Workspace,
+    ws: &mut Workspace<T>,
     sum: &mut ChunkSum,
 ) {
     let horizon = trial.loss_horizon();
-    forward(engine, trial, horizon, opts, seed, ws);
+    T::forward(columns, trial, horizon, opts, seed, ws);
     sum.loss += trial.loss(&ws.outputs);
     sum.correct += usize::from(trial.is_correct(&ws.outputs));
     ws.output_grad.resize(ws.outputs.len(), 0.0);
     trial.loss_gradient(&ws.outputs, scale, &mut ws.output_grad);
-    backward(engine, trial, horizon, opts.alpha, ws, &mut sum.grad);
+    if ws.grad.h0.len() == columns.nn {
+        ws.grad
+            .fields_mut()
+            .into_iter()
+            .for_each(|v| v.fill(T::ZERO));
+    } else {
+        ws.grad = EffectiveGrad::zeros(columns.dims());
+    }
+    T::backward(columns, trial, horizon, opts.alpha, ws);
+    sum.grad.add(&ws.grad);
+}
+
+/// The two passes compiled for one precision (with AVX2 where the CPU has it, see `simd_fn!`).
+trait Passes: Sized {
+    fn forward(
+        c: &Columns<Self>,
+        trial: &Trial,
+        horizon: usize,
+        opts: &SimOptions,
+        seed: u64,
+        ws: &mut Workspace<Self>,
+    );
+    fn backward(
+        c: &Columns<Self>,
+        trial: &Trial,
+        horizon: usize,
+        alpha: f64,
+        ws: &mut Workspace<Self>,
+    );
 }
 
 crate::simd_fn! {
-    /// The forward pass up to `horizon` steps, the update of `Network::simulate` operation for
-    /// operation (same kernels, same order; noise from a [`GaussianStream`]), keeping `r_k` and `c_k` for the
-    /// backward pass. Written with plain loops: an iterator's `collect` or `extend` would call a
-    /// `fold` that is not inlined here and so would run without AVX2.
-    fn forward(engine: &Columns, trial: &Trial, horizon: usize, opts: &SimOptions, seed: u64, ws: &mut Workspace) {
-        let d = engine.net.dims();
-        let nn = d.neurons;
-        let inv_n = engine.inv_n;
-        ws.rates.resize((horizon + 1) * nn, 0.0);
-        ws.latent.clear();
-        ws.outputs.clear();
-        ws.h.clear();
-        ws.h.extend_from_slice(engine.net.h0().as_slice());
-        ws.drive.resize(nn, 0.0);
-        ws.xi.resize(nn, 0.0);
-        let mut noise = GaussianStream::new(seed);
-        let (alpha, sigma) = (opts.alpha, opts.noise_std);
-        kernels::tanh_into(&ws.h, &mut ws.rates[..nn]);
-        for (t, u) in trial.inputs.chunks_exact(d.inputs).take(horizon).enumerate() {
-            let (done, next) = ws.rates.split_at_mut((t + 1) * nn);
-            let r_t = &done[t * nn..];
-            // c_t = (1/N) n^T r_t, then drive = sum_r c_r m_r + sum_s u_s I_s.
-            ws.drive.fill(0.0);
-            for (n_col, m_col) in engine.n.iter().zip(&engine.m) {
-                let c = kernels::dot(n_col, r_t) * inv_n;
-                ws.latent.push(c);
-                kernels::axpy(c, m_col, &mut ws.drive);
-            }
-            for (col, &us) in engine.inputs.iter().zip(u) {
-                if us != 0.0 {
-                    kernels::axpy(us, col, &mut ws.drive);
-                }
-            }
-            if sigma == 0.0 {
-                for (hi, &di) in ws.h.iter_mut().zip(&ws.drive) {
-                    *hi = *hi + alpha * (di - *hi);
-                }
-            } else {
-                noise.fill(&mut ws.xi);
-                for ((hi, &di), &x) in ws.h.iter_mut().zip(&ws.drive).zip(&ws.xi) {
-                    *hi = *hi + sigma * x + alpha * (di - *hi);
-                }
-            }
-            let r_next = &mut next[..nn];
-            kernels::tanh_into(&ws.h, r_next);
-            for w in &engine.readouts {
-                ws.outputs.push(kernels::dot(w, r_next) * inv_n);
-            }
-        }
-        ws.outputs.resize(trial.steps * d.outputs, 0.0);
+    fn forward_f64(c: &Columns<f64>, trial: &Trial, horizon: usize, opts: &SimOptions, seed: u64, ws: &mut Workspace<f64>) {
+        forward(c, trial, horizon, opts, seed, ws)
+    }
+}
+crate::simd_fn! {
+    fn forward_f32(c: &Columns<f32>, trial: &Trial, horizon: usize, opts: &SimOptions, seed: u64, ws: &mut Workspace<f32>) {
+        forward(c, trial, horizon, opts, seed, ws)
+    }
+}
+crate::simd_fn! {
+    fn backward_f64(c: &Columns<f64>, trial: &Trial, horizon: usize, alpha: f64, ws: &mut Workspace<f64>) {
+        backward(c, trial, horizon, alpha, ws)
+    }
+}
+crate::simd_fn! {
+    fn backward_f32(c: &Columns<f32>, trial: &Trial, horizon: usize, alpha: f64, ws: &mut Workspace<f32>) {
+        backward(c, trial, horizon, alpha, ws)
     }
 }
 
-crate::simd_fn! {
-    /// The backward pass of the module docs, from `a_{T+1} = 0` down to `a_0`, accumulating into `grad`.
-    fn backward(engine: &Columns, trial: &Trial, horizon: usize, alpha: f64, ws: &mut Workspace, grad: &mut EffectiveGrad) {
-        let d = engine.net.dims();
-        let (nn, rank, outs) = (d.neurons, d.rank, d.outputs);
-        let inv_n = engine.inv_n;
-        ws.adjoint.resize(nn, 0.0);
-        ws.adjoint_next.clear();
-        ws.adjoint_next.resize(nn, 0.0);
-        ws.rate_grad.resize(nn, 0.0);
-        for k in (0..=horizon).rev() {
-            let r_k = &ws.rates[k * nn..(k + 1) * nn];
-            let e = &mut ws.rate_grad;
-            e.fill(0.0);
-            if k >= 1 {
-                for o in 0..outs {
-                    let dz = ws.output_grad[(k - 1) * outs + o];
-                    if dz != 0.0 {
-                        kernels::axpy(dz * inv_n, engine.readouts[o], e);
-                        kernels::axpy(dz * inv_n, r_k, &mut grad.readouts[o * nn..(o + 1) * nn]);
-                    }
-                }
-            }
-            let a_next = &ws.adjoint_next;
-            if k < horizon {
-                let c_k = &ws.latent[k * rank..(k + 1) * rank];
-                for (r, &c) in c_k.iter().enumerate() {
-                    let g = alpha * inv_n * kernels::dot(engine.m[r], a_next);
-                    kernels::axpy(g, engine.n[r], e);
-                    kernels::axpy(g, r_k, &mut grad.n[r * nn..(r + 1) * nn]);
-                    kernels::axpy(alpha * c, a_next, &mut grad.m[r * nn..(r + 1) * nn]);
-                }
-                let u_k = &trial.inputs[k * d.inputs..(k + 1) * d.inputs];
-                for (s, &u) in u_k.iter().enumerate() {
-                    if u != 0.0 {
-                        kernels::axpy(alpha * u, a_next, &mut grad.inputs[s * nn..(s + 1) * nn]);
-                    }
-                }
-            }
-            let keep = 1.0 - alpha;
-            for (((a, &an), &r), &ei) in ws.adjoint.iter_mut().zip(a_next).zip(r_k).zip(e.iter()) {
-                *a = keep * an + (1.0 - r * r) * ei;
-            }
-            std::mem::swap(&mut ws.adjoint, &mut ws.adjoint_next);
-        }
-        kernels::axpy(1.0, &ws.adjoint_next, &mut grad.h0);
+impl Passes for f64 {
+    fn forward(
+        c: &Columns<f64>,
+        t: &Trial,
+        h: usize,
+        o: &SimOptions,
+        s: u64,
+        ws: &mut Workspace<f64>,
+    ) {
+        forward_f64(c, t, h, o, s, ws)
     }
+    fn backward(c: &Columns<f64>, t: &Trial, h: usize, alpha: f64, ws: &mut Workspace<f64>) {
+        backward_f64(c, t, h, alpha, ws)
+    }
+}
+
+impl Passes for f32 {
+    fn forward(
+        c: &Columns<f32>,
+        t: &Trial,
+        h: usize,
+        o: &SimOptions,
+        s: u64,
+        ws: &mut Workspace<f32>,
+    ) {
+        forward_f32(c, t, h, o, s, ws)
+    }
+    fn backward(c: &Columns<f32>, t: &Trial, h: usize, alpha: f64, ws: &mut Workspace<f32>) {
+        backward_f32(c, t, h, alpha, ws)
+    }
+}
+
+/// The forward pass up to `horizon` steps, the update of `Network::simulate` operation for operation
+/// (in `f64`: same kernels, same order; noise from a [`GaussianStream`]), keeping `r_k` and `c_k` for
+/// the backward pass. Written with plain loops: an iterator's `collect` or `extend` would call a `fold`
+/// that is not inlined here and so would run without AVX2.
+#[inline(always)]
+fn forward<T: Real>(
+    c: &Columns<T>,
+    trial: &Trial,
+    horizon: usize,
+    opts: &SimOptions,
+    seed: u64,
+    ws: &mut Workspace<T>,
+) {
+    let nn = c.nn;
+    ws.rates.resize((horizon + 1) * nn, T::ZERO);
+    ws.latent.clear();
+    ws.outputs.clear();
+    ws.h.clear();
+    ws.h.extend_from_slice(&c.h0);
+    ws.drive.resize(nn, T::ZERO);
+    ws.xi.resize(nn, T::ZERO);
+    let mut noise = GaussianStream::new(seed);
+    let (alpha, sigma) = (T::from_f64(opts.alpha), T::from_f64(opts.noise_std));
+    T::tanh_into(&ws.h, &mut ws.rates[..nn]);
+    for (t, u) in trial
+        .inputs
+        .chunks_exact(c.inputs)
+        .take(horizon)
+        .enumerate()
+    {
+        let (done, next) = ws.rates.split_at_mut((t + 1) * nn);
+        let r_t = &done[t * nn..];
+        // c_t = (1/N) n^T r_t, then drive = sum_r c_r m_r + sum_s u_s I_s.
+        ws.drive.fill(T::ZERO);
+        for r in 0..c.rank {
+            let cr = T::dot(c.col(&c.n, r), r_t) * c.inv_n;
+            ws.latent.push(cr);
+            T::axpy(cr, c.col(&c.m, r), &mut ws.drive);
+        }
+        for (s, &us) in u.iter().enumerate() {
+            if us != 0.0 {
+                T::axpy(T::from_f64(us), c.col(&c.inp, s), &mut ws.drive);
+            }
+        }
+        if opts.noise_std == 0.0 {
+            for (hi, &di) in ws.h.iter_mut().zip(&ws.drive) {
+                *hi = *hi + alpha * (di - *hi);
+            }
+        } else {
+            T::fill_normal(&mut noise, &mut ws.xi);
+            for ((hi, &di), &x) in ws.h.iter_mut().zip(&ws.drive).zip(&ws.xi) {
+                *hi = *hi + sigma * x + alpha * (di - *hi);
+            }
+        }
+        let r_next = &mut next[..nn];
+        T::tanh_into(&ws.h, r_next);
+        for o in 0..c.outputs {
+            ws.outputs
+                .push((T::dot(c.col(&c.w, o), r_next) * c.inv_n).to_f64());
+        }
+    }
+    ws.outputs.resize(trial.steps * c.outputs, 0.0);
+}
+
+/// The backward pass of the module docs, from `a_{T+1} = 0` down to `a_0`, into `ws.grad`.
+#[inline(always)]
+fn backward<T: Real>(
+    c: &Columns<T>,
+    trial: &Trial,
+    horizon: usize,
+    alpha: f64,
+    ws: &mut Workspace<T>,
+) {
+    let (nn, rank, outs) = (c.nn, c.rank, c.outputs);
+    let inv_n = 1.0 / nn as f64;
+    let alpha_t = T::from_f64(alpha);
+    let keep = T::from_f64(1.0 - alpha);
+    ws.adjoint.resize(nn, T::ZERO);
+    ws.adjoint_next.clear();
+    ws.adjoint_next.resize(nn, T::ZERO);
+    ws.rate_grad.resize(nn, T::ZERO);
+    let grad = &mut ws.grad;
+    for k in (0..=horizon).rev() {
+        let r_k = &ws.rates[k * nn..(k + 1) * nn];
+        let e = &mut ws.rate_grad;
+        e.fill(T::ZERO);
+        if k >= 1 {
+            for o in 0..outs {
+                let dz = ws.output_grad[(k - 1) * outs + o];
+                if dz != 0.0 {
+                    let g = T::from_f64(dz * inv_n);
+                    T::axpy(g, c.col(&c.w, o), e);
+                    T::axpy(g, r_k, &mut grad.readouts[o * nn..(o + 1) * nn]);
+                }
+            }
+        }
+        let a_next = &ws.adjoint_next;
+        if k < horizon {
+            let c_k = &ws.latent[k * rank..(k + 1) * rank];
+            for (r, &cr) in c_k.iter().enumerate() {
+                let g = alpha_t * T::from_f64(inv_n) * T::dot(c.col(&c.m, r), a_next);
+                T::axpy(g, c.col(&c.n, r), e);
+                T::axpy(g, r_k, &mut grad.n[r * nn..(r + 1) * nn]);
+                T::axpy(alpha_t * cr, a_next, &mut grad.m[r * nn..(r + 1) * nn]);
+            }
+            let u_k = &trial.inputs[k * c.inputs..(k + 1) * c.inputs];
+            for (s, &u) in u_k.iter().enumerate() {
+                if u != 0.0 {
+                    let au = T::from_f64(alpha * u);
+                    T::axpy(au, a_next, &mut grad.inputs[s * nn..(s + 1) * nn]);
+                }
+            }
+        }
+        for (((a, &an), &r), &ei) in ws.adjoint.iter_mut().zip(a_next).zip(r_k).zip(e.iter()) {
+            *a = keep * an + (T::ONE - r * r) * ei;
+        }
+        std::mem::swap(&mut ws.adjoint, &mut ws.adjoint_next);
+    }
+    T::axpy(T::ONE, &ws.adjoint_next, &mut grad.h0);
 }
 
 #[cfg(test)]
@@ -415,7 +577,7 @@ mod tests {
     fn loss(p: &NetworkParts, trials: &[Trial], opts: &SimOptions) -> f64 {
         let net = Network::new(p.clone()).unwrap();
         let refs: Vec<&Trial> = trials.iter().collect();
-        batch_gradient(&net, &refs, opts).loss
+        batch_gradient(&net, &refs, opts, Precision::F64).loss
     }
 
     /// Central differences in f64 against the analytic gradient, for every parameter, with network
@@ -431,7 +593,7 @@ mod tests {
         };
         let net = Network::new(p.clone()).unwrap();
         let refs: Vec<&Trial> = trials.iter().collect();
-        let analytic = batch_gradient(&net, &refs, &opts).grad;
+        let analytic = batch_gradient(&net, &refs, &opts, Precision::F64).grad;
         let eps = 1e-5;
         Param::ALL
             .iter()
@@ -500,10 +662,10 @@ mod tests {
         let mut ws = Workspace::default();
         for (t, run) in trials.iter().zip(&runs) {
             let horizon = t.loss_horizon();
-            forward(&Columns::new(&net), t, horizon, &opts, 0, &mut ws);
+            forward(&Columns::<f64>::new(&net), t, horizon, &opts, 0, &mut ws);
             assert_eq!(ws.outputs[..horizon], run.outputs[..horizon], "bit for bit");
         }
-        let g = batch_gradient(&net, &refs, &opts);
+        let g = batch_gradient(&net, &refs, &opts, Precision::F64);
         let (loss, correct) = simulated(&net, &trials, &opts);
         assert!((g.loss - loss).abs() < 1e-14 * loss, "{} vs {loss}", g.loss);
         assert_eq!(g.correct, correct);
@@ -522,7 +684,7 @@ mod tests {
             seed,
             ..SimOptions::default()
         };
-        let g = batch_gradient(&net, &refs, &opts);
+        let g = batch_gradient(&net, &refs, &opts, Precision::F64);
         let j = &p.m * p.n.transpose() / 16.0;
         let inputs = net.input_vectors();
         let w = net.readout_vectors();
@@ -563,15 +725,40 @@ mod tests {
             seed: 1,
             ..SimOptions::default()
         };
-        let run = |threads| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| batch_gradient(&net, &refs, &opts))
+        for precision in [Precision::F64, Precision::F32] {
+            let run = |threads| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap()
+                    .install(|| batch_gradient(&net, &refs, &opts, precision))
+            };
+            let one = run(1);
+            assert_eq!(one, run(2));
+            assert_eq!(one, run(5));
+        }
+    }
+
+    /// Single precision computes the same loss and gradient up to f32 rounding.
+    #[test]
+    fn f32_passes_agree_with_f64() {
+        let net = Network::new(parts(64, 2, 1, 9)).unwrap();
+        let trials = trials(6, 30, 1, 5);
+        let refs: Vec<&Trial> = trials.iter().collect();
+        let opts = SimOptions {
+            noise_std: 0.05,
+            seed: 3,
+            ..SimOptions::default()
         };
-        let one = run(1);
-        assert_eq!(one, run(2));
-        assert_eq!(one, run(5));
+        let exact = batch_gradient(&net, &refs, &opts, Precision::F64);
+        let single = batch_gradient(&net, &refs, &opts, Precision::F32);
+        assert!((exact.loss - single.loss).abs() < 1e-5 * exact.loss);
+        for p in Param::ALL {
+            let (a, b) = (exact.grad.get(p), single.grad.get(p));
+            let diff: f64 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
+            let norm: f64 = a.iter().map(|x| x * x).sum();
+            let rel = (diff / norm).sqrt();
+            assert!(rel < 1e-4, "{}: relative difference {rel:e}", p.name());
+        }
     }
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::TrainError;
 use super::params::Param;
+use super::real::Precision;
 use crate::network::{MAX_NEURONS, MAX_SMALL_DIM, PUBLISHED_NOISE_STD};
 use crate::task::{TaskKind, decision, dms, pwm};
 
@@ -122,6 +123,8 @@ pub struct TrainConfig {
     pub trained: Vec<Param>,
     pub init: InitConfig,
     pub stages: Vec<StageConfig>,
+    /// Arithmetic of the forward and backward passes (`"f32"` by default, as PyTorch; `"f64"` exact).
+    pub precision: Precision,
 }
 
 impl TrainConfig {
@@ -162,6 +165,7 @@ impl TrainConfig {
             trained: Param::PUBLISHED.to_vec(),
             init: InitConfig::default(),
             stages,
+            precision: Precision::F32,
         }
     }
 

@@ -2,6 +2,8 @@
 //!
 //! - [`bptt`]: forward pass through the exact discrete update (noise included) and its analytic
 //!   gradient, O(N R) per step, parallel over trials with a thread-count-independent reduction;
+//! - [`real`]: the arithmetic of the passes, `f32` (default, as PyTorch) or `f64` (exact);
+//! - [`noise`]: fast vectorised Gaussian draws for the training noise;
 //! - [`adam`]: PyTorch's Adam and `clip_grad_norm_`;
 //! - [`config`]: the papers' recipes (DMS shaping stages, decision, PWM) and their JSON overrides;
 //! - [`trainer`]: stages, epochs, keep-best, early stopping, progress and cancellation;
@@ -15,6 +17,7 @@ mod init;
 pub mod json_out;
 pub mod noise;
 pub mod params;
+pub mod real;
 pub mod trainer;
 
 pub use adam::{Adam, clip_grad_norm};
@@ -23,6 +26,7 @@ pub use config::{InitConfig, StageConfig, TrainConfig, TrainTask};
 pub use evaluate::{Evaluation, evaluate, evaluate_trials};
 pub use init::random_network;
 pub use params::{Param, ParamVecs};
+pub use real::Precision;
 pub use trainer::{EpochReport, Progress, StageReport, TrainOutcome, train};
 
 use thiserror::Error;

@@ -108,9 +108,20 @@ impl GaussianStream {
     /// Fills `out` with independent standard normals (computed in `f32`).
     #[inline(always)]
     pub fn fill(&mut self, out: &mut [f64]) {
+        self.fill_as(out, f64::from);
+    }
+
+    /// [`GaussianStream::fill`] for `f32` outputs (the same draws).
+    #[inline(always)]
+    pub fn fill32(&mut self, out: &mut [f32]) {
+        self.fill_as(out, |z| z);
+    }
+
+    #[inline(always)]
+    fn fill_as<T>(&mut self, out: &mut [T], convert: impl Fn(f32) -> T) {
         let mut out = out;
         while self.used < BLOCK && !out.is_empty() {
-            out[0] = f64::from(self.spare[self.used]);
+            out[0] = convert(self.spare[self.used]);
             self.used += 1;
             out = &mut out[1..];
         }
@@ -119,7 +130,7 @@ impl GaussianStream {
         for chunk in &mut chunks {
             self.block(&mut block);
             for (dst, &z) in chunk.iter_mut().zip(&block) {
-                *dst = f64::from(z);
+                *dst = convert(z);
             }
         }
         let rest = chunks.into_remainder();
@@ -127,7 +138,7 @@ impl GaussianStream {
             let mut spare = [0.0f32; BLOCK];
             self.block(&mut spare);
             for (dst, &z) in rest.iter_mut().zip(&spare) {
-                *dst = f64::from(z);
+                *dst = convert(z);
             }
             self.spare = spare;
             self.used = rest.len();

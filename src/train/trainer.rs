@@ -281,7 +281,7 @@ impl Stage<'_> {
                 seed: self.noise_seed(epoch, b),
                 ..SimOptions::default()
             };
-            let mut g = batch_gradient(&net, &batch, &opts);
+            let mut g = batch_gradient(&net, &batch, &opts, cfg.precision);
             if let Some(max_norm) = sc.clip {
                 clip_grad_norm(&mut g.grad, &cfg.trained, max_norm);
             }
