@@ -238,3 +238,53 @@ fn the_trained_asset_solves_dms() {
     let e = evaluate(&net, &TrainTask::Dms.eval_kind(), 200, 0.05, 0);
     assert!(e.accuracy >= 0.95, "{e:?}");
 }
+
+#[test]
+fn print_config_shows_the_effective_recipe() {
+    let text = run_args([
+        "lowrank-explorer",
+        "train",
+        "--task",
+        "pwm",
+        "--n",
+        "100",
+        "--epochs-per-stage",
+        "7",
+        "--out",
+        "unused.json",
+        "--print-config",
+    ])
+    .unwrap();
+    let cfg: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(cfg["neurons"], 100);
+    assert_eq!(cfg["rank"], 2);
+    assert_eq!(cfg["stages"][0]["epochs"], 7);
+    assert_eq!(cfg["precision"], "f32");
+    assert!(!std::path::Path::new("unused.json").exists());
+}
+
+#[test]
+fn eval_and_simulate_explain_what_they_cannot_do_for_other_tasks() {
+    let err = run_args([
+        "lowrank-explorer",
+        "eval",
+        "missing.json",
+        "--task",
+        "decision",
+        "--delay-max-ms",
+        "900",
+    ])
+    .unwrap_err()
+    .0;
+    assert!(err.contains("fixed delay"), "{err}");
+    let err = run_args([
+        "lowrank-explorer",
+        "simulate",
+        "missing.json",
+        "--task",
+        "pwm",
+    ])
+    .unwrap_err()
+    .0;
+    assert!(err.contains("dms only"), "{err}");
+}

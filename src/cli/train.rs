@@ -47,6 +47,10 @@ pub struct TrainArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Print the effective training config (the task's recipe with --config and the flags applied)
+    /// as JSON, a template for --config, and exit without training.
+    #[arg(long)]
+    pub print_config: bool,
 }
 
 /// Largest thread count accepted.
@@ -252,6 +256,10 @@ struct Summary<'a> {
 pub fn train(args: &TrainArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let task = TrainTask::from(args.task);
     let config = build_config(args, task)?;
+    if args.print_config {
+        writeln!(out, "{}", serde_json::to_string_pretty(&config)?)?;
+        return Ok(());
+    }
     check_out(&args.out)?;
     if args.eval_trials == 0 || args.eval_trials > train::config::MAX_TRIALS {
         return Err(CliError(format!(
@@ -281,6 +289,10 @@ pub fn train(args: &TrainArgs, out: &mut dyn Write) -> Result<(), CliError> {
         let outcome = train::train(task, &config, args.seed, &INTERRUPTED, &mut |p| {
             bar.update(p)
         })?;
+        bar.bar.set_message(format!(
+            "final evaluation on {} fresh noisy trials",
+            args.eval_trials
+        ));
         let evaluation = train::evaluate(
             &outcome.network,
             &task.eval_kind(),

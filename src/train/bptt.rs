@@ -24,6 +24,10 @@
 //!
 //! The loss of a trial only reads outputs up to its last masked step ([`Trial::loss_horizon`]), so
 //! both passes stop there: for the DMS batches of growing delay this skips the padding.
+//!
+//! Both passes are generic over the arithmetic ([`Real`]): `f32` trains (PyTorch's precision, twice
+//! the SIMD width), `f64` is the reference the gradient check runs on. Losses and gradients are summed
+//! over trials in `f64`.
 
 use rayon::prelude::*;
 

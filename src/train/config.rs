@@ -1,6 +1,7 @@
 //! What a training run does: the task, the network size, the shaping stages of MODEL.md 6 and the
 //! initialisation. Defaults reproduce the papers' recipes; a JSON file may override any field.
 
+use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
 use super::TrainError;
@@ -13,6 +14,10 @@ use crate::task::{TaskKind, decision, dms, pwm};
 pub const MAX_DELAY_MS: f64 = 3.6e6;
 /// Largest number of trials a stage accepts (each is kept in memory).
 pub const MAX_TRIALS: usize = 1_000_000;
+/// Largest `N x (T + 1)` of the BPTT tape of one trial (one per worker thread; 2 GiB in `f64`).
+pub const MAX_TAPE_VALUES: usize = 1 << 28;
+/// Largest number of values in a stage's trials (`trials x T x (S + O + 1)`; 2 GiB).
+pub const MAX_TRIAL_VALUES: usize = 1 << 28;
 
 /// The trainable tasks of MODEL.md 6.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -264,14 +269,36 @@ impl TrainConfig {
             return bad("epochs must be at least 1".into());
         }
         match (task.delay_min_ms(), s.delay_max_ms) {
-            (None, Some(_)) => bad(format!("the {task:?} task has no delay to set")),
+            (None, Some(_)) => return bad(format!("the {task:?} task has no delay to set")),
             (Some(min), Some(max)) if !(max.is_finite() && max > min && max <= MAX_DELAY_MS) => {
-                bad(format!(
+                return bad(format!(
                     "delay_max_ms must be in ({min}, {MAX_DELAY_MS}], got {max}"
-                ))
+                ));
             }
-            _ => Ok(()),
+            _ => {}
         }
+        // Memory: every trial of the stage is kept, and each worker keeps one trial's tape.
+        let kind = task.kind(s);
+        let steps = kind
+            .random_trials(1, &mut rand::rngs::StdRng::seed_from_u64(0))
+            .first()
+            .map_or(0, |t| t.steps);
+        let tape = self.neurons.saturating_mul(steps + 1);
+        if tape > MAX_TAPE_VALUES {
+            return bad(format!(
+                "N x steps = {} x {steps} is more than the {MAX_TAPE_VALUES} values of state BPTT may keep",
+                self.neurons
+            ));
+        }
+        let per_step = kind.inputs() + kind.outputs() + 1;
+        let data = self.trials_per_stage.saturating_mul(steps * per_step);
+        if data > MAX_TRIAL_VALUES {
+            return bad(format!(
+                "{} trials of {steps} steps are more than {MAX_TRIAL_VALUES} values to keep",
+                self.trials_per_stage
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -381,5 +408,12 @@ mod tests {
             )
             .contains("validation_trials")
         );
+        // Memory limits, checked before anything is allocated.
+        assert!(
+            err(serde_json::json!({"neurons": 2_000_000}), TrainTask::Dms).contains("N x steps")
+        );
+        let long =
+            stage(serde_json::json!({"delay_max_ms": 3.6e6, "lr": 0.1, "clip": null, "epochs": 1}));
+        assert!(err(long, TrainTask::Dms).contains("values to keep"));
     }
 }
