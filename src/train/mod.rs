@@ -7,7 +7,7 @@
 //! - [`adam`]: PyTorch's Adam and `clip_grad_norm_`;
 //! - [`config`]: the papers' recipes (DMS shaping stages, decision, PWM) and their JSON overrides;
 //! - [`trainer`]: stages, epochs, keep-best, early stopping, progress and cancellation;
-//! - [`evaluate`]: loss and accuracy on fresh noisy trials.
+//! - [`mod@evaluate`]: loss and accuracy on fresh noisy trials.
 
 pub mod adam;
 pub mod bptt;
