@@ -5,7 +5,8 @@
 //! - [`task`]: trial generators, loss and accuracy (MODEL.md 6);
 //! - [`io`]: `.pt`, `.npz` and JSON files (MODEL.md 7);
 //! - [`reduced`]: exact reduction and population mean field (MODEL.md 3-4);
-//! - [`analysis`]: fixed points, nullclines, limit cycles, continuation.
+//! - [`analysis`]: fixed points, nullclines, limit cycles, continuation;
+//! - [`train`]: backpropagation through time, Adam and the papers' training recipes (MODEL.md 6).
 //!
 //! The shells ([`cli`], and the egui app behind the `gui` feature) only wire the core.
 
@@ -18,3 +19,4 @@ pub mod network;
 pub mod reduced;
 pub mod style;
 pub mod task;
+pub mod train;

@@ -2,6 +2,7 @@
 
 mod info;
 mod simulate;
+mod train;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -29,6 +30,8 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
     /// Accuracy and loss on fresh noisy trials.
     Eval(simulate::EvalArgs),
+    /// Train a low-rank network on a task by backpropagation through time (the papers' recipe).
+    Train(train::TrainArgs),
 }
 
 /// The task a command works on.
@@ -36,6 +39,10 @@ pub enum Command {
 pub enum TaskName {
     /// Delayed match-to-sample (MODEL.md 6).
     Dms,
+    /// Perceptual decision, 1 input (MODEL.md 6).
+    Decision,
+    /// Parametric working memory, 1 input (MODEL.md 6).
+    Pwm,
 }
 
 /// An error a command reports to the user (already worded for them).
@@ -60,6 +67,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Some(Command::Convert(args)) => info::convert(&args, out),
         Some(Command::Simulate(args)) => simulate::simulate(&args, out),
         Some(Command::Eval(args)) => simulate::eval(&args, out),
+        Some(Command::Train(args)) => train::train(&args, out),
     }
 }
 

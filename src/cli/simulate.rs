@@ -2,14 +2,13 @@
 
 use std::io::Write;
 
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 use serde::Serialize;
 
 use super::{CliError, FileArg, TaskName};
 use crate::io;
 use crate::network::{self, Network, Projector, Recording, SimOptions};
-use crate::task::{self, Trial, dms};
+use crate::task::{self, TaskKind, Trial, decision, dms, pwm};
+use crate::train;
 
 #[derive(Debug, clap::Args)]
 pub struct SimulateArgs {
@@ -49,9 +48,10 @@ pub struct EvalArgs {
     /// Network noise sigma_noise (the published networks were trained with 0.05).
     #[arg(long, default_value_t = network::PUBLISHED_NOISE_STD)]
     pub noise: f64,
-    /// Longest delay of the random trials, in ms.
-    #[arg(long, default_value_t = dms::DELAY_MAX_MS)]
-    pub delay_max_ms: f64,
+    /// Longest delay of the random trials, in ms (default: the task's, 3000 for DMS, 1000 for PWM; the
+    /// decision task has a fixed delay).
+    #[arg(long)]
+    pub delay_max_ms: Option<f64>,
     /// Print JSON: {"accuracy","loss","trials"}.
     #[arg(long)]
     pub json: bool,
@@ -100,16 +100,44 @@ fn check_delay(flag: &str, ms: f64) -> Result<(), CliError> {
     }
 }
 
-fn check_task_fits(net: &Network) -> Result<(), CliError> {
-    if net.dims().inputs == dms::INPUTS {
+fn check_task_fits(net: &Network, kind: &TaskKind) -> Result<(), CliError> {
+    if net.dims().inputs == kind.inputs() {
         Ok(())
     } else {
         Err(CliError(format!(
-            "the DMS task needs a network with {} input channels (A, B); this one has {}",
-            dms::INPUTS,
+            "the {} task needs a network with {} input channel(s); this one has {}",
+            kind.name(),
+            kind.inputs(),
             net.dims().inputs
         )))
     }
+}
+
+/// The random trials `eval` draws: the task at its defaults, with `--delay-max-ms` where it has a delay.
+fn eval_task(task: TaskName, delay_max_ms: Option<f64>) -> Result<TaskKind, CliError> {
+    if let Some(ms) = delay_max_ms {
+        check_delay("--delay-max-ms", ms)?;
+    }
+    Ok(match task {
+        TaskName::Dms => TaskKind::Dms(dms::DmsConfig {
+            delay_max_ms: delay_max_ms
+                .unwrap_or(dms::DELAY_MAX_MS)
+                .max(dms::DELAY_MIN_MS + network::DT_MS),
+            ..dms::DmsConfig::default()
+        }),
+        TaskName::Pwm => TaskKind::Pwm(pwm::PwmConfig {
+            delay_max_ms: delay_max_ms
+                .unwrap_or(pwm::DELAY_MAX_MS)
+                .max(pwm::DELAY_MIN_MS + network::DT_MS),
+            ..pwm::PwmConfig::default()
+        }),
+        TaskName::Decision if delay_max_ms.is_some() => {
+            return Err(CliError(
+                "--delay-max-ms: the decision task has a fixed delay".into(),
+            ));
+        }
+        TaskName::Decision => TaskKind::Decision(decision::DecisionConfig::default()),
+    })
 }
 
 fn output_value(run_outputs: &[f64], outputs: usize) -> serde_json::Value {
@@ -123,14 +151,18 @@ fn output_value(run_outputs: &[f64], outputs: usize) -> serde_json::Value {
 pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> Result<(), CliError> {
     check_noise(args.noise)?;
     check_delay("--delay-ms", args.delay_ms)?;
+    if args.task != TaskName::Dms {
+        return Err(CliError(
+            "simulate has canonical trials for --task dms only; use eval for the other tasks"
+                .into(),
+        ));
+    }
     let mut net = io::load_network(&args.file.file)?;
-    check_task_fits(&net)?;
+    check_task_fits(&net, &TaskKind::Dms(dms::DmsConfig::default()))?;
     if args.svd_axes {
         net = net.svd_reparametrised()?;
     }
-    let trials: Vec<Trial> = match args.task {
-        TaskName::Dms => dms::canonical(args.delay_ms),
-    };
+    let trials: Vec<Trial> = dms::canonical(args.delay_ms);
     let opts = SimOptions {
         noise_std: args.noise,
         seed: args.seed,
@@ -211,7 +243,7 @@ struct EvalReport {
 
 pub fn eval(args: &EvalArgs, out: &mut dyn Write) -> Result<(), CliError> {
     check_noise(args.noise)?;
-    check_delay("--delay-max-ms", args.delay_max_ms)?;
+    let kind = eval_task(args.task, args.delay_max_ms)?;
     if args.trials == 0 || args.trials > MAX_EVAL_TRIALS {
         return Err(CliError(format!(
             "--trials must be between 1 and {MAX_EVAL_TRIALS}, got {}",
@@ -219,29 +251,12 @@ pub fn eval(args: &EvalArgs, out: &mut dyn Write) -> Result<(), CliError> {
         )));
     }
     let net = io::load_network(&args.file.file)?;
-    check_task_fits(&net)?;
-    let mut rng = StdRng::seed_from_u64(args.seed);
-    let trials = match args.task {
-        TaskName::Dms => {
-            let cfg = dms::DmsConfig {
-                delay_max_ms: args.delay_max_ms.max(dms::DELAY_MIN_MS + network::DT_MS),
-                ..dms::DmsConfig::default()
-            };
-            dms::random_trials(args.trials, &cfg, &mut rng)
-        }
-    };
-    let opts = SimOptions {
-        noise_std: args.noise,
-        seed: network::trial_seed(args.seed, usize::MAX),
-        ..SimOptions::default()
-    };
-    let inputs: Vec<&[f64]> = trials.iter().map(|t| t.inputs.as_slice()).collect();
-    let runs = net.simulate_batch(&inputs, &opts);
-    let outputs: Vec<&[f64]> = runs.iter().map(|r| r.outputs.as_slice()).collect();
+    check_task_fits(&net, &kind)?;
+    let e = train::evaluate(&net, &kind, args.trials, args.noise, args.seed);
     let report = EvalReport {
-        accuracy: task::accuracy(&trials, &outputs),
-        loss: task::mean_loss(&trials, &outputs),
-        trials: trials.len(),
+        accuracy: e.accuracy,
+        loss: e.loss,
+        trials: e.trials,
     };
     if args.json {
         writeln!(out, "{}", serde_json::to_string(&report)?)?;

@@ -168,6 +168,12 @@ pub fn save_network_file(file: &NetworkFile, path: &Path) -> Result<(), IoError>
     save_json(&file.network, file.meta.as_ref(), path)
 }
 
+/// Writes a network with metadata (provenance: the command that made it, training results) as the
+/// project's versioned JSON, atomically.
+pub fn save_network_json_with_meta(net: &Network, meta: &Meta, path: &Path) -> Result<(), IoError> {
+    save_json(net, Some(meta), path)
+}
+
 fn save_json(net: &Network, meta: Option<&Meta>, path: &Path) -> Result<(), IoError> {
     let bytes = network_json::to_json(net, meta).map_err(|kind| with_file(path, kind))?;
     write_atomic(path, &bytes)

@@ -3,8 +3,11 @@
 //! A [`Trial`] is plain data (row-major input, target and mask arrays plus named epochs), so the
 //! network engine, training and the app's time-series panel all read the same thing.
 
+pub mod decision;
 pub mod dms;
+pub mod pwm;
 
+use rand::Rng;
 use serde::Serialize;
 
 /// Time step of every task, in ms (MODEL.md 6).
@@ -82,6 +85,37 @@ impl Trial {
         if count == 0.0 { 0.0 } else { sum / count }
     }
 
+    /// `scale * d loss / d outputs`, written into `grad` (row-major `(T, O)` like the outputs): the
+    /// derivative of [`Trial::loss`], `-2 mask_t^2 (y_{t,k} - z_{t,k}) / (O * sum_t mask_t)`, zero where
+    /// the mask is off. Training (BPTT) starts its backward pass from it.
+    ///
+    /// # Panics
+    /// If `outputs` or `grad` is shorter than the target.
+    pub fn loss_gradient(&self, outputs: &[f64], scale: f64, grad: &mut [f64]) {
+        let o = self.outputs();
+        let count: f64 = self.mask.iter().filter(|m| **m != 0.0).sum();
+        let len = self.target.len();
+        if count == 0.0 {
+            grad[..len].fill(0.0);
+            return;
+        }
+        let factor = -2.0 * scale / (o as f64 * count);
+        for (t, &m) in self.mask.iter().enumerate() {
+            for k in t * o..(t + 1) * o {
+                grad[k] = factor * m * m * (self.target[k] - outputs[k]);
+            }
+        }
+    }
+
+    /// Index of the last step whose output the loss reads, plus one (0 if the mask is all off): a
+    /// forward pass may stop there, the rest of the trial cannot change the loss or the accuracy.
+    pub fn loss_horizon(&self) -> usize {
+        self.mask
+            .iter()
+            .rposition(|m| *m != 0.0)
+            .map_or(0, |t| t + 1)
+    }
+
     /// A trial is correct iff the sign of its mean output over the masked steps equals the target's
     /// (every output channel with a non-zero target must agree).
     pub fn is_correct(&self, outputs: &[f64]) -> bool {
@@ -94,6 +128,62 @@ impl Trial {
             }
             tgt == 0.0 || out.signum() == tgt.signum() && out != 0.0
         })
+    }
+}
+
+/// A task of MODEL.md 6 with the parameters of its random trials: what training and `eval` draw from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TaskKind {
+    /// Delayed match-to-sample, 2 inputs.
+    Dms(dms::DmsConfig),
+    /// Perceptual decision (random dots), 1 input.
+    Decision(decision::DecisionConfig),
+    /// Parametric working memory (Romo), 1 input.
+    Pwm(pwm::PwmConfig),
+}
+
+impl TaskKind {
+    /// Short name, as the CLI spells it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TaskKind::Dms(_) => "dms",
+            TaskKind::Decision(_) => "decision",
+            TaskKind::Pwm(_) => "pwm",
+        }
+    }
+
+    /// Input channels a network needs for this task.
+    pub fn inputs(&self) -> usize {
+        match self {
+            TaskKind::Dms(_) => dms::INPUTS,
+            TaskKind::Decision(_) => decision::INPUTS,
+            TaskKind::Pwm(_) => pwm::INPUTS,
+        }
+    }
+
+    /// Output channels (one for every task of MODEL.md 6).
+    pub fn outputs(&self) -> usize {
+        1
+    }
+
+    /// `count` random noisy trials, all padded to the same length.
+    pub fn random_trials<R: Rng + ?Sized>(&self, count: usize, rng: &mut R) -> Vec<Trial> {
+        match self {
+            TaskKind::Dms(cfg) => dms::random_trials(count, cfg, rng),
+            TaskKind::Decision(cfg) => decision::random_trials(count, cfg, rng),
+            TaskKind::Pwm(cfg) => pwm::random_trials(count, cfg, rng),
+        }
+    }
+}
+
+/// Adds `std * N(0, 1)` to every entry of `values` (the input noise of every task of MODEL.md 6).
+pub fn add_noise<R: Rng + ?Sized>(values: &mut [f64], std: f64, rng: &mut R) {
+    use rand_distr::{Distribution, StandardNormal};
+    if std > 0.0 {
+        for x in values.iter_mut() {
+            let z: f64 = StandardNormal.sample(rng);
+            *x += std * z;
+        }
     }
 }
 

@@ -1,0 +1,379 @@
+//! `train`: BPTT with the papers' recipe (MODEL.md 6), a progress bar, Ctrl-C that keeps the best
+//! network so far, and a per-stage summary.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use super::{CliError, TaskName};
+use crate::io;
+use crate::train::{self, Evaluation, Progress, StageReport, TrainConfig, TrainOutcome, TrainTask};
+
+#[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    #[arg(long, value_enum, default_value = "dms")]
+    pub task: TaskName,
+    /// Number of neurons N (default: the config's, 512).
+    #[arg(long)]
+    pub n: Option<usize>,
+    /// Rank of the connectivity (default: the task's, 2 for DMS and PWM, 1 for decision).
+    #[arg(long)]
+    pub rank: Option<usize>,
+    /// Seed of everything random: initialisation, trials, shuffles, network noise, final evaluation.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Where to write the trained network (the project's JSON, written atomically).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Epochs of every stage (default: the recipe's, 20 for DMS).
+    #[arg(long)]
+    pub epochs_per_stage: Option<usize>,
+    /// Trials per mini-batch (default: 32).
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// A JSON object overriding fields of the task's recipe (see `train::TrainConfig`).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Fresh noisy trials of the final evaluation.
+    #[arg(long, default_value_t = 1000)]
+    pub eval_trials: usize,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Print the effective training config (the task's recipe with --config and the flags applied)
+    /// as JSON, a template for --config, and exit without training.
+    #[arg(long)]
+    pub print_config: bool,
+}
+
+/// Largest thread count accepted.
+const MAX_THREADS: usize = 1024;
+/// Largest config file read, in bytes.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+impl From<TaskName> for TrainTask {
+    fn from(t: TaskName) -> Self {
+        match t {
+            TaskName::Dms => TrainTask::Dms,
+            TaskName::Decision => TrainTask::Decision,
+            TaskName::Pwm => TrainTask::Pwm,
+        }
+    }
+}
+
+/// Set by Ctrl-C; polled by the trainer before every batch.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Installs the Ctrl-C handler once per process: the first Ctrl-C asks the trainer to stop (it keeps
+/// the best network so far), a second one exits at once.
+fn install_ctrl_c() -> Result<(), CliError> {
+    static INSTALL: Once = Once::new();
+    let mut result = Ok(());
+    INSTALL.call_once(|| {
+        result = ctrlc::set_handler(|| {
+            if INTERRUPTED.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        })
+        .map_err(|e| CliError(format!("cannot install the Ctrl-C handler: {e}")));
+    });
+    result
+}
+
+/// The recipe of the task, overridden by the config file, then by the flags.
+fn build_config(args: &TrainArgs, task: TrainTask) -> Result<TrainConfig, CliError> {
+    let mut config = match &args.config {
+        None => TrainConfig::recipe(task),
+        Some(path) => TrainConfig::recipe_with(task, read_config(path)?)
+            .map_err(|e| CliError(format!("{}: {e}", path.display())))?,
+    };
+    if let Some(n) = args.n {
+        config.neurons = n;
+    }
+    if let Some(r) = args.rank {
+        config.rank = r;
+    }
+    if let Some(b) = args.batch_size {
+        config.batch_size = b;
+    }
+    if let Some(e) = args.epochs_per_stage {
+        config.stages.iter_mut().for_each(|s| s.epochs = e);
+    }
+    config.validate(task)?;
+    Ok(config)
+}
+
+fn read_config(path: &Path) -> Result<serde_json::Value, CliError> {
+    let err = |e: &dyn std::fmt::Display| CliError(format!("{}: {e}", path.display()));
+    let len = std::fs::metadata(path).map_err(|e| err(&e))?.len();
+    if len > MAX_CONFIG_BYTES {
+        return Err(err(&format!(
+            "a training config is a small JSON object; this file has {len} bytes"
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| err(&e))?;
+    serde_json::from_str(&text).map_err(|e| err(&e))
+}
+
+/// Fails early (before hours of training) if the output cannot be written where asked.
+fn check_out(path: &Path) -> Result<(), CliError> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if path.file_name().is_none() || path.is_dir() {
+        return Err(CliError(format!(
+            "--out {} is not a file path",
+            path.display()
+        )));
+    }
+    if !parent.is_dir() {
+        return Err(CliError(format!(
+            "--out {}: folder {} does not exist",
+            path.display(),
+            parent.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The command that reproduces this run (the effective config is stored next to it in `meta`).
+fn command_line(args: &TrainArgs, task: TrainTask, config: &TrainConfig) -> String {
+    let mut cmd = format!(
+        "lowrank-explorer train --task {} --n {} --rank {} --seed {} --out {}",
+        task.eval_kind().name(),
+        config.neurons,
+        config.rank,
+        args.seed,
+        args.out.display()
+    );
+    if let Some(path) = &args.config {
+        cmd += &format!(" --config {}", path.display());
+    }
+    if let Some(e) = args.epochs_per_stage {
+        cmd += &format!(" --epochs-per-stage {e}");
+    }
+    if let Some(b) = args.batch_size {
+        cmd += &format!(" --batch-size {b}");
+    }
+    if let Some(t) = args.threads {
+        cmd += &format!(" --threads {t}");
+    }
+    if args.eval_trials != 1000 {
+        cmd += &format!(" --eval-trials {}", args.eval_trials);
+    }
+    cmd
+}
+
+/// Progress bar over all batches of all stages; its message shows stage, epoch, loss and accuracy.
+struct Bar {
+    bar: ProgressBar,
+    stages: usize,
+    /// Batches done when each stage ends as planned (so an early stop skips ahead).
+    stage_ends: Vec<u64>,
+    epochs: Vec<usize>,
+}
+
+impl Bar {
+    fn new(config: &TrainConfig) -> Self {
+        let per_epoch =
+            (config.trials_per_stage - config.validation_trials).div_ceil(config.batch_size) as u64;
+        let stage_ends: Vec<u64> = config
+            .stages
+            .iter()
+            .scan(0, |end, s| {
+                *end += s.epochs as u64 * per_epoch;
+                Some(*end)
+            })
+            .collect();
+        let bar = ProgressBar::new(stage_ends.last().copied().unwrap_or(0));
+        bar.set_style(
+            ProgressStyle::with_template(
+                "[{elapsed_precise}] {bar:30.cyan/blue} {pos}/{len} batches, ETA {eta} | {msg}",
+            )
+            .expect("valid template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(500));
+        Self {
+            bar,
+            stages: config.stages.len(),
+            stage_ends,
+            epochs: config.stages.iter().map(|s| s.epochs).collect(),
+        }
+    }
+
+    fn update(&self, p: Progress<'_>) {
+        match p {
+            Progress::StageStarted { stage, config, .. } => {
+                let delay = config
+                    .delay_max_ms
+                    .map(|d| format!(", delays < {d} ms"))
+                    .unwrap_or_default();
+                self.bar.set_message(format!(
+                    "stage {stage}/{}{delay}, lr {}",
+                    self.stages, config.lr
+                ));
+            }
+            Progress::BatchDone { .. } => self.bar.inc(1),
+            Progress::EpochDone(e) => self.bar.set_message(format!(
+                "stage {}/{} epoch {}/{}: loss {:.4} acc {:.3} (best loss {:.4})",
+                e.stage,
+                self.stages,
+                e.epoch,
+                self.epochs[e.stage - 1],
+                e.loss,
+                e.accuracy,
+                e.best_loss
+            )),
+            Progress::StageDone(r) => self.bar.set_position(self.stage_ends[r.stage - 1]),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct Summary<'a> {
+    command: &'a str,
+    task: TrainTask,
+    seed: u64,
+    threads: usize,
+    interrupted: bool,
+    stages: &'a [StageReport],
+    /// On `eval_trials` fresh noisy trials at the `eval` defaults, reproducible with
+    /// `lowrank-explorer eval OUT --task TASK --seed SEED`.
+    final_evaluation: Evaluation,
+    wall_seconds: f64,
+    config: &'a TrainConfig,
+    created_by: String,
+}
+
+pub fn train(args: &TrainArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let task = TrainTask::from(args.task);
+    let config = build_config(args, task)?;
+    if args.print_config {
+        writeln!(out, "{}", serde_json::to_string_pretty(&config)?)?;
+        return Ok(());
+    }
+    check_out(&args.out)?;
+    if args.eval_trials == 0 || args.eval_trials > train::config::MAX_TRIALS {
+        return Err(CliError(format!(
+            "--eval-trials must be between 1 and {}, got {}",
+            train::config::MAX_TRIALS,
+            args.eval_trials
+        )));
+    }
+    let threads = match args.threads {
+        Some(t) if t == 0 || t > MAX_THREADS => {
+            return Err(CliError(format!(
+                "--threads must be between 1 and {MAX_THREADS}, got {t}"
+            )));
+        }
+        Some(t) => t,
+        None => rayon::current_num_threads(),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| CliError(format!("cannot start {threads} threads: {e}")))?;
+    install_ctrl_c()?;
+    INTERRUPTED.store(false, Ordering::SeqCst);
+    let clock = Instant::now();
+    let bar = Bar::new(&config);
+    let (outcome, evaluation) = pool.install(|| -> Result<_, CliError> {
+        let outcome = train::train(task, &config, args.seed, &INTERRUPTED, &mut |p| {
+            bar.update(p)
+        })?;
+        bar.bar.set_message(format!(
+            "final evaluation on {} fresh noisy trials",
+            args.eval_trials
+        ));
+        let evaluation = train::evaluate(
+            &outcome.network,
+            &task.eval_kind(),
+            args.eval_trials,
+            config.noise_std,
+            args.seed,
+        );
+        Ok((outcome, evaluation))
+    })?;
+    bar.bar.finish_and_clear();
+    let command = command_line(args, task, &config);
+    let summary = Summary {
+        command: &command,
+        task,
+        seed: args.seed,
+        threads,
+        interrupted: outcome.interrupted,
+        stages: &outcome.stages,
+        final_evaluation: evaluation,
+        wall_seconds: clock.elapsed().as_secs_f64(),
+        config: &config,
+        created_by: format!("lowrank-explorer {} train", env!("CARGO_PKG_VERSION")),
+    };
+    let meta = serde_json::to_value(&summary)?;
+    let serde_json::Value::Object(fields) = &meta else {
+        return Err(CliError(
+            "internal error: the training summary is not a JSON object".into(),
+        ));
+    };
+    io::save_network_json_with_meta(&outcome.network, fields, &args.out)?;
+    if args.json {
+        writeln!(out, "{meta}")?;
+    } else {
+        print_summary(out, &summary, &outcome, &args.out)?;
+    }
+    Ok(())
+}
+
+fn print_summary(
+    out: &mut dyn Write,
+    s: &Summary<'_>,
+    outcome: &TrainOutcome,
+    path: &Path,
+) -> Result<(), CliError> {
+    if s.interrupted {
+        writeln!(out, "interrupted: kept the best network so far")?;
+    }
+    writeln!(
+        out,
+        "{:<6} {:>10} {:>7} {:>10} {:>10} {:>9} {:>9}",
+        "stage", "max delay", "epochs", "best loss", "val. loss", "val. acc", "time (s)"
+    )?;
+    for r in &outcome.stages {
+        writeln!(
+            out,
+            "{:<6} {:>10} {:>7} {:>10} {:>10.5} {:>9.3} {:>9.1}",
+            r.stage,
+            r.delay_max_ms.map_or("-".into(), |d| format!("{d} ms")),
+            format!("{}{}", r.epochs, if r.early_stopped { "*" } else { "" }),
+            r.best_loss.map_or("-".into(), |l| format!("{l:.5}")),
+            r.validation.loss,
+            r.validation.accuracy,
+            r.seconds
+        )?;
+    }
+    writeln!(
+        out,
+        "(* stopped early: epoch loss below {})",
+        s.config.early_stop_loss
+    )?;
+    writeln!(
+        out,
+        "final: accuracy {:.4}, loss {:.5} on {} fresh noisy trials (network noise {}); {:.1} s on {} threads",
+        s.final_evaluation.accuracy,
+        s.final_evaluation.loss,
+        s.final_evaluation.trials,
+        s.config.noise_std,
+        s.wall_seconds,
+        s.threads
+    )?;
+    writeln!(out, "wrote {}", path.display())?;
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! Parametric working memory (Romo's two-frequency comparison, MODEL.md 6), a rank-2 task.
+//!
+//! Epochs: fixation 100 ms -> stimulus 1 100 ms -> delay uniform in [500, 1000) ms, floored ->
+//! stimulus 2 100 ms -> decision 100 ms. One input channel at `(f - 22) / 24` during each stimulus, with
+//! `f1, f2` integers in [10, 34] and `|f2 - f1|` in {8, 16, 24} (uniform over such pairs), plus Gaussian
+//! noise of std 0.03 on every entry (the DMS input noise); graded target `(f1 - f2) / 24` on the decision
+//! steps. A trial is "correct" when the sign of its mean decision output is that of `f1 - f2`.
+
+use rand::{Rng, RngExt};
+
+use super::{Epoch, Trial, steps_of};
+
+pub const FIXATION_MS: f64 = 100.0;
+pub const STIMULUS_MS: f64 = 100.0;
+pub const DELAY_MIN_MS: f64 = 500.0;
+pub const DELAY_MAX_MS: f64 = 1000.0;
+pub const DECISION_MS: f64 = 100.0;
+/// Frequency range (Hz) and the centre and scale of the input and target encodings.
+pub const F_MIN: u32 = 10;
+pub const F_MAX: u32 = 34;
+pub const F_CENTRE: f64 = 22.0;
+pub const F_SCALE: f64 = 24.0;
+/// The allowed `|f2 - f1|`.
+pub const DIFFERENCES: [u32; 3] = [8, 16, 24];
+/// Std of the Gaussian noise on every input entry.
+pub const INPUT_NOISE_STD: f64 = 0.03;
+/// One input channel.
+pub const INPUTS: usize = 1;
+
+/// Parameters of random PWM trials.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PwmConfig {
+    /// Delays are drawn uniformly in `[delay_min_ms, delay_max_ms)` and floored to steps.
+    pub delay_min_ms: f64,
+    pub delay_max_ms: f64,
+    pub input_noise_std: f64,
+}
+
+impl Default for PwmConfig {
+    fn default() -> Self {
+        Self {
+            delay_min_ms: DELAY_MIN_MS,
+            delay_max_ms: DELAY_MAX_MS,
+            input_noise_std: INPUT_NOISE_STD,
+        }
+    }
+}
+
+/// Steps of a trial with `delay` delay steps.
+pub fn trial_steps(delay: usize) -> usize {
+    steps_of(FIXATION_MS) + 2 * steps_of(STIMULUS_MS) + delay + steps_of(DECISION_MS)
+}
+
+/// Every allowed `(f1, f2)` pair, in a fixed order.
+pub fn frequency_pairs() -> Vec<(u32, u32)> {
+    (F_MIN..=F_MAX)
+        .flat_map(|f1| (F_MIN..=F_MAX).map(move |f2| (f1, f2)))
+        .filter(|&(f1, f2)| DIFFERENCES.contains(&f1.abs_diff(f2)))
+        .collect()
+}
+
+/// The noise-free trial `(f1, f2)` with `delay` steps, padded to `steps`; noise is added by the caller.
+///
+/// # Panics
+/// If the trial does not fit in `steps`.
+pub fn trial(f1: u32, f2: u32, delay: usize, steps: usize) -> Trial {
+    assert!(trial_steps(delay) <= steps, "trial longer than the batch");
+    let fix = steps_of(FIXATION_MS);
+    let stim = steps_of(STIMULUS_MS);
+    let s2 = fix + stim + delay;
+    let decision = s2 + stim;
+    let epochs = vec![
+        Epoch {
+            name: "fixation",
+            start: 0,
+            end: fix,
+        },
+        Epoch {
+            name: "stimulus 1",
+            start: fix,
+            end: fix + stim,
+        },
+        Epoch {
+            name: "delay",
+            start: fix + stim,
+            end: s2,
+        },
+        Epoch {
+            name: "stimulus 2",
+            start: s2,
+            end: decision,
+        },
+        Epoch {
+            name: "decision",
+            start: decision,
+            end: trial_steps(delay),
+        },
+    ];
+    let encode = |f: u32| (f64::from(f) - F_CENTRE) / F_SCALE;
+    let mut inputs = vec![0.0; steps * INPUTS];
+    inputs[fix..fix + stim].fill(encode(f1));
+    inputs[s2..decision].fill(encode(f2));
+    let mut target = vec![0.0; steps];
+    let mut mask = vec![0.0; steps];
+    let end = trial_steps(delay);
+    target[decision..end].fill((f64::from(f1) - f64::from(f2)) / F_SCALE);
+    mask[decision..end].fill(1.0);
+    Trial {
+        name: format!("{f1}-{f2}"),
+        steps,
+        inputs,
+        target,
+        mask,
+        epochs,
+    }
+}
+
+/// `count` random trials: uniform pair, uniform delay, input noise on every entry.
+pub fn random_trials<R: Rng + ?Sized>(count: usize, cfg: &PwmConfig, rng: &mut R) -> Vec<Trial> {
+    let pairs = frequency_pairs();
+    let min = steps_of(cfg.delay_min_ms);
+    let max_exclusive = steps_of(cfg.delay_max_ms).max(min + 1);
+    let steps = trial_steps(max_exclusive - 1);
+    (0..count)
+        .map(|_| {
+            let (f1, f2) = pairs[rng.random_range(0..pairs.len())];
+            let delay_ms = cfg.delay_min_ms
+                + (cfg.delay_max_ms - cfg.delay_min_ms).max(0.0) * rng.random::<f64>();
+            let delay = steps_of(delay_ms).clamp(min, max_exclusive - 1);
+            let mut t = trial(f1, f2, delay, steps);
+            super::add_noise(&mut t.inputs, cfg.input_noise_std, rng);
+            t
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    use super::*;
+
+    #[test]
+    fn pairs_respect_range_and_differences() {
+        let pairs = frequency_pairs();
+        // For |d| = 8, 16, 24 there are 17, 9, 1 ordered pairs per sign.
+        assert_eq!(pairs.len(), 2 * (17 + 9 + 1));
+        assert!(pairs.contains(&(10, 34)) && pairs.contains(&(34, 26)));
+        assert!(!pairs.contains(&(10, 20)));
+    }
+
+    #[test]
+    fn trial_encodes_frequencies_and_graded_target() {
+        let t = trial(30, 14, 30, 70);
+        assert_eq!(t.steps, 70);
+        assert_eq!(trial_steps(30), 5 + 5 + 30 + 5 + 5);
+        assert!((t.inputs[5] - 8.0 / 24.0).abs() < 1e-15);
+        assert_eq!(t.inputs[10], 0.0);
+        assert!((t.inputs[40] + 8.0 / 24.0).abs() < 1e-15);
+        assert_eq!(
+            t.masked_steps().collect::<Vec<_>>(),
+            (45..50).collect::<Vec<_>>()
+        );
+        assert!((t.target[47] - 16.0 / 24.0).abs() < 1e-15);
+        assert_eq!(t.loss_horizon(), 50);
+    }
+
+    #[test]
+    fn random_trials_cover_delays_and_pairs() {
+        let mut rng = StdRng::seed_from_u64(2);
+        let trials = random_trials(3000, &PwmConfig::default(), &mut rng);
+        assert!(trials.iter().all(|t| t.steps == trial_steps(49)));
+        let delays: Vec<usize> = trials
+            .iter()
+            .map(|t| t.epochs[2].end - t.epochs[2].start)
+            .collect();
+        assert_eq!(*delays.iter().min().unwrap(), 25);
+        assert_eq!(*delays.iter().max().unwrap(), 49);
+        let signs: usize = trials
+            .iter()
+            .filter(|t| t.target[t.loss_horizon() - 1] > 0.0)
+            .count();
+        assert!((1350..1650).contains(&signs), "{signs}");
+    }
+}

@@ -1,0 +1,419 @@
+//! What a training run does: the task, the network size, the shaping stages of MODEL.md 6 and the
+//! initialisation. Defaults reproduce the papers' recipes; a JSON file may override any field.
+
+use rand::SeedableRng;
+use serde::{Deserialize, Serialize};
+
+use super::TrainError;
+use super::params::Param;
+use super::real::Precision;
+use crate::network::{MAX_NEURONS, MAX_SMALL_DIM, PUBLISHED_NOISE_STD};
+use crate::task::{TaskKind, decision, dms, pwm};
+
+/// Longest delay a stage accepts, in ms (one hour of task time, as `eval`).
+pub const MAX_DELAY_MS: f64 = 3.6e6;
+/// Largest number of trials a stage accepts (each is kept in memory).
+pub const MAX_TRIALS: usize = 1_000_000;
+/// Largest `N x (T + 1)` of the BPTT tape of one trial (one per worker thread; 2 GiB in `f64`).
+pub const MAX_TAPE_VALUES: usize = 1 << 28;
+/// Largest number of values in a stage's trials (`trials x T x (S + O + 1)`; 2 GiB).
+pub const MAX_TRIAL_VALUES: usize = 1 << 28;
+
+/// The trainable tasks of MODEL.md 6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrainTask {
+    Dms,
+    Decision,
+    Pwm,
+}
+
+impl TrainTask {
+    /// The random trials of one stage. `delay_max_ms` is the stage's longest delay (DMS, PWM).
+    pub fn kind(self, stage: &StageConfig) -> TaskKind {
+        match self {
+            TrainTask::Dms => TaskKind::Dms(dms::DmsConfig {
+                delay_max_ms: stage.delay_max_ms.unwrap_or(dms::DELAY_MAX_MS),
+                ..dms::DmsConfig::default()
+            }),
+            TrainTask::Decision => TaskKind::Decision(decision::DecisionConfig::default()),
+            TrainTask::Pwm => TaskKind::Pwm(pwm::PwmConfig {
+                delay_max_ms: stage.delay_max_ms.unwrap_or(pwm::DELAY_MAX_MS),
+                ..pwm::PwmConfig::default()
+            }),
+        }
+    }
+
+    /// The task at its evaluation defaults (DMS: delays 500-3000 ms, as `lowrank-explorer eval`).
+    pub fn eval_kind(self) -> TaskKind {
+        match self {
+            TrainTask::Dms => TaskKind::Dms(dms::DmsConfig::default()),
+            TrainTask::Decision => TaskKind::Decision(decision::DecisionConfig::default()),
+            TrainTask::Pwm => TaskKind::Pwm(pwm::PwmConfig::default()),
+        }
+    }
+
+    /// Input channels a network needs for this task.
+    pub fn inputs(self) -> usize {
+        self.eval_kind().inputs()
+    }
+
+    /// Shortest delay of the task's trials, in ms (the longest must exceed it).
+    fn delay_min_ms(self) -> Option<f64> {
+        match self {
+            TrainTask::Dms => Some(dms::DELAY_MIN_MS),
+            TrainTask::Decision => None,
+            TrainTask::Pwm => Some(pwm::DELAY_MIN_MS),
+        }
+    }
+}
+
+/// One shaping stage: fresh trials, a fresh Adam, `epochs` passes over the training trials.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageConfig {
+    /// Longest delay of the stage's trials, in ms (DMS and PWM only).
+    pub delay_max_ms: Option<f64>,
+    /// Adam learning rate.
+    pub lr: f64,
+    /// Maximal total gradient norm (`clip_grad_norm_`), or none.
+    pub clip: Option<f64>,
+    pub epochs: usize,
+}
+
+/// Initialisation: `wi, wo, m` i.i.d. Gaussian with these standard deviations,
+/// `n = mn_overlap m + n_std xi` (`xi` i.i.d. standard Gaussian), gains constant, `h0 = 0`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitConfig {
+    pub wi_std: f64,
+    pub wo_std: f64,
+    pub m_std: f64,
+    pub n_std: f64,
+    /// Coefficient of `m` in `n`: the overlap `n_r^T m_r / N` starts near `mn_overlap m_std^2`.
+    pub mn_overlap: f64,
+    pub si: f64,
+    pub so: f64,
+}
+
+impl Default for InitConfig {
+    fn default() -> Self {
+        Self {
+            wi_std: 1.0,
+            wo_std: 1.0,
+            m_std: 1.0,
+            n_std: 1.0,
+            mn_overlap: 2.0,
+            si: 1.0,
+            so: 1.0,
+        }
+    }
+}
+
+/// Everything a training run needs besides the task and the seed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    pub neurons: usize,
+    pub rank: usize,
+    /// Network noise `sigma_noise` (MODEL.md 1), during training and validation.
+    pub noise_std: f64,
+    pub batch_size: usize,
+    /// Fresh trials drawn at the start of each stage, split into training and validation trials.
+    pub trials_per_stage: usize,
+    pub validation_trials: usize,
+    /// A stage stops after the first epoch whose mean training loss is below this.
+    pub early_stop_loss: f64,
+    /// The parameters Adam changes; the others stay at their initial values.
+    pub trained: Vec<Param>,
+    pub init: InitConfig,
+    pub stages: Vec<StageConfig>,
+    /// Arithmetic of the forward and backward passes (`"f32"` by default, as PyTorch; `"f64"` exact).
+    pub precision: Precision,
+}
+
+impl TrainConfig {
+    /// The papers' recipe for `task` (MODEL.md 6). DMS: shaping 700 ms (lr 1e-2, clip 0.01) ->
+    /// 1000 ms (lr 1e-3, clip 1) -> 4000 ms (lr 1e-4, clip 1), 20 epochs each, early stop at loss
+    /// 0.05; decision: one stage at lr 1e-2 (clip 1), 20 epochs, early stop 0.05; PWM: one stage at
+    /// lr 1e-2 (clip 1), 60 epochs, early stop 0.01. All: N = 512, batch 32, 1000 trials per stage
+    /// (800 training, 200 validation), network noise 0.05, `m, n, si, so` trained.
+    pub fn recipe(task: TrainTask) -> Self {
+        let stage = |delay_max_ms, lr, clip, epochs| StageConfig {
+            delay_max_ms,
+            lr,
+            clip: Some(clip),
+            epochs,
+        };
+        let (rank, early_stop_loss, stages) = match task {
+            TrainTask::Dms => (
+                2,
+                0.05,
+                vec![
+                    stage(Some(700.0), 1e-2, 0.01, 20),
+                    stage(Some(1000.0), 1e-3, 1.0, 20),
+                    stage(Some(4000.0), 1e-4, 1.0, 20),
+                ],
+            ),
+            TrainTask::Decision => (1, 0.05, vec![stage(None, 1e-2, 1.0, 20)]),
+            // Graded targets of size 1/3 .. 1: a loss of 0.05 still leaves ~10 % of the signs wrong.
+            TrainTask::Pwm => (2, 0.01, vec![stage(Some(pwm::DELAY_MAX_MS), 1e-2, 1.0, 60)]),
+        };
+        Self {
+            neurons: 512,
+            rank,
+            noise_std: PUBLISHED_NOISE_STD,
+            batch_size: 32,
+            trials_per_stage: 1000,
+            validation_trials: 200,
+            early_stop_loss,
+            trained: Param::PUBLISHED.to_vec(),
+            init: InitConfig::default(),
+            stages,
+            precision: Precision::F32,
+        }
+    }
+
+    /// The recipe of `task` with the fields of the JSON object `overrides` replacing its own (nested
+    /// objects field by field; `stages` as a whole).
+    pub fn recipe_with(task: TrainTask, overrides: serde_json::Value) -> Result<Self, TrainError> {
+        let mut value = serde_json::to_value(Self::recipe(task))
+            .map_err(|e| TrainError::Config(e.to_string()))?;
+        if !overrides.is_object() {
+            return Err(TrainError::Config(
+                "a training config must be a JSON object".into(),
+            ));
+        }
+        merge(&mut value, overrides);
+        serde_json::from_value(value).map_err(|e| TrainError::Config(e.to_string()))
+    }
+
+    /// Checks every field, so that training cannot fail on a bad value half-way.
+    pub fn validate(&self, task: TrainTask) -> Result<(), TrainError> {
+        let bad = |msg: String| Err(TrainError::Config(msg));
+        if self.neurons == 0 || self.neurons > MAX_NEURONS {
+            return bad(format!(
+                "neurons must be in 1..={MAX_NEURONS}, got {}",
+                self.neurons
+            ));
+        }
+        if self.rank == 0 || self.rank > MAX_SMALL_DIM {
+            return bad(format!(
+                "rank must be in 1..={MAX_SMALL_DIM}, got {}",
+                self.rank
+            ));
+        }
+        if !(self.noise_std.is_finite() && self.noise_std >= 0.0) {
+            return bad(format!("noise_std must be >= 0, got {}", self.noise_std));
+        }
+        if self.batch_size == 0 {
+            return bad("batch_size must be at least 1".into());
+        }
+        if self.trials_per_stage > MAX_TRIALS {
+            return bad(format!(
+                "trials_per_stage must be at most {MAX_TRIALS}, got {}",
+                self.trials_per_stage
+            ));
+        }
+        if self.validation_trials == 0 || self.validation_trials >= self.trials_per_stage {
+            return bad(format!(
+                "validation_trials must be in 1..trials_per_stage ({}), got {}",
+                self.trials_per_stage, self.validation_trials
+            ));
+        }
+        if !self.early_stop_loss.is_finite() {
+            return bad("early_stop_loss must be finite".into());
+        }
+        if self.trained.is_empty() {
+            return bad("`trained` lists no parameter".into());
+        }
+        for (i, p) in self.trained.iter().enumerate() {
+            if self.trained[..i].contains(p) {
+                return bad(format!("`trained` lists {} twice", p.name()));
+            }
+        }
+        let i = &self.init;
+        for (name, v) in [
+            ("init.wi_std", i.wi_std),
+            ("init.wo_std", i.wo_std),
+            ("init.m_std", i.m_std),
+            ("init.n_std", i.n_std),
+            ("init.mn_overlap", i.mn_overlap),
+            ("init.si", i.si),
+            ("init.so", i.so),
+        ] {
+            if !(v.is_finite() && v.abs() <= 1e6) {
+                return bad(format!("{name} must be a finite number, got {v}"));
+            }
+        }
+        if self.stages.is_empty() {
+            return bad("no training stage".into());
+        }
+        for (k, s) in self.stages.iter().enumerate() {
+            self.validate_stage(task, k + 1, s)?;
+        }
+        Ok(())
+    }
+
+    fn validate_stage(&self, task: TrainTask, k: usize, s: &StageConfig) -> Result<(), TrainError> {
+        let bad = |msg: String| Err(TrainError::Config(format!("stage {k}: {msg}")));
+        if !(s.lr.is_finite() && s.lr > 0.0) {
+            return bad(format!("lr must be > 0, got {}", s.lr));
+        }
+        if let Some(c) = s.clip
+            && !(c.is_finite() && c > 0.0)
+        {
+            return bad(format!("clip must be > 0 (or null for none), got {c}"));
+        }
+        if s.epochs == 0 {
+            return bad("epochs must be at least 1".into());
+        }
+        match (task.delay_min_ms(), s.delay_max_ms) {
+            (None, Some(_)) => return bad(format!("the {task:?} task has no delay to set")),
+            (Some(min), Some(max)) if !(max.is_finite() && max > min && max <= MAX_DELAY_MS) => {
+                return bad(format!(
+                    "delay_max_ms must be in ({min}, {MAX_DELAY_MS}], got {max}"
+                ));
+            }
+            _ => {}
+        }
+        // Memory: every trial of the stage is kept, and each worker keeps one trial's tape.
+        let kind = task.kind(s);
+        let steps = kind
+            .random_trials(1, &mut rand::rngs::StdRng::seed_from_u64(0))
+            .first()
+            .map_or(0, |t| t.steps);
+        let tape = self.neurons.saturating_mul(steps + 1);
+        if tape > MAX_TAPE_VALUES {
+            return bad(format!(
+                "N x steps = {} x {steps} is more than the {MAX_TAPE_VALUES} values of state BPTT may keep",
+                self.neurons
+            ));
+        }
+        let per_step = kind.inputs() + kind.outputs() + 1;
+        let data = self.trials_per_stage.saturating_mul(steps * per_step);
+        if data > MAX_TRIAL_VALUES {
+            return bad(format!(
+                "{} trials of {steps} steps are more than {MAX_TRIAL_VALUES} values to keep",
+                self.trials_per_stage
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Replaces the fields of `base` by those of `patch`, recursing into objects present in both.
+fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+    match (base, patch) {
+        (serde_json::Value::Object(b), serde_json::Value::Object(p)) => {
+            for (key, value) in p {
+                match b.get_mut(&key) {
+                    Some(slot) if slot.is_object() && value.is_object() => merge(slot, value),
+                    _ => {
+                        b.insert(key, value);
+                    }
+                }
+            }
+        }
+        (slot, value) => *slot = value,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recipes_are_valid_and_follow_the_papers() {
+        for task in [TrainTask::Dms, TrainTask::Decision, TrainTask::Pwm] {
+            TrainConfig::recipe(task).validate(task).unwrap();
+        }
+        let dms = TrainConfig::recipe(TrainTask::Dms);
+        let plan: Vec<_> = dms
+            .stages
+            .iter()
+            .map(|s| (s.delay_max_ms, s.lr, s.clip))
+            .collect();
+        assert_eq!(
+            plan,
+            vec![
+                (Some(700.0), 1e-2, Some(0.01)),
+                (Some(1000.0), 1e-3, Some(1.0)),
+                (Some(4000.0), 1e-4, Some(1.0))
+            ]
+        );
+        assert_eq!((dms.neurons, dms.rank, dms.batch_size), (512, 2, 32));
+        assert_eq!(dms.trained, Param::PUBLISHED.to_vec());
+    }
+
+    #[test]
+    fn overrides_merge_field_by_field() {
+        let cfg = TrainConfig::recipe_with(
+            TrainTask::Dms,
+            serde_json::json!({"neurons": 64, "init": {"m_std": 2.0}, "trained": ["m", "n", "h0"]}),
+        )
+        .unwrap();
+        assert_eq!(cfg.neurons, 64);
+        assert_eq!(cfg.init.m_std, 2.0);
+        assert_eq!(cfg.init.n_std, 1.0);
+        assert_eq!(cfg.trained, vec![Param::M, Param::N, Param::H0]);
+        assert_eq!(cfg.stages.len(), 3);
+    }
+
+    #[test]
+    fn bad_configs_are_rejected_with_a_reason() {
+        let err = |v: serde_json::Value, task| {
+            TrainConfig::recipe_with(task, v)
+                .and_then(|c| c.validate(task))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(err(serde_json::json!({"neuronz": 3}), TrainTask::Dms).contains("neuronz"));
+        assert!(err(serde_json::json!({"rank": 0}), TrainTask::Dms).contains("rank"));
+        assert!(err(serde_json::json!([1]), TrainTask::Dms).contains("object"));
+        assert!(err(serde_json::json!({"trained": ["m", "m"]}), TrainTask::Dms).contains("twice"));
+        assert!(err(serde_json::json!({"trained": ["b"]}), TrainTask::Dms).contains("unknown"));
+        let stage = |s: serde_json::Value| serde_json::json!({ "stages": [s] });
+        assert!(
+            err(
+                stage(
+                    serde_json::json!({"delay_max_ms": 400.0, "lr": 0.1, "clip": null, "epochs": 1})
+                ),
+                TrainTask::Dms
+            )
+            .contains("delay_max_ms")
+        );
+        assert!(
+            err(
+                stage(
+                    serde_json::json!({"delay_max_ms": 900.0, "lr": 0.1, "clip": null, "epochs": 1})
+                ),
+                TrainTask::Decision
+            )
+            .contains("no delay")
+        );
+        assert!(
+            err(
+                stage(
+                    serde_json::json!({"delay_max_ms": null, "lr": -1.0, "clip": null, "epochs": 1})
+                ),
+                TrainTask::Decision
+            )
+            .contains("lr")
+        );
+        assert!(
+            err(
+                serde_json::json!({"validation_trials": 1000}),
+                TrainTask::Pwm
+            )
+            .contains("validation_trials")
+        );
+        // Memory limits, checked before anything is allocated.
+        assert!(
+            err(serde_json::json!({"neurons": 2_000_000}), TrainTask::Dms).contains("N x steps")
+        );
+        let long =
+            stage(serde_json::json!({"delay_max_ms": 3.6e6, "lr": 0.1, "clip": null, "epochs": 1}));
+        assert!(err(long, TrainTask::Dms).contains("values to keep"));
+    }
+}
