@@ -15,6 +15,7 @@ pub mod cli;
 pub mod fit;
 pub mod io;
 pub mod kernels;
+pub mod model;
 pub mod network;
 pub mod reduced;
 pub mod style;

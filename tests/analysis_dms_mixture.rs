@@ -1,16 +1,17 @@
 //! End-to-end check of the phase-plane analysis on the published DMS network's two-population
 //! mean field (tests/fixtures/dms_mixture_2pop.json; its README states what the plane must show).
 //!
-//! The mean field here is a deliberately plain test-only version of MODEL.md 4 (zero means, gains
-//! by a 401-point trapezoid rule on [-10, 10], Jacobian by central differences); the project's
-//! real implementation lives in `reduced`.
+//! The mechanism is checked on the shipped preset's real mean field (`reduced::MeanField`, read from
+//! `assets/models/dms_mixture_2pop.json`); a deliberately plain test-only version of MODEL.md 4 (zero
+//! means, gains by a 401-point trapezoid rule on [-10, 10], Jacobian by central differences) read
+//! straight from the fixture is the independent truth it must agree with.
 
 use lowrank_explorer::analysis::Rect;
 use lowrank_explorer::analysis::counting::CountingSystem;
 use lowrank_explorer::analysis::cycles::CycleKind;
 use lowrank_explorer::analysis::fixed_points::FixedPointKind;
 use lowrank_explorer::analysis::landscape::{Landscape, LandscapeRequest, analyze};
-use lowrank_explorer::reduced::{ReducedSystem, TimeModel};
+use lowrank_explorer::reduced::{MeanField, ReducedSystem, TimeModel, presets};
 
 /// Zero-mean Gaussian-mixture mean field of a rank-2 network with 2 inputs.
 struct Mixture {
@@ -106,8 +107,30 @@ impl ReducedSystem for Mixture {
     }
 }
 
+/// The preset's mean field, as the app and the CLI use it.
+fn preset() -> MeanField {
+    MeanField::new(&presets::get("dms_mixture_2pop").unwrap().model)
+}
+
+#[test]
+fn preset_mean_field_agrees_with_the_plain_fixture_implementation() {
+    let (real, plain) = (preset(), Mixture::load());
+    let (mut a, mut b) = ([0.0; 2], [0.0; 2]);
+    for k in 0..200 {
+        let x = (k as f64 * 0.37).sin() * 1.5;
+        let y = (k as f64 * 0.71).cos() * 1.5;
+        let v = [(k % 3) as f64 * 0.5, (k % 2) as f64];
+        real.flow(&[x, y], &v, &mut a);
+        plain.flow(&[x, y], &v, &mut b);
+        assert!(
+            (a[0] - b[0]).abs() < 1e-6 && (a[1] - b[1]).abs() < 1e-6,
+            "{a:?} vs {b:?}"
+        );
+    }
+}
+
 fn landscape(v: [f64; 2], tm: TimeModel) -> Landscape {
-    let sys = Mixture::load();
+    let sys = preset();
     let counted = CountingSystem::new(&sys);
     let land = analyze(
         &counted,
@@ -199,7 +222,7 @@ fn input_a_amplitude_continuation_destroys_the_memory_states_in_folds() {
         ContinuationOptions, InputFamily, SpecialKind, continue_from_rect,
     };
     use lowrank_explorer::analysis::fixed_points::fixed_points_in;
-    let sys = Mixture::load();
+    let sys = preset();
     let family = InputFamily {
         sys: &sys,
         v0: vec![0.0, 0.0],
@@ -249,7 +272,10 @@ fn input_a_amplitude_continuation_destroys_the_memory_states_in_folds() {
         })
         .unwrap();
     let last = origin.points.last().unwrap();
-    assert!(last.p > 1.0 && !last.stable);
+    assert!(
+        last.p == 1.0 && !last.stable,
+        "ends exactly on the range: {last:?}"
+    );
     assert!(
         (last.kappa[0] + 0.0402).abs() < 0.01 && (last.kappa[1] + 0.0295).abs() < 0.01,
         "{last:?}"

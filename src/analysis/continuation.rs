@@ -11,8 +11,12 @@
 //! `prod_{i<j} (lambda_i + lambda_j)` (`= tr J` for rank 2) changes sign with a complex pair on the
 //! imaginary axis at the root; Neimark-Sacker (map), `prod_{i<j} (mu_i mu_j - 1)` (`= det M - 1`)
 //! with a complex pair on the unit circle; flip (map), `prod (1 + mu_i) = det(Id + M)` with a real
-//! `mu = -1`. Each root is located by the Illinois method on the arclength from the previous point
-//! (every trial point corrected onto the branch) to `|d sigma| < 1e-11`.
+//! `mu = -1`; branch point (a pitchfork or transcritical crossing of two branches), `det J` changes
+//! sign where the fold test does not — and a sign change of `t_p` at which `[F_kappa F_p]` loses rank
+//! is a branch point seen from the branch that turns there, not a fold. Each root is located by the
+//! Illinois method on the arclength from the previous point (every trial point corrected onto the
+//! branch) to `|d sigma| < 1e-11`. A branch that leaves the parameter range ends exactly on its
+//! boundary.
 //!
 //! A parameter is any [`Family`]: [`InputFamily`] moves the input along a line,
 //! [`RebuiltFamily`] rebuilds the system from `p` (a covariance entry, a gain, a population
@@ -207,6 +211,8 @@ pub struct Branch {
 #[serde(rename_all = "snake_case")]
 pub enum SpecialKind {
     Fold,
+    /// Two branches cross (pitchfork or transcritical): `det J = 0` with `[F_kappa F_p]` rank-deficient.
+    BranchPoint,
     Hopf,
     NeimarkSacker,
     Flip,
@@ -465,6 +471,9 @@ impl Tracer<'_> {
                 continue;
             };
             for (kind, root) in self.detect(&cur, &next, ds) {
+                if !(self.opts.p_min..=self.opts.p_max).contains(&root.x[n]) {
+                    continue;
+                }
                 special.push(SpecialPoint {
                     kind,
                     p: root.x[n],
@@ -473,11 +482,14 @@ impl Tracer<'_> {
                     eigenvalues: root.eigenvalues,
                 });
             }
-            points.push(self.branch_point(&next));
             let p = next.x[n];
             if p < self.opts.p_min || p > self.opts.p_max {
+                let bound = p.clamp(self.opts.p_min, self.opts.p_max);
+                let last = self.point_at_bound(&cur, &next, bound).unwrap_or(next);
+                points.push(self.branch_point(&last));
                 break BranchEnd::RangeEnd;
             }
+            points.push(self.branch_point(&next));
             if points.len() > 10
                 && dist(
                     &next.x,
@@ -526,15 +538,18 @@ impl Tracer<'_> {
         ))
     }
 
-    /// The test functions of `s` (see the module documentation), in the order of [`SPECIALS`].
-    fn tests(&self, s: &State) -> [f64; 3] {
+    /// The test functions of `s` (see the module documentation): fold, Hopf / Neimark-Sacker,
+    /// flip, `det J`.
+    fn tests(&self, s: &State) -> [f64; 4] {
         let l = &s.eigenvalues;
         let fold = s.tangent[self.n];
+        let det = l.iter().fold([1.0, 0.0], |acc, z| cmul(acc, *z))[0];
         match self.opts.time_model {
             TimeModel::Ode => [
                 fold,
                 pair_product(l, |a, b| [a[0] + b[0], a[1] + b[1]]),
                 f64::NAN,
+                det,
             ],
             TimeModel::Map { alpha } => {
                 let mu: Vec<Complex> = l
@@ -548,7 +563,7 @@ impl Tracer<'_> {
                 let flip = mu
                     .iter()
                     .fold([1.0, 0.0], |acc, m| cmul(acc, [1.0 + m[0], m[1]]))[0];
-                [fold, ns, flip]
+                [fold, ns, flip, det]
             }
         }
     }
@@ -557,9 +572,11 @@ impl Tracer<'_> {
     fn detect(&mut self, a: &State, b: &State, ds: f64) -> Vec<(SpecialKind, State)> {
         let (ta, tb) = (self.tests(a), self.tests(b));
         let mut found = Vec::new();
-        for k in 0..3 {
+        let fold_here = ta[0] * tb[0] < 0.0;
+        for k in 0..4 {
             let changes_sign = ta[k] * tb[k] < 0.0;
-            if !changes_sign {
+            // det J also vanishes at a fold; test 0 already handles that interval.
+            if !changes_sign || (k == 3 && fold_here) {
                 continue;
             }
             let Some(root) = self.locate(a, ds, k, ta[k], tb[k]) else {
@@ -586,7 +603,12 @@ impl Tracer<'_> {
                     0.5 * (lo + hi)
                 }
             };
-            let s = self.state_at(a, sigma)?;
+            // Right at a branch point the bordered systems are singular: keep the closest point
+            // corrected so far.
+            let nudged = [sigma, sigma + 1e-9 * ds, sigma - 1e-9 * ds];
+            let Some(s) = nudged.iter().find_map(|&sg| self.state_at(a, sg)) else {
+                break;
+            };
             let f = self.tests(&s)[k];
             best = Some(s);
             if f == 0.0 || (hi - lo).abs() < 1e-11 {
@@ -613,12 +635,14 @@ impl Tracer<'_> {
 
     /// Which bifurcation a root of test `k` is: Hopf / Neimark-Sacker need a complex pair at the
     /// root (otherwise it is a neutral saddle), flip a real multiplier near -1.
-    fn confirm(&self, k: usize, s: &State) -> Option<SpecialKind> {
+    fn confirm(&mut self, k: usize, s: &State) -> Option<SpecialKind> {
         let tol = 1e-6 * s.eigenvalues.iter().fold(1.0f64, |m, z| m.max(cabs(*z)));
         let complex_pair_on =
             |on: &dyn Fn(&Complex) -> bool| s.eigenvalues.iter().any(|z| z[1].abs() > tol && on(z));
         match (k, self.opts.time_model) {
+            (0, _) if self.augmented_rank_deficient(s) => Some(SpecialKind::BranchPoint),
             (0, _) => Some(SpecialKind::Fold),
+            (3, _) => Some(SpecialKind::BranchPoint),
             (1, TimeModel::Ode) => {
                 complex_pair_on(&|z| z[0].abs() < 1e-4).then_some(SpecialKind::Hopf)
             }
@@ -633,6 +657,45 @@ impl Tracer<'_> {
                 .then_some(SpecialKind::Flip),
             _ => None,
         }
+    }
+
+    /// Whether `[F_kappa F_p]` has rank below `n` at `s`: a branch point, where `F_p` lies in the
+    /// range of a singular `F_kappa`. The root is located less sharply there (the corrector's system
+    /// is singular at the crossing), so the smallest singular value is compared with `1e-4` of the
+    /// largest; at a fold it is of the order of the largest.
+    fn augmented_rank_deficient(&mut self, s: &State) -> bool {
+        let n = self.n;
+        let (a, _) = self.linearise(&s.x);
+        let sv = nalgebra::DMatrix::from_row_slice(n, n + 1, &a).singular_values();
+        let (max, min) = (sv.max(), sv.min());
+        max > 0.0 && min <= 1e-4 * max
+    }
+
+    /// The point of the branch at the parameter bound `p` crossed between `a` and `b`: Newton on
+    /// `F(kappa; p) = 0` from the linear interpolation (none if it fails).
+    fn point_at_bound(&mut self, a: &State, b: &State, p: f64) -> Option<State> {
+        let n = self.n;
+        let (pa, pb) = (a.x[n], b.x[n]);
+        let t = ((p - pa) / (pb - pa)).clamp(0.0, 1.0);
+        let guess: Vec<f64> = (0..n).map(|i| a.x[i] + t * (b.x[i] - a.x[i])).collect();
+        let frozen = AtParameter {
+            family: self.family,
+            p,
+        };
+        let r = newton(&frozen, &[], &guess, f64::INFINITY, 30);
+        self.evaluations += r.evaluations;
+        if r.residual >= 1e-9 {
+            return None;
+        }
+        let mut x = r.x;
+        x.push(p);
+        let tangent = self.tangent(&x, &b.tangent)?;
+        let eigenvalues = self.eigen(&x);
+        Some(State {
+            x,
+            tangent,
+            eigenvalues,
+        })
     }
 
     /// Whether branch `b` crosses `p = p0` at `kappa` (the crossing corrected by Newton at
@@ -678,6 +741,75 @@ mod tests {
 
     fn rect() -> Rect {
         Rect::new(-2.0, 2.0, -2.0, 2.0)
+    }
+
+    /// `x' = p x - x^3`, `y' = -y`: the branch `x = 0` and the branch `p = x^2` cross at the
+    /// origin (a pitchfork), which is a branch point on both, not a fold.
+    struct Pitchfork;
+
+    impl ReducedSystem for Pitchfork {
+        fn rank(&self) -> usize {
+            2
+        }
+        fn inputs(&self) -> usize {
+            1
+        }
+        fn flow(&self, k: &[f64], v: &[f64], out: &mut [f64]) {
+            out[0] = v[0] * k[0] - k[0].powi(3);
+            out[1] = -k[1];
+        }
+        fn flow_jacobian(&self, k: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
+            self.flow(k, v, f);
+            jac.copy_from_slice(&[v[0] - 3.0 * k[0] * k[0], 0.0, 0.0, -1.0]);
+        }
+    }
+
+    #[test]
+    fn pitchfork_is_a_branch_point_and_ranges_end_on_their_bounds() {
+        let family = InputFamily {
+            sys: &Pitchfork,
+            v0: vec![0.0],
+            direction: vec![1.0],
+        };
+        let opts = ContinuationOptions::new(-1.0, 1.0, TimeModel::Ode);
+        let d = continue_from_rect(&family, 0.5, &rect(), &opts);
+        assert!(
+            d.special_points
+                .iter()
+                .all(|s| s.kind == SpecialKind::BranchPoint),
+            "{:?}",
+            d.special_points
+        );
+        // Found on both branches through the crossing: det J changes sign on x = 0, the tangent
+        // turns on p = x^2.
+        let on: Vec<usize> = d.special_points.iter().map(|s| s.branch).collect();
+        assert!(on.len() >= 2 && on.iter().any(|&b| b != on[0]), "{on:?}");
+        for sp in &d.special_points {
+            assert!(sp.p.abs() < 1e-7 && sp.kappa[0].abs() < 1e-3, "{sp:?}");
+        }
+        for b in &d.branches {
+            for end in [b.points.first().unwrap(), b.points.last().unwrap()] {
+                assert!(
+                    (-1.0..=1.0).contains(&end.p),
+                    "branch point outside the range: {}",
+                    end.p
+                );
+            }
+        }
+        // The trivial branch runs from exactly -1 to exactly 1, stable for p < 0 only.
+        let trivial = d
+            .branches
+            .iter()
+            .find(|b| b.points.iter().all(|q| q.kappa[0].abs() < 1e-9))
+            .expect("the branch x = 0");
+        let (first, last) = (&trivial.points[0], trivial.points.last().unwrap());
+        assert_eq!((first.p.min(last.p), first.p.max(last.p)), (-1.0, 1.0));
+        assert!(
+            trivial
+                .points
+                .iter()
+                .all(|q| q.stable == (q.p < 0.0) || q.p.abs() < 1e-9)
+        );
     }
 
     #[test]

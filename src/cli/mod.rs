@@ -1,5 +1,7 @@
 //! The command-line shell: parses arguments (clap) and wires the core. No numerics live here.
 
+mod analyze;
+mod args;
 mod info;
 mod simulate;
 mod train;
@@ -32,6 +34,10 @@ pub enum Command {
     Eval(simulate::EvalArgs),
     /// Train a low-rank network on a task by backpropagation through time (the papers' recipe).
     Train(train::TrainArgs),
+    /// Phase plane of the reduced system: all fixed points (type, eigenvalues) and limit cycles.
+    Analyze(analyze::AnalyzeArgs),
+    /// Continue fixed points in one parameter: branches, stability, fold and Hopf points.
+    Continue(analyze::ContinueArgs),
 }
 
 /// The task a command works on.
@@ -68,6 +74,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Some(Command::Simulate(args)) => simulate::simulate(&args, out),
         Some(Command::Eval(args)) => simulate::eval(&args, out),
         Some(Command::Train(args)) => train::train(&args, out),
+        Some(Command::Analyze(args)) => analyze::analyze(&args, out),
+        Some(Command::Continue(args)) => analyze::continue_param(&args, out),
     }
 }
 

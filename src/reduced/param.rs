@@ -121,6 +121,18 @@ impl ModelParam {
         }
     }
 
+    /// The values [`set`](Self::set) accepts: `[0, 1]` for fractions and gains, else
+    /// `[-MAX_ABS_ENTRY, MAX_ABS_ENTRY]`.
+    pub fn domain(&self) -> (f64, f64) {
+        match self {
+            ModelParam::Fraction { .. } | ModelParam::Gain { .. } => (0.0, 1.0),
+            ModelParam::Cov { .. } | ModelParam::Mean { .. } => (
+                -super::population::MAX_ABS_ENTRY,
+                super::population::MAX_ABS_ENTRY,
+            ),
+        }
+    }
+
     /// The current value. A gain that is not clamped has no value ([`ModelError::NotClamped`]).
     pub fn get(&self, model: &PopulationModel) -> Result<f64, ModelError> {
         let count = model.populations().len();

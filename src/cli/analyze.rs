@@ -1,0 +1,301 @@
+//! `analyze` (the phase plane of one system) and `continue` (a bifurcation diagram in one parameter).
+
+use std::io::Write;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::CliError;
+use super::args::{PlaneArgs, SourceArgs, dynamics_label, dynamics_name};
+use crate::analysis::continuation::{
+    BifurcationDiagram, Branch, ContinuationOptions, continue_from_rect,
+};
+use crate::analysis::cycles::Cycle;
+use crate::analysis::fixed_points::{FixedPoint, FixedPointKind};
+use crate::analysis::landscape::{Landscape, LandscapeRequest, analyze as analyze_landscape};
+use crate::analysis::linalg::Complex;
+use crate::model::{Model, ParamSpec};
+
+#[derive(Debug, clap::Args)]
+pub struct AnalyzeArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub plane: PlaneArgs,
+    /// Print JSON: {"dynamics","input","fixed_points":[..],"limit_cycles":[..]}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ContinueArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// The parameter: input.A (an input amplitude) or a model parameter such as p1.cov(n2,m1),
+    /// p2.gain, p1.fraction, p1.mean(m1).
+    #[arg(long)]
+    pub param: ParamSpec,
+    /// Start of the parameter range.
+    #[arg(long, allow_negative_numbers = true)]
+    pub from: f64,
+    /// End of the parameter range.
+    #[arg(long, allow_negative_numbers = true)]
+    pub to: f64,
+    #[command(flatten)]
+    pub plane: PlaneArgs,
+    /// Print the diagram as JSON (branches with stability, special points).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A fixed point as `analyze --json` prints it.
+#[derive(Debug, Serialize)]
+struct FixedPointOut<'a> {
+    kappa: &'a [f64],
+    eigenvalues: &'a [Complex],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    multipliers: Option<&'a [Complex]>,
+    #[serde(rename = "type")]
+    kind: FixedPointKind,
+    stable: bool,
+}
+
+/// A limit cycle (map: invariant closed curve) as `analyze --json` prints it.
+#[derive(Debug, Serialize)]
+struct CycleOut<'a> {
+    period_tau: f64,
+    stable: bool,
+    kappa_min: &'a [f64],
+    kappa_max: &'a [f64],
+    floquet: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct AnalyzeReport<'a> {
+    dynamics: &'static str,
+    input: &'a [f64],
+    fixed_points: Vec<FixedPointOut<'a>>,
+    limit_cycles: Vec<CycleOut<'a>>,
+}
+
+fn fixed_point_out(fp: &FixedPoint) -> FixedPointOut<'_> {
+    FixedPointOut {
+        kappa: &fp.kappa,
+        eigenvalues: &fp.eigenvalues,
+        multipliers: fp.multipliers.as_deref(),
+        kind: fp.kind,
+        stable: fp.stable,
+    }
+}
+
+fn cycle_out(c: &Cycle) -> CycleOut<'_> {
+    CycleOut {
+        period_tau: c.period_tau,
+        stable: c.stable,
+        kappa_min: &c.kappa_min,
+        kappa_max: &c.kappa_max,
+        floquet: c.floquet,
+    }
+}
+
+pub fn analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let model = args.source.load()?;
+    let time_model = args.plane.time_model()?;
+    let v = args.plane.input(&model)?;
+    let rect = args.plane.rect(&model);
+    let clock = Instant::now();
+    let land = analyze_landscape(
+        model.system(),
+        &LandscapeRequest::new(rect, v.clone(), time_model),
+    );
+    let millis = clock.elapsed().as_secs_f64() * 1e3;
+    if let Some(error) = &land.error {
+        return Err(CliError(error.clone()));
+    }
+    if args.json {
+        let report = AnalyzeReport {
+            dynamics: dynamics_name(time_model),
+            input: &v,
+            fixed_points: land.fixed_points.iter().map(fixed_point_out).collect(),
+            limit_cycles: land.cycles.iter().map(cycle_out).collect(),
+        };
+        writeln!(out, "{}", serde_json::to_string(&report)?)?;
+        return Ok(());
+    }
+    print_landscape(out, &model, &land, millis)
+}
+
+fn fmt_vec(v: &[f64]) -> String {
+    let parts: Vec<String> = v.iter().map(|x| format!("{x:.4}")).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+fn fmt_complex(l: &Complex) -> String {
+    if l[1] == 0.0 {
+        format!("{:.4}", l[0])
+    } else {
+        format!("{:.4}{:+.4}i", l[0], l[1])
+    }
+}
+
+fn print_landscape(
+    out: &mut dyn Write,
+    model: &Model,
+    land: &Landscape,
+    millis: f64,
+) -> Result<(), CliError> {
+    let r = &land.rect;
+    writeln!(out, "{}", model.describe())?;
+    writeln!(
+        out,
+        "{}, input {} on [{:.3}, {:.3}] x [{:.3}, {:.3}]  ({millis:.1} ms)",
+        dynamics_label(land.time_model),
+        fmt_vec(&land.v),
+        r.x_min,
+        r.x_max,
+        r.y_min,
+        r.y_max
+    )?;
+    writeln!(out, "\n{} fixed point(s):", land.fixed_points.len())?;
+    for fp in &land.fixed_points {
+        let eig: Vec<String> = fp.eigenvalues.iter().map(fmt_complex).collect();
+        writeln!(
+            out,
+            "  kappa {:<22} {:<15} eigenvalues {}{}",
+            fmt_vec(&fp.kappa),
+            serde_json::to_value(fp.kind)?.as_str().unwrap_or("?"),
+            eig.join(", "),
+            fp.multipliers
+                .as_ref()
+                .map(|m| {
+                    let mm: Vec<String> = m.iter().map(fmt_complex).collect();
+                    format!("   multipliers {}", mm.join(", "))
+                })
+                .unwrap_or_default()
+        )?;
+        if let Model::Population { mean_field, .. } = model {
+            let s = mean_field.effective_connectivity(&fp.kappa, &land.v);
+            for row in 0..s.rank {
+                for col in 0..s.rank {
+                    writeln!(out, "      {}", s.explain(row, col, 2))?;
+                }
+            }
+        }
+    }
+    writeln!(out, "\n{} limit cycle(s):", land.cycles.len())?;
+    for c in &land.cycles {
+        writeln!(
+            out,
+            "  {} period {:.4} tau{}  box {} .. {}{}",
+            if c.stable { "stable  " } else { "unstable" },
+            c.period_tau,
+            c.period_steps
+                .map(|s| format!(" ({s:.1} steps)"))
+                .unwrap_or_default(),
+            fmt_vec(&c.kappa_min),
+            fmt_vec(&c.kappa_max),
+            c.floquet
+                .map(|f| format!("  Floquet multiplier {f:.4e}"))
+                .unwrap_or_default()
+        )?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+struct ContinueReport<'a> {
+    param: String,
+    dynamics: &'static str,
+    input: &'a [f64],
+    start: f64,
+    #[serde(flatten)]
+    diagram: &'a BifurcationDiagram,
+}
+
+pub fn continue_param(args: &ContinueArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    if !(args.from.is_finite() && args.to.is_finite() && args.from != args.to) {
+        return Err(CliError(format!(
+            "--from and --to must be different finite numbers, got {} and {}",
+            args.from, args.to
+        )));
+    }
+    let model = args.source.load()?;
+    let time_model = args.plane.time_model()?;
+    let v = args.plane.input(&model)?;
+    let rect = args.plane.rect(&model);
+    let (lo, hi) = (args.from.min(args.to), args.from.max(args.to));
+    let (min, max) = model.parameter_domain(&args.param);
+    if lo < min || hi > max {
+        return Err(CliError(format!(
+            "{} takes values in [{min}, {max}]; the range [{lo}, {hi}] leaves it",
+            args.param
+        )));
+    }
+    // Start at the current value when it is inside the range, else at --from.
+    let current = model.parameter_value(&args.param, &v).ok();
+    let start = current
+        .filter(|p| (lo..=hi).contains(p))
+        .unwrap_or(args.from);
+    let family = model.family(&args.param, v.clone()).map_err(CliError)?;
+    let opts = ContinuationOptions::new(lo, hi, time_model);
+    let clock = Instant::now();
+    let diagram = continue_from_rect(family.as_ref(), start, &rect, &opts);
+    let millis = clock.elapsed().as_secs_f64() * 1e3;
+    if args.json {
+        let report = ContinueReport {
+            param: args.param.to_string(),
+            dynamics: dynamics_name(time_model),
+            input: &v,
+            start,
+            diagram: &diagram,
+        };
+        writeln!(out, "{}", serde_json::to_string(&report)?)?;
+        return Ok(());
+    }
+    writeln!(out, "{}", model.describe())?;
+    writeln!(
+        out,
+        "continuation in {} over [{lo}, {hi}] from {start}, {}, input {}  ({millis:.1} ms)",
+        args.param,
+        dynamics_label(time_model),
+        fmt_vec(&v)
+    )?;
+    writeln!(out, "\n{} branch(es):", diagram.branches.len())?;
+    for (k, branch) in diagram.branches.iter().enumerate() {
+        writeln!(out, "  branch {k}: {}", describe_branch(branch))?;
+    }
+    writeln!(out, "\n{} special point(s):", diagram.special_points.len())?;
+    for sp in &diagram.special_points {
+        writeln!(
+            out,
+            "  {:<15} at {} = {:.6}  kappa {}  (branch {})",
+            serde_json::to_value(sp.kind)?.as_str().unwrap_or("?"),
+            args.param,
+            sp.p,
+            fmt_vec(&sp.kappa),
+            sp.branch
+        )?;
+    }
+    Ok(())
+}
+
+/// "stable for p in [a, b], unstable for p in [b, c]": the stability segments along a branch.
+fn describe_branch(branch: &Branch) -> String {
+    let mut segments: Vec<(bool, f64, f64)> = Vec::new();
+    for pt in &branch.points {
+        match segments.last_mut() {
+            Some((stable, _, end)) if *stable == pt.stable => *end = pt.p,
+            _ => segments.push((pt.stable, pt.p, pt.p)),
+        }
+    }
+    let parts: Vec<String> = segments
+        .iter()
+        .map(|(stable, a, b)| {
+            format!(
+                "{} from {a:.4} to {b:.4}",
+                if *stable { "stable" } else { "unstable" }
+            )
+        })
+        .collect();
+    format!("{} points; {}", branch.points.len(), parts.join(", then "))
+}

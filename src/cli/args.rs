@@ -1,0 +1,123 @@
+//! Arguments shared by the commands that analyse or draw a model: what to open, which input, which
+//! time model, which part of the plane.
+
+use std::path::PathBuf;
+
+use super::CliError;
+use crate::analysis::Rect;
+use crate::model::{Axes, InputSpec, Model, parse_finite_list};
+use crate::network::ALPHA;
+use crate::reduced::TimeModel;
+
+/// A network or population-model file, or an embedded preset.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SourceArgs {
+    /// A network (.pt zip or legacy, .npz, our .json) or a population model (.json).
+    #[arg(required_unless_present = "preset")]
+    pub file: Option<PathBuf>,
+    /// An embedded population model instead of a file: dms_mixture_2pop, poster_didactic.
+    #[arg(long, conflicts_with = "file")]
+    pub preset: Option<String>,
+    /// For a network: keep its own m as the latent axes instead of the SVD axes (MODEL.md 2).
+    #[arg(long)]
+    pub raw_axes: bool,
+}
+
+impl SourceArgs {
+    pub fn load(&self) -> Result<Model, CliError> {
+        let axes = if self.raw_axes { Axes::Raw } else { Axes::Svd };
+        match (&self.file, &self.preset) {
+            (Some(path), _) => Ok(Model::load(path, axes)?),
+            (None, Some(id)) => Model::preset(id).map_err(CliError),
+            (None, None) => Err(CliError("give a FILE or --preset NAME".into())),
+        }
+    }
+}
+
+/// The time model of the reduced dynamics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Dynamics {
+    /// The continuous-time ODE (time in units of tau).
+    Ode,
+    /// The trained networks' Euler map kappa <- kappa + alpha F(kappa).
+    Map,
+}
+
+/// Input, time model and rectangle of a phase-plane question.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlaneArgs {
+    /// Constant input: none, a channel name (A, B), or values such as 0.5,0.
+    #[arg(long, default_value = "none", value_parser = parse_input)]
+    pub input: InputSpec,
+    #[arg(long, value_enum, default_value = "ode")]
+    pub dynamics: Dynamics,
+    /// Euler step of the map (dt / tau).
+    #[arg(long, default_value_t = ALPHA)]
+    pub alpha: f64,
+    /// The rectangle k1min,k1max,k2min,k2max (default: the system's absorbing box plus 10 %).
+    #[arg(long, value_parser = parse_range)]
+    pub range: Option<Rect>,
+}
+
+impl PlaneArgs {
+    pub fn time_model(&self) -> Result<TimeModel, CliError> {
+        match self.dynamics {
+            Dynamics::Ode => Ok(TimeModel::Ode),
+            Dynamics::Map if self.alpha.is_finite() && self.alpha > 0.0 && self.alpha <= 1.0 => {
+                Ok(TimeModel::Map { alpha: self.alpha })
+            }
+            Dynamics::Map => Err(CliError(format!(
+                "--alpha must be in (0, 1], got {}",
+                self.alpha
+            ))),
+        }
+    }
+
+    pub fn input(&self, model: &Model) -> Result<Vec<f64>, CliError> {
+        model.input_vector(&self.input).map_err(CliError)
+    }
+
+    pub fn rect(&self, model: &Model) -> Rect {
+        self.range
+            .unwrap_or_else(|| Rect::default_for(model.system()))
+    }
+}
+
+fn parse_input(s: &str) -> Result<InputSpec, String> {
+    s.parse()
+}
+
+/// `k1min,k1max,k2min,k2max`, finite, each max above its min.
+pub fn parse_range(s: &str) -> Result<Rect, String> {
+    let v = parse_finite_list(s)?;
+    let [x0, x1, y0, y1] = v[..] else {
+        return Err(format!(
+            "expected 4 numbers k1min,k1max,k2min,k2max, got {}",
+            v.len()
+        ));
+    };
+    let rect = Rect::new(x0, x1, y0, y1);
+    if rect.is_valid() {
+        Ok(rect)
+    } else {
+        Err(format!(
+            "empty range: need k1min < k1max and k2min < k2max, got {s}"
+        ))
+    }
+}
+
+/// The name of a time model as the JSON reports it.
+pub fn dynamics_name(tm: TimeModel) -> &'static str {
+    match tm {
+        TimeModel::Ode => "ode",
+        TimeModel::Map { .. } => "map",
+    }
+}
+
+/// The time model as a reader should see it: "ODE" or "map (alpha = 0.2)".
+pub fn dynamics_label(tm: TimeModel) -> String {
+    match tm {
+        TimeModel::Ode => "ODE".into(),
+        TimeModel::Map { alpha } => format!("map (alpha = {alpha})"),
+    }
+}
