@@ -124,7 +124,9 @@ pub fn separatrices(
                 };
                 let multiplier = match time_model {
                     TimeModel::Ode => None,
-                    TimeModel::Map { alpha } => Some((alpha, 1.0 + alpha * fp.eigenvalues[mode][0])),
+                    TimeModel::Map { alpha } => {
+                        Some((alpha, 1.0 + alpha * fp.eigenvalues[mode][0]))
+                    }
                 };
                 jobs.push((index, branch, multiplier));
             }

@@ -16,6 +16,8 @@
 //! N = 4096 on the development machine (benchmark `exact_n4096_r2`). [`ReducedSystem::flow_many`]
 //! computes the input term once and spreads points over threads.
 
+use std::sync::{Arc, RwLock};
+
 use super::{ReducedSystem, for_point_chunks};
 use crate::kernels;
 use crate::network::Network;
@@ -37,6 +39,28 @@ pub struct ExactReduction {
     /// Effective readouts `w_o = wo[:, o] so[o]`, column-major `(N, O)`.
     readouts: Vec<f64>,
     bias: Option<Vec<f64>>,
+    /// The recurrent input term of the last input seen: an analysis evaluates thousands of points
+    /// at one input, and recomputing `sum_s v_s I_s + b` would add S + 1 passes over N to each.
+    base_cache: BaseCache,
+}
+
+/// An input `v` and its recurrent input term `sum_s v_s I_s + b`.
+type CachedBase = (Vec<f64>, Arc<Vec<f64>>);
+
+/// The [`CachedBase`] of the last `v`; invisible to `Clone` (starts empty) and `PartialEq`.
+#[derive(Debug, Default)]
+struct BaseCache(RwLock<Option<CachedBase>>);
+
+impl Clone for BaseCache {
+    fn clone(&self) -> Self {
+        BaseCache::default()
+    }
+}
+
+impl PartialEq for BaseCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl ExactReduction {
@@ -54,7 +78,32 @@ impl ExactReduction {
             input_vectors: net.input_vectors().as_slice().to_vec(),
             readouts: net.readout_vectors().as_slice().to_vec(),
             bias: net.bias().map(|b| b.as_slice().to_vec()),
+            base_cache: BaseCache::default(),
         }
+    }
+
+    /// `sum_s v_s I_s + b`, from the cache when `v` is the last input seen (compared bitwise).
+    fn recurrent_base(&self, v: &[f64]) -> Arc<Vec<f64>> {
+        let same = |cached: &[f64]| {
+            cached
+                .iter()
+                .zip(v)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+        };
+        if let Some((cached, base)) = self
+            .base_cache
+            .0
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            && same(cached)
+        {
+            return base.clone();
+        }
+        let base = Arc::new(self.input_term(v, true));
+        *self.base_cache.0.write().unwrap_or_else(|e| e.into_inner()) =
+            Some((v.to_vec(), base.clone()));
+        base
     }
 
     /// Number of neurons `N`.
@@ -221,20 +270,16 @@ impl ReducedSystem for ExactReduction {
     fn flow(&self, kappa: &[f64], v: &[f64], out: &mut [f64]) {
         self.check_point(kappa, v);
         assert_eq!(out.len(), self.rank, "flow buffer length");
-        let base = self.input_term(v, true);
-        flow_point(self, &base, kappa, out);
+        flow_point(self, &self.recurrent_base(v), kappa, out);
     }
 
     fn flow_jacobian(&self, kappa: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
         self.check_point(kappa, v);
         assert_eq!(f.len(), self.rank, "flow buffer length");
         assert_eq!(jac.len(), self.rank * self.rank, "Jacobian buffer length");
-        let base = self.input_term(v, true);
-        flow_jacobian_point(self, &base, kappa, f, jac);
+        flow_jacobian_point(self, &self.recurrent_base(v), kappa, f, jac);
     }
 
-    /// `F` at many points: the input term is computed once, and chunks of points run in parallel
-    /// when the total work is large enough to pay for it.
     /// `B_r = (1/N) sum_i |n_ir|`, since `|tanh| <= 1`.
     fn absorbing_box(&self) -> Option<Vec<f64>> {
         Some(
@@ -245,9 +290,11 @@ impl ReducedSystem for ExactReduction {
         )
     }
 
+    /// `F` at many points: the input term is computed once, and chunks of points run in parallel
+    /// when the total work is large enough to pay for it.
     fn flow_many(&self, points: &[f64], v: &[f64], out: &mut [f64]) {
         assert_eq!(v.len(), self.inputs, "v has length S = {}", self.inputs);
-        let base = self.input_term(v, true);
+        let base = self.recurrent_base(v);
         for_point_chunks(self.rank, points, out, self.neurons, |pts, outs| {
             for (p, o) in pts
                 .chunks_exact(self.rank)
