@@ -395,6 +395,19 @@ mod tests {
     }
 
     #[test]
+    fn cached_input_term_follows_the_input() {
+        let net = random_network(300, 2, 2, true, 21);
+        let sys = ExactReduction::new(&net);
+        let kappa = [0.3, -0.7];
+        for v in [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [-0.0, 0.0]] {
+            let (mut cached, mut fresh) = ([0.0; 2], [0.0; 2]);
+            sys.flow(&kappa, &v, &mut cached);
+            ExactReduction::new(&net).flow(&kappa, &v, &mut fresh);
+            assert_eq!(cached, fresh, "input {v:?}");
+        }
+    }
+
+    #[test]
     fn flow_many_equals_pointwise_flow_bit_for_bit() {
         // Enough points of a large enough network to take the parallel path.
         let sys = ExactReduction::new(&random_network(4096, 2, 2, true, 8));
