@@ -15,5 +15,6 @@ pub mod io;
 pub mod kernels;
 pub mod network;
 pub mod reduced;
+pub mod render;
 pub mod style;
 pub mod task;

@@ -1,6 +1,8 @@
 //! The command-line shell: parses arguments (clap) and wires the core. No numerics live here.
 
+pub mod args;
 mod info;
+mod render;
 mod simulate;
 
 use std::io::Write;
@@ -29,6 +31,8 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
     /// Accuracy and loss on fresh noisy trials.
     Eval(simulate::EvalArgs),
+    /// Draw the phase plane of a network or population model to SVG or PNG (no window needed).
+    Render(render::RenderArgs),
 }
 
 /// The task a command works on.
@@ -60,6 +64,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Some(Command::Convert(args)) => info::convert(&args, out),
         Some(Command::Simulate(args)) => simulate::simulate(&args, out),
         Some(Command::Eval(args)) => simulate::eval(&args, out),
+        Some(Command::Render(args)) => render::render(&args, out),
     }
 }
 

@@ -1,0 +1,214 @@
+//! A default view rectangle: one that shows every fixed point, cycle and overlay with a margin.
+//!
+//! The fixed points and cycles are not known before the plane is analysed, and the analysis needs
+//! a rectangle. The way out is a box known to contain them all: every rank-2 system here has the
+//! form `kappa' = -kappa + G(kappa)` with `G` bounded, `|G_r| <= B_r`, so on and outside the box
+//! `|kappa_r| <= B_r` the flow points inwards, and every fixed point and cycle lies inside it
+//! ([`network_bound`], [`population_bound`]). [`default_rect`] analyses that box, then frames what
+//! it found ([`frame`]).
+
+use super::figure::Overlay;
+use crate::analysis::Rect;
+use crate::analysis::landscape::{Landscape, LandscapeRequest, analyze};
+use crate::network::Network;
+use crate::reduced::{Loading, PopulationModel, ReducedSystem, TimeModel};
+
+/// Half-width of the search box when no bound is known (gain-clamped, i.e. linear, models).
+pub const FALLBACK_HALF_WIDTH: f64 = 2.0;
+/// The frame extends this fraction of its half-width beyond the outermost feature.
+pub const MARGIN: f64 = 0.35;
+/// The frame's half-width is at least this fraction of the largest bound (a single fixed point
+/// still gets a view of its surroundings).
+pub const MIN_HALF_FRACTION: f64 = 0.15;
+
+/// `B_r = (1/N) sum_i |n_ir|` for a network (MODEL.md 3): `G_r = (1/N) n_r^T tanh(...)` and
+/// `|tanh| <= 1`, bias or not. Use the network whose axes the plane shows (e.g. the SVD axes).
+pub fn network_bound(net: &Network) -> Vec<f64> {
+    let n = net.n();
+    let neurons = n.nrows().max(1) as f64;
+    n.column_iter()
+        .map(|c| c.iter().map(|x| x.abs()).sum::<f64>() / neurons)
+        .collect()
+}
+
+/// `B_r = sum_p alpha_p sqrt(mu_p[n_r]^2 + Sigma_p[n_r, n_r])` for a population model (MODEL.md
+/// 4): `G_r = sum_p alpha_p E_p[n_r tanh(x)]` and `|E[n tanh(x)]| <= E|n| <= sqrt(E n^2)`. `None`
+/// when a population's gain is clamped: it then acts linearly and `G` is unbounded.
+pub fn population_bound(model: &PopulationModel) -> Option<Vec<f64>> {
+    if model.populations().iter().any(|p| p.gain_clamp.is_some()) {
+        return None;
+    }
+    (0..model.dims().rank)
+        .map(|r| {
+            let i = model.loading_index(Loading::N(r)).ok()?;
+            Some(
+                model
+                    .populations()
+                    .iter()
+                    .map(|p| p.fraction * (p.mean[i].powi(2) + p.cov[(i, i)].max(0.0)).sqrt())
+                    .sum(),
+            )
+        })
+        .collect()
+}
+
+/// The box `|kappa_r| <= B_r` grown by 5% (so nothing sits on its edge), or the fallback box.
+pub fn search_rect(bound: Option<&[f64]>) -> Rect {
+    match bound {
+        Some(&[b1, b2]) if b1 > 0.0 && b2 > 0.0 && b1.is_finite() && b2.is_finite() => {
+            Rect::new(-1.05 * b1, 1.05 * b1, -1.05 * b2, 1.05 * b2)
+        }
+        _ => {
+            let h = FALLBACK_HALF_WIDTH;
+            Rect::new(-h, h, -h, h)
+        }
+    }
+}
+
+/// The points a view must show: fixed points, cycle points, overlay points (finite ones).
+pub fn features(land: &Landscape, overlays: &[Overlay]) -> Vec<[f64; 2]> {
+    let fixed = land.fixed_points.iter().map(|f| f.kappa.as_slice());
+    let cycles = land
+        .cycles
+        .iter()
+        .flat_map(|c| c.points.iter().map(Vec::as_slice));
+    let mut out: Vec<[f64; 2]> = fixed
+        .chain(cycles)
+        .filter(|k| k.len() >= 2)
+        .map(|k| [k[0], k[1]])
+        .collect();
+    out.extend(overlays.iter().flat_map(|o| o.points.iter().copied()));
+    out.retain(|p| p.iter().all(|x| x.is_finite()));
+    out
+}
+
+/// A square (equal axes) around the bounding box of `points`, [`MARGIN`] beyond it and with a
+/// half-width of at least `min_half`; `None` without points or for a `min_half` that is not
+/// positive and finite.
+pub fn frame(points: &[[f64; 2]], min_half: f64) -> Option<Rect> {
+    if points.is_empty() || !(min_half > 0.0 && min_half.is_finite()) {
+        return None;
+    }
+    let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+    for p in points.iter().filter(|p| p.iter().all(|x| x.is_finite())) {
+        for d in 0..2 {
+            lo[d] = lo[d].min(p[d]);
+            hi[d] = hi[d].max(p[d]);
+        }
+    }
+    if lo[0] > hi[0] {
+        return None;
+    }
+    let centre = [0.5 * (lo[0] + hi[0]), 0.5 * (lo[1] + hi[1])];
+    let half = (0.5 * (hi[0] - lo[0]).max(hi[1] - lo[1]) * (1.0 + MARGIN)).max(min_half);
+    Some(Rect::new(
+        centre[0] - half,
+        centre[0] + half,
+        centre[1] - half,
+        centre[1] + half,
+    ))
+}
+
+/// The default view of a rank-2 system at input `v`: [`frame`] of the fixed points and cycles
+/// found in [`search_rect`]`(bound)` (separatrices are not needed for that), and of `overlays`.
+/// Falls back to the search box when the analysis finds nothing.
+pub fn default_rect(
+    sys: &dyn ReducedSystem,
+    v: &[f64],
+    time_model: TimeModel,
+    bound: Option<&[f64]>,
+    overlays: &[Overlay],
+) -> Rect {
+    let search = search_rect(bound);
+    let req = LandscapeRequest {
+        separatrices: false,
+        ..LandscapeRequest::new(search, v.to_vec(), time_model)
+    };
+    let land = analyze(sys, &req);
+    let min_half = MIN_HALF_FRACTION * 0.5 * search.width().max(search.height());
+    frame(&features(&land, overlays), min_half).unwrap_or(search)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reduced::{MeanField, presets};
+
+    #[test]
+    fn the_frame_is_a_square_with_a_margin_around_every_point() {
+        let r = frame(&[[0.0, 0.0], [2.0, 1.0], [f64::NAN, 5.0]], 0.1).unwrap();
+        assert_eq!(r, Rect::new(-0.25, 2.25, -0.75, 1.75));
+        // One point: the minimum half-width around it.
+        assert_eq!(
+            frame(&[[1.0, -1.0]], 0.5).unwrap(),
+            Rect::new(0.5, 1.5, -1.5, -0.5)
+        );
+        assert!(frame(&[], 1.0).is_none());
+        assert!(frame(&[[f64::NAN, 0.0]], 1.0).is_none());
+        assert!(frame(&[[0.0, 0.0]], 0.0).is_none());
+    }
+
+    #[test]
+    fn the_population_bound_contains_every_fixed_point_of_the_preset() {
+        let model = presets::get("dms_mixture_2pop").unwrap().model;
+        let bound = population_bound(&model).unwrap();
+        let sys = MeanField::new(&model);
+        // A larger box than the bound: any fixed point outside the bound would be found here.
+        let wide = Rect::new(
+            -3.0 * bound[0],
+            3.0 * bound[0],
+            -3.0 * bound[1],
+            3.0 * bound[1],
+        );
+        for v in [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]] {
+            let land = crate::analysis::landscape::analyze_fast(
+                &sys,
+                &LandscapeRequest::new(wide, v.to_vec(), TimeModel::Ode),
+            );
+            assert!(!land.fixed_points.is_empty());
+            for f in &land.fixed_points {
+                assert!(
+                    f.kappa[0].abs() <= bound[0] && f.kappa[1].abs() <= bound[1],
+                    "{:?} outside {bound:?}",
+                    f.kappa
+                );
+            }
+        }
+        let mut clamped = model.clone();
+        clamped.set_gain_clamp(0, Some(1.0)).unwrap();
+        assert!(population_bound(&clamped).is_none());
+        assert_eq!(search_rect(None), Rect::new(-2.0, 2.0, -2.0, 2.0));
+    }
+
+    #[test]
+    fn the_default_view_of_the_preset_frames_its_fixed_points_and_cycle() {
+        let model = presets::get("dms_mixture_2pop").unwrap().model;
+        let bound = population_bound(&model).unwrap();
+        let sys = MeanField::new(&model);
+        let rect = default_rect(&sys, &[0.0, 0.0], TimeModel::Ode, Some(&bound), &[]);
+        let land = analyze(
+            &sys,
+            &LandscapeRequest::new(rect, vec![0.0, 0.0], TimeModel::Ode),
+        );
+        assert_eq!(land.fixed_points.len(), 5);
+        let inner = rect.expanded(-0.1);
+        assert!(land.fixed_points.iter().all(|f| inner.contains(&f.kappa)));
+        let rect = default_rect(&sys, &[1.0, 0.0], TimeModel::Ode, Some(&bound), &[]);
+        let land = analyze(
+            &sys,
+            &LandscapeRequest::new(rect, vec![1.0, 0.0], TimeModel::Ode),
+        );
+        assert_eq!(land.cycles.len(), 1);
+        let inner = rect.expanded(-0.1);
+        assert!(land.cycles[0].points.iter().all(|p| inner.contains(p)));
+        // An overlay far out widens the frame.
+        let far = Overlay {
+            label: "far".into(),
+            colour: [0, 0, 0],
+            points: vec![[5.0, 5.0]],
+            dashed: false,
+        };
+        let rect = default_rect(&sys, &[1.0, 0.0], TimeModel::Ode, Some(&bound), &[far]);
+        assert!(rect.contains(&[5.0, 5.0]));
+    }
+}
