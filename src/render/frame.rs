@@ -137,7 +137,9 @@ mod tests {
     #[test]
     fn the_frame_is_a_square_with_a_margin_around_every_point() {
         let r = frame(&[[0.0, 0.0], [2.0, 1.0], [f64::NAN, 5.0]], 0.1).unwrap();
-        assert_eq!(r, Rect::new(-0.25, 2.25, -0.75, 1.75));
+        // Centre (1, 0.5); the larger half-extent 1 grown by the margin, on both axes.
+        let h = 1.0 + MARGIN;
+        assert_eq!(r, Rect::new(1.0 - h, 1.0 + h, 0.5 - h, 0.5 + h));
         // One point: the minimum half-width around it.
         assert_eq!(
             frame(&[[1.0, -1.0]], 0.5).unwrap(),
