@@ -5,7 +5,8 @@
 //! - [`task`]: trial generators, loss and accuracy (MODEL.md 6);
 //! - [`io`]: `.pt`, `.npz` and JSON files (MODEL.md 7);
 //! - [`reduced`]: exact reduction and population mean field (MODEL.md 3-4);
-//! - [`analysis`]: fixed points, nullclines, limit cycles, continuation.
+//! - [`analysis`]: fixed points, nullclines, limit cycles, continuation;
+//! - [`render`]: phase-plane figures to SVG and PNG without a window.
 //!
 //! The shells ([`cli`], and the egui app behind the `gui` feature) only wire the core.
 

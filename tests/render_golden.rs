@@ -99,7 +99,8 @@ fn preset() -> MeanField {
 /// The landscape the CLI would draw: default framing, then the full analysis.
 fn landscape(sys: &MeanField, v: [f64; 2]) -> Landscape {
     let bound = frame::population_bound(&presets::get("dms_mixture_2pop").unwrap().model);
-    let rect = frame::default_rect(sys, &v, TimeModel::Ode, bound.as_deref(), &[]);
+    let aspect = render::plot_aspect(SIZE, &[]).unwrap();
+    let rect = frame::default_rect(sys, &v, TimeModel::Ode, bound.as_deref(), &[], aspect);
     analyze(
         sys,
         &LandscapeRequest {

@@ -32,8 +32,8 @@ pub struct RenderArgs {
     /// Step of the map, dt / tau (default 0.2, as trained); only with `--dynamics map`.
     #[arg(long, allow_negative_numbers = true)]
     pub alpha: Option<f64>,
-    /// View k1min,k1max,k2min,k2max; default: a square framing every fixed point, cycle and
-    /// trial trajectory.
+    /// View k1min,k1max,k2min,k2max; default: every fixed point, cycle and trial trajectory with
+    /// a margin, shaped to fill the plot with equal axes.
     #[arg(long, allow_hyphen_values = true)]
     pub range: Option<RangeArg>,
     /// Overlay the four DMS trials (network: projected full network and reduced trajectories;
@@ -177,7 +177,11 @@ pub fn render(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
     };
     let rect = match args.range {
         Some(RangeArg(rect)) => rect,
-        None => frame::default_rect(sys, &v, time_model, subject.bound.as_deref(), &overlays),
+        None => {
+            let aspect = render::plot_aspect(size, &overlays)?;
+            let bound = subject.bound.as_deref();
+            frame::default_rect(sys, &v, time_model, bound, &overlays, aspect)
+        }
     };
     let land = analyze(
         sys,

@@ -202,11 +202,12 @@ fn field(p: &mut dyn Painter, fig: &Figure, layout: &Layout) -> Result<(), Rende
     }
     let (ppu_x, ppu_y) = layout.pixels_per_unit();
     let r = &layout.rect;
-    let cell = (r.width() * ppu_x / f.n as f64).min(r.height() * ppu_y / f.n as f64);
-    let stride = (MIN_ARROW_SPACING * layout.scale / cell).ceil().max(1.0) as usize;
-    let offset = (stride - 1) / 2;
+    // Sample spacing in pixels along each axis, and the thinning that keeps arrows apart.
+    let cell = [r.width() * ppu_x, r.height() * ppu_y].map(|side| side / f.n as f64);
+    let stride = cell.map(|c| (MIN_ARROW_SPACING * layout.scale / c).ceil().max(1.0) as usize);
+    let keep = |index: usize, stride: usize| index % stride == (stride - 1) / 2;
     let kept: Vec<usize> = (0..f.points.len())
-        .filter(|k| (k % f.n) % stride == offset && (k / f.n) % stride == offset)
+        .filter(|k| keep(k % f.n, stride[0]) && keep(k / f.n, stride[1]))
         .filter(|&k| r.contains(&f.points[k]))
         .collect();
     let speed = |k: usize| f.flow[k][0].hypot(f.flow[k][1]);
@@ -215,7 +216,7 @@ fn field(p: &mut dyn Painter, fig: &Figure, layout: &Layout) -> Result<(), Rende
         .map(|&k| speed(k))
         .filter(|s| s.is_finite())
         .fold(0.0, f64::max);
-    let length = ARROW_FILL * cell * stride as f64;
+    let length = ARROW_FILL * (cell[0] * stride[0] as f64).min(cell[1] * stride[1] as f64);
     let shaft = width_px(1.2, layout.scale);
     for k in kept {
         let [fx, fy] = f.flow[k];
@@ -321,4 +322,81 @@ fn axes(p: &mut dyn Painter, layout: &Layout) -> Result<(), RenderError> {
         pt((l - tick - 4.0 * s - widest - 8.0 * s, 0.5 * (t + b))),
         &axis(HPos::Right, VPos::Center),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Rect;
+    use crate::analysis::landscape::{LandscapeRequest, analyze_fast};
+    use crate::reduced::{MeanField, TimeModel, presets};
+
+    /// Records the arrows: a shaft (polyline) directly followed by its head (polygon); an
+    /// arrow's centre is halfway from the shaft's tail to the head's tip.
+    #[derive(Default)]
+    struct Recorder {
+        last_line: Vec<Pt>,
+        centres: Vec<(f64, f64)>,
+    }
+
+    impl Painter for Recorder {
+        fn polyline(&mut self, points: &[Pt], _: Rgb, _: u32) -> Result<(), RenderError> {
+            self.last_line = points.to_vec();
+            Ok(())
+        }
+        fn polygon(&mut self, points: &[Pt], _: Rgb) -> Result<(), RenderError> {
+            let (tail, tip) = (self.last_line[0], points[0]);
+            self.centres.push((
+                0.5 * f64::from(tail.0 + tip.0),
+                0.5 * f64::from(tail.1 + tip.1),
+            ));
+            Ok(())
+        }
+        fn circle(&mut self, _: Pt, _: u32, _: Rgb, _: bool, _: u32) -> Result<(), RenderError> {
+            Ok(())
+        }
+        fn rect(&mut self, _: Pt, _: Pt, _: Rgb, _: u32) -> Result<(), RenderError> {
+            Ok(())
+        }
+        fn text(&mut self, _: &str, _: Pt, _: &Font) -> Result<(), RenderError> {
+            Ok(())
+        }
+    }
+
+    /// Centres of the arrows drawn for a field of `grid` samples per side on `rect` at 800 x 600.
+    fn arrows(grid: usize, rect: Rect) -> (Vec<(f64, f64)>, Layout) {
+        let sys = MeanField::new(&presets::get("dms_mixture_2pop").unwrap().model);
+        let req = LandscapeRequest {
+            field_grid: grid,
+            nullcline_resolution: 16,
+            ..LandscapeRequest::new(rect, vec![0.0, 0.0], TimeModel::Ode)
+        };
+        let fig = Figure::new(analyze_fast(&sys, &req));
+        let layout = Layout::new(&fig, (800, 600)).unwrap();
+        let mut rec = Recorder::default();
+        figure(&mut rec, &fig, &layout).unwrap();
+        (rec.centres, layout)
+    }
+
+    #[test]
+    fn a_fine_field_is_thinned_to_readable_arrows_and_a_coarse_one_kept_whole() {
+        let square = Rect::new(-1.0, 1.0, -1.0, 1.0);
+        let (centres, layout) = arrows(64, square);
+        let side = layout.plot[2] - layout.plot[0];
+        let most = (side / MIN_ARROW_SPACING).ceil().powi(2) as usize;
+        assert!(
+            centres.len() <= most && centres.len() >= most / 4,
+            "{} arrows",
+            centres.len()
+        );
+        // No two arrows closer than the minimum spacing (a pixel of rounding aside).
+        for (i, a) in centres.iter().enumerate() {
+            for b in &centres[..i] {
+                let d = (a.0 - b.0).hypot(a.1 - b.1);
+                assert!(d >= MIN_ARROW_SPACING - 1.5, "arrows at {a:?} and {b:?}");
+            }
+        }
+        let (centres, _) = arrows(super::super::FIELD_GRID, square);
+        assert_eq!(centres.len(), super::super::FIELD_GRID.pow(2));
+    }
 }

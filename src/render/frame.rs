@@ -82,11 +82,13 @@ pub fn features(land: &Landscape, overlays: &[Overlay]) -> Vec<[f64; 2]> {
     out
 }
 
-/// A square (equal axes) around the bounding box of `points`, [`MARGIN`] beyond it and with a
-/// half-width of at least `min_half`; `None` without points or for a `min_half` that is not
-/// positive and finite.
-pub fn frame(points: &[[f64; 2]], min_half: f64) -> Option<Rect> {
-    if points.is_empty() || !(min_half > 0.0 && min_half.is_finite()) {
+/// A rectangle of height/width `aspect` around the bounding box of `points`: [`MARGIN`] beyond
+/// it on the longer side, with a half-width of at least `min_half`, the shorter side grown to the
+/// aspect (so that with equal axes the view fills a plot of that shape). `None` without finite
+/// points, or for a `min_half` or `aspect` that is not positive and finite.
+pub fn frame(points: &[[f64; 2]], min_half: f64, aspect: f64) -> Option<Rect> {
+    let positive = |x: f64| x > 0.0 && x.is_finite();
+    if !(positive(min_half) && positive(aspect)) {
         return None;
     }
     let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
@@ -100,24 +102,30 @@ pub fn frame(points: &[[f64; 2]], min_half: f64) -> Option<Rect> {
         return None;
     }
     let centre = [0.5 * (lo[0] + hi[0]), 0.5 * (lo[1] + hi[1])];
-    let half = (0.5 * (hi[0] - lo[0]).max(hi[1] - lo[1]) * (1.0 + MARGIN)).max(min_half);
+    let grown = |extent: f64| 0.5 * extent * (1.0 + MARGIN);
+    let (mut hx, mut hy) = (grown(hi[0] - lo[0]), grown(hi[1] - lo[1]));
+    hx = hx.max(hy / aspect).max(min_half);
+    hy = hy.max(hx * aspect);
+    hx = hy / aspect;
     Some(Rect::new(
-        centre[0] - half,
-        centre[0] + half,
-        centre[1] - half,
-        centre[1] + half,
+        centre[0] - hx,
+        centre[0] + hx,
+        centre[1] - hy,
+        centre[1] + hy,
     ))
 }
 
-/// The default view of a rank-2 system at input `v`: [`frame`] of the fixed points and cycles
-/// found in [`search_rect`]`(bound)` (separatrices are not needed for that), and of `overlays`.
-/// Falls back to the search box when the analysis finds nothing.
+/// The default view of a rank-2 system at input `v`, of height/width `aspect` (see
+/// [`super::plot_aspect`]): [`frame`] of the fixed points and cycles found in
+/// [`search_rect`]`(bound)` (separatrices are not needed for that), and of `overlays`. Falls back
+/// to the search box when the analysis finds nothing.
 pub fn default_rect(
     sys: &dyn ReducedSystem,
     v: &[f64],
     time_model: TimeModel,
     bound: Option<&[f64]>,
     overlays: &[Overlay],
+    aspect: f64,
 ) -> Rect {
     let search = search_rect(bound);
     let req = LandscapeRequest {
@@ -126,7 +134,7 @@ pub fn default_rect(
     };
     let land = analyze(sys, &req);
     let min_half = MIN_HALF_FRACTION * 0.5 * search.width().max(search.height());
-    frame(&features(&land, overlays), min_half).unwrap_or(search)
+    frame(&features(&land, overlays), min_half, aspect).unwrap_or(search)
 }
 
 #[cfg(test)]
@@ -136,18 +144,29 @@ mod tests {
 
     #[test]
     fn the_frame_is_a_square_with_a_margin_around_every_point() {
-        let r = frame(&[[0.0, 0.0], [2.0, 1.0], [f64::NAN, 5.0]], 0.1).unwrap();
+        let points = [[0.0, 0.0], [2.0, 1.0], [f64::NAN, 5.0]];
         // Centre (1, 0.5); the larger half-extent 1 grown by the margin, on both axes.
         let h = 1.0 + MARGIN;
-        assert_eq!(r, Rect::new(1.0 - h, 1.0 + h, 0.5 - h, 0.5 + h));
+        let square = Rect::new(1.0 - h, 1.0 + h, 0.5 - h, 0.5 + h);
+        assert_eq!(frame(&points, 0.1, 1.0).unwrap(), square);
+        // A tall plot: the width is kept, the height grown to the aspect.
+        let tall = frame(&points, 0.1, 2.0).unwrap();
+        assert_eq!((tall.x_min, tall.x_max), (square.x_min, square.x_max));
+        assert!((tall.height() - 2.0 * tall.width()).abs() < 1e-12);
+        assert!((tall.y_min + tall.y_max - 1.0).abs() < 1e-12, "centred");
+        // A wide plot of a tall cloud: the height is kept.
+        let wide = frame(&[[0.0, 0.0], [0.0, 4.0]], 0.1, 0.5).unwrap();
+        assert!((wide.height() - 4.0 * h).abs() < 1e-12);
+        assert!((wide.width() - 2.0 * wide.height()).abs() < 1e-12);
         // One point: the minimum half-width around it.
         assert_eq!(
-            frame(&[[1.0, -1.0]], 0.5).unwrap(),
+            frame(&[[1.0, -1.0]], 0.5, 1.0).unwrap(),
             Rect::new(0.5, 1.5, -1.5, -0.5)
         );
-        assert!(frame(&[], 1.0).is_none());
-        assert!(frame(&[[f64::NAN, 0.0]], 1.0).is_none());
-        assert!(frame(&[[0.0, 0.0]], 0.0).is_none());
+        assert!(frame(&[], 1.0, 1.0).is_none());
+        assert!(frame(&[[f64::NAN, 0.0]], 1.0, 1.0).is_none());
+        assert!(frame(&[[0.0, 0.0]], 0.0, 1.0).is_none());
+        assert!(frame(&[[0.0, 0.0]], 1.0, f64::NAN).is_none());
     }
 
     #[test]
@@ -187,7 +206,7 @@ mod tests {
         let model = presets::get("dms_mixture_2pop").unwrap().model;
         let bound = population_bound(&model).unwrap();
         let sys = MeanField::new(&model);
-        let rect = default_rect(&sys, &[0.0, 0.0], TimeModel::Ode, Some(&bound), &[]);
+        let rect = default_rect(&sys, &[0.0, 0.0], TimeModel::Ode, Some(&bound), &[], 1.0);
         let land = analyze(
             &sys,
             &LandscapeRequest::new(rect, vec![0.0, 0.0], TimeModel::Ode),
@@ -195,7 +214,8 @@ mod tests {
         assert_eq!(land.fixed_points.len(), 5);
         let inner = rect.expanded(-0.1);
         assert!(land.fixed_points.iter().all(|f| inner.contains(&f.kappa)));
-        let rect = default_rect(&sys, &[1.0, 0.0], TimeModel::Ode, Some(&bound), &[]);
+        let rect = default_rect(&sys, &[1.0, 0.0], TimeModel::Ode, Some(&bound), &[], 0.5);
+        assert!((rect.height() - 0.5 * rect.width()).abs() < 1e-12);
         let land = analyze(
             &sys,
             &LandscapeRequest::new(rect, vec![1.0, 0.0], TimeModel::Ode),
@@ -210,7 +230,7 @@ mod tests {
             points: vec![[5.0, 5.0]],
             dashed: false,
         };
-        let rect = default_rect(&sys, &[1.0, 0.0], TimeModel::Ode, Some(&bound), &[far]);
+        let rect = default_rect(&sys, &[1.0, 0.0], TimeModel::Ode, Some(&bound), &[far], 1.0);
         assert!(rect.contains(&[5.0, 5.0]));
     }
 }

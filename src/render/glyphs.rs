@@ -21,6 +21,14 @@ pub enum Glyph {
 }
 
 impl Glyph {
+    pub const ALL: [Glyph; 5] = [
+        Glyph::Stable,
+        Glyph::Unstable,
+        Glyph::Saddle,
+        Glyph::Centre,
+        Glyph::Degenerate,
+    ];
+
     pub fn of(fp: &FixedPoint) -> Glyph {
         match fp.kind {
             FixedPointKind::Saddle => Glyph::Saddle,

@@ -4,7 +4,7 @@
 
 use super::RenderError;
 use super::draw::{self, LineStyle};
-use super::figure::Figure;
+use super::figure::{Figure, Overlay};
 use super::glyphs::Glyph;
 use super::layout::Layout;
 use super::painter::{Font, Painter, pt};
@@ -29,13 +29,30 @@ pub struct Entry {
 pub const KEY_WIDTH: f64 = 28.0;
 /// Gap between key and text, at scale 1.
 pub const KEY_GAP: f64 = 7.0;
+/// The nullcline rows, always shown.
+const NULLCLINES: [&str; 2] = ["κ₁ nullcline", "κ₂ nullcline"];
+
+/// The manifold rows, stable (the separatrix proper) first.
+const MANIFOLDS: [(ManifoldKind, &str); 2] = [
+    (ManifoldKind::Stable, "separatrix (stable manifold)"),
+    (ManifoldKind::Unstable, "unstable manifold"),
+];
+
+/// `"stable limit cycle"` (ODE), `"unstable invariant curve"` (map), ...
+fn cycle_label(stable: bool, time_model: TimeModel) -> String {
+    let which = if stable { "stable" } else { "unstable" };
+    match time_model {
+        TimeModel::Ode => format!("{which} limit cycle"),
+        TimeModel::Map { .. } => format!("{which} invariant curve"),
+    }
+}
 
 /// The rows of a figure's legend, in drawing order; duplicates (same key and label) once.
 pub fn entries(fig: &Figure) -> Vec<Entry> {
     let land = &fig.landscape;
     let mut out = vec![
-        line(draw::nullcline_style(0), "κ₁ nullcline"),
-        line(draw::nullcline_style(1), "κ₂ nullcline"),
+        line(draw::nullcline_style(0), NULLCLINES[0]),
+        line(draw::nullcline_style(1), NULLCLINES[1]),
     ];
     let mut glyphs: Vec<Glyph> = land.fixed_points.iter().map(Glyph::of).collect();
     glyphs.sort();
@@ -44,22 +61,15 @@ pub fn entries(fig: &Figure) -> Vec<Entry> {
         key: Key::Glyph(g),
         label: g.label().to_string(),
     }));
-    for (kind, label) in [
-        (ManifoldKind::Stable, "separatrix (stable manifold)"),
-        (ManifoldKind::Unstable, "unstable manifold"),
-    ] {
+    for (kind, label) in MANIFOLDS {
         if land.separatrices.iter().any(|s| s.kind == kind) {
             out.push(line(draw::manifold_style(kind), label));
         }
     }
-    let curve = match land.time_model {
-        TimeModel::Ode => "limit cycle",
-        TimeModel::Map { .. } => "invariant curve",
-    };
     for stable in [true, false] {
         if land.cycles.iter().any(|c| c.stable == stable) {
-            let which = if stable { "stable" } else { "unstable" };
-            out.push(line(draw::cycle_style(stable), &format!("{which} {curve}")));
+            let label = cycle_label(stable, land.time_model);
+            out.push(line(draw::cycle_style(stable), &label));
         }
     }
     out.extend(
@@ -74,6 +84,22 @@ pub fn entries(fig: &Figure) -> Vec<Entry> {
         }
     }
     unique
+}
+
+/// Every label a legend with these overlays could show: the legend column is as wide as the
+/// widest of them, whatever the landscape holds, so figures of one model at several inputs
+/// share their plot rectangle.
+pub fn possible_labels(overlays: &[Overlay]) -> Vec<String> {
+    let mut out: Vec<String> = NULLCLINES.iter().map(|s| s.to_string()).collect();
+    out.extend(Glyph::ALL.iter().map(|g| g.label().to_string()));
+    out.extend(MANIFOLDS.iter().map(|(_, label)| label.to_string()));
+    for stable in [true, false] {
+        for tm in [TimeModel::Ode, TimeModel::TRAINED_MAP] {
+            out.push(cycle_label(stable, tm));
+        }
+    }
+    out.extend(overlays.iter().map(|o| o.label.clone()));
+    out
 }
 
 fn line(style: LineStyle, label: &str) -> Entry {

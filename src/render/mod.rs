@@ -4,12 +4,12 @@
 //!
 //! The look follows [`crate::style`], so an exported figure matches the live view. Output is
 //! deterministic (same figure and size, same bytes): every coordinate is rounded to whole pixels
-//! by [`Layout`], the text is measured with a font embedded in the binary (never a system font),
+//! by the layout, the text is measured with a font embedded in the binary (never a system font),
 //! and nothing depends on time, threads or hash order.
 //!
 //! - [`figure`]: what is drawn ([`Figure`], [`Overlay`]) and the title text;
-//! - [`layout`]: where (plot rectangle with equal axes, legend column, data-to-pixel map);
-//! - [`draw`], [`glyphs`], [`legend`], [`ticks`], [`geometry`]: how;
+//! - `layout`: where (plot rectangle with equal axes, legend column, data-to-pixel map);
+//! - `draw`, `glyphs`, `legend`, `ticks`, `geometry`, `text`, `painter`: how;
 //! - [`frame`]: a default view rectangle that frames the fixed points, cycles and overlays;
 //! - [`trials`]: the DMS trials as overlays (projected network and reduced trajectories).
 //!
@@ -20,7 +20,7 @@ pub mod figure;
 pub mod frame;
 mod geometry;
 mod glyphs;
-pub mod layout;
+mod layout;
 mod legend;
 mod painter;
 mod text;
@@ -34,7 +34,8 @@ use thiserror::Error;
 use painter::{AreaPainter, TextMode};
 
 pub use figure::{Figure, Overlay};
-pub use layout::Layout;
+use layout::Layout;
+pub use layout::plot_aspect;
 
 /// Flow-field samples per side that give one arrow per sample at any figure size (arrows are
 /// spaced in proportion to the figure; a finer field is thinned when drawn).

@@ -143,7 +143,7 @@ mod tests {
         };
         let (l0, l1) = xs(HPos::Left);
         let (r0, r1) = xs(HPos::Right);
-        assert!(l0 >= 100 && l0 <= 102 && r1 <= 100 && r1 >= 97);
+        assert!((100..=102).contains(&l0) && (97..=100).contains(&r1));
         assert!((l1 - l0 - (r1 - r0)).abs() <= 1);
         // The gap of the space: no pixel in the middle column band.
         let mut cols = vec![0; 200];
