@@ -317,9 +317,12 @@ fn axes(p: &mut dyn Painter, layout: &Layout) -> Result<(), RenderError> {
         pt((0.5 * (l + r), b + tick + 4.0 * s + tick_h + 6.0 * s)),
         &axis(HPos::Center, VPos::Top),
     )?;
+    // Left of the widest tick label, but never off the figure (long labels of a tiny range).
+    let name_right =
+        (l - tick - 4.0 * s - widest - 8.0 * s).max(text_size("κ₂", layout.fonts.axis).0 + 2.0 * s);
     p.text(
         "κ₂",
-        pt((l - tick - 4.0 * s - widest - 8.0 * s, 0.5 * (t + b))),
+        pt((name_right, 0.5 * (t + b))),
         &axis(HPos::Right, VPos::Center),
     )
 }

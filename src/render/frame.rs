@@ -103,10 +103,10 @@ pub fn frame(points: &[[f64; 2]], min_half: f64, aspect: f64) -> Option<Rect> {
     }
     let centre = [0.5 * (lo[0] + hi[0]), 0.5 * (lo[1] + hi[1])];
     let grown = |extent: f64| 0.5 * extent * (1.0 + MARGIN);
-    let (mut hx, mut hy) = (grown(hi[0] - lo[0]), grown(hi[1] - lo[1]));
-    hx = hx.max(hy / aspect).max(min_half);
-    hy = hy.max(hx * aspect);
-    hx = hy / aspect;
+    let hx = grown(hi[0] - lo[0])
+        .max(grown(hi[1] - lo[1]) / aspect)
+        .max(min_half);
+    let hy = hx * aspect;
     Some(Rect::new(
         centre[0] - hx,
         centre[0] + hx,

@@ -48,6 +48,10 @@ pub const MAX_SIDE: u32 = 8192;
 /// Largest figure area in pixels (the PNG is drawn in a 3-byte-per-pixel buffer: 96 MB at most).
 pub const MAX_PIXELS: u64 = 32_000_000;
 
+/// The font family the SVG names, so viewers substitute their own sans-serif face (the layout
+/// was measured with the embedded font, whose metrics are close to common sans-serif faces).
+const FONT_FAMILY: &str = "sans-serif";
+
 /// Why a figure could not be drawn.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum RenderError {
@@ -119,7 +123,3 @@ fn encode_png(rgb: &[u8], (width, height): (u32, u32)) -> Result<Vec<u8>, Render
     writer.finish().map_err(fail)?;
     Ok(bytes)
 }
-
-/// The font family the SVG names, so viewers substitute their own sans-serif face (the layout
-/// was measured with the embedded font, whose metrics are close to common sans-serif faces).
-const FONT_FAMILY: &str = "sans-serif";
