@@ -7,6 +7,7 @@
 //! - [`reduced`]: exact reduction and population mean field (MODEL.md 3-4);
 //! - [`analysis`]: fixed points, nullclines, limit cycles, continuation;
 //! - [`train`]: backpropagation through time, Adam and the papers' training recipes (MODEL.md 6).
+//! - [`render`]: phase-plane figures to SVG and PNG without a window.
 //!
 //! The shells ([`cli`], and the egui app behind the `gui` feature) only wire the core.
 
@@ -18,6 +19,7 @@ pub mod kernels;
 pub mod model;
 pub mod network;
 pub mod reduced;
+pub mod render;
 pub mod style;
 pub mod task;
 pub mod train;

@@ -47,28 +47,30 @@ pub enum Dynamics {
 #[derive(Debug, Clone, clap::Args)]
 pub struct PlaneArgs {
     /// Constant input: none, a channel name (A, B), or values such as 0.5,0.
-    #[arg(long, default_value = "none", value_parser = parse_input)]
+    #[arg(long, default_value = "none", value_parser = parse_input, allow_hyphen_values = true)]
     pub input: InputSpec,
     #[arg(long, value_enum, default_value = "ode")]
     pub dynamics: Dynamics,
-    /// Euler step of the map (dt / tau).
-    #[arg(long, default_value_t = ALPHA)]
-    pub alpha: f64,
+    /// Step of the map, dt / tau (default 0.2, as trained); only with `--dynamics map`.
+    #[arg(long, allow_negative_numbers = true)]
+    pub alpha: Option<f64>,
     /// The rectangle k1min,k1max,k2min,k2max (default: the system's absorbing box plus 10 %).
-    #[arg(long, value_parser = parse_range)]
+    #[arg(long, value_parser = parse_range, allow_hyphen_values = true)]
     pub range: Option<Rect>,
 }
 
 impl PlaneArgs {
+    /// The time model; `--alpha` with the ODE is refused rather than silently ignored.
     pub fn time_model(&self) -> Result<TimeModel, CliError> {
-        match self.dynamics {
-            Dynamics::Ode => Ok(TimeModel::Ode),
-            Dynamics::Map if self.alpha.is_finite() && self.alpha > 0.0 && self.alpha <= 1.0 => {
-                Ok(TimeModel::Map { alpha: self.alpha })
-            }
-            Dynamics::Map => Err(CliError(format!(
-                "--alpha must be in (0, 1], got {}",
-                self.alpha
+        match (self.dynamics, self.alpha) {
+            (Dynamics::Ode, None) => Ok(TimeModel::Ode),
+            (Dynamics::Ode, Some(_)) => Err(CliError(
+                "--alpha applies to --dynamics map only (the ODE has no step)".into(),
+            )),
+            (Dynamics::Map, None) => Ok(TimeModel::Map { alpha: ALPHA }),
+            (Dynamics::Map, Some(a)) if a > 0.0 && a <= 1.0 => Ok(TimeModel::Map { alpha: a }),
+            (Dynamics::Map, Some(a)) => Err(CliError(format!(
+                "--alpha must be in (0, 1] (dt / tau; the trained networks use {ALPHA}), got {a}"
             ))),
         }
     }

@@ -3,6 +3,7 @@
 mod analyze;
 mod args;
 mod info;
+mod render;
 mod simulate;
 mod train;
 
@@ -38,6 +39,8 @@ pub enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Continue fixed points in one parameter: branches, stability, fold and Hopf points.
     Continue(analyze::ContinueArgs),
+    /// Draw the phase plane of a network or population model to SVG or PNG (no window needed).
+    Render(render::RenderArgs),
 }
 
 /// The task a command works on.
@@ -76,6 +79,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Some(Command::Train(args)) => train::train(&args, out),
         Some(Command::Analyze(args)) => analyze::analyze(&args, out),
         Some(Command::Continue(args)) => analyze::continue_param(&args, out),
+        Some(Command::Render(args)) => render::render(&args, out),
     }
 }
 

@@ -1,0 +1,405 @@
+//! Draws a figure, back to front: paper, flow field, separatrices, nullclines, cycles, overlays,
+//! fixed points, cycle periods, axes, title, legend. Every line is clipped to the plot in data
+//! space first; the line looks of every layer are defined here once and shared with the legend.
+
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::RenderError;
+use super::figure::{Figure, Overlay};
+use super::geometry::{Px, arrow, clip_polyline, dashes};
+use super::glyphs::{Glyph, PAPER};
+use super::layout::{Layout, TICK_LENGTH};
+use super::legend;
+use super::painter::{Font, Painter, Pt, pt};
+use super::text::measure as text_size;
+use super::ticks::ticks;
+use crate::analysis::cycles::Cycle;
+use crate::analysis::manifolds::ManifoldKind;
+use crate::style::{self, Rgb};
+
+/// Titles, labels and legend text.
+pub const TEXT: Rgb = [30, 30, 30];
+/// The plot frame and the ticks (lighter than the fixed points, which are drawn in near-black).
+pub const AXIS: Rgb = [90, 90, 90];
+
+/// Arrows closer than this (pixels at scale 1) are thinned out: every k-th field sample is drawn.
+const MIN_ARROW_SPACING: f64 = 20.0;
+/// Arrow length as a fraction of the spacing of the arrows drawn.
+const ARROW_FILL: f64 = 0.72;
+/// Dash pattern of unstable cycles and dashed overlays, pixels at scale 1.
+const DASH: (f64, f64) = (8.0, 5.0);
+
+/// How a curve is stroked: width in pixels at scale 1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LineStyle {
+    pub colour: Rgb,
+    pub width: f64,
+    pub dashed: bool,
+}
+
+/// `kappa_{component + 1}` nullcline.
+pub fn nullcline_style(component: usize) -> LineStyle {
+    LineStyle {
+        colour: if component == 0 {
+            style::NULLCLINE_1
+        } else {
+            style::NULLCLINE_2
+        },
+        width: 2.0,
+        dashed: false,
+    }
+}
+
+/// Stable manifolds are the separatrices proper (basin boundaries): drawn heavier than the
+/// unstable ones, which only show where trajectories leave a saddle.
+pub fn manifold_style(kind: ManifoldKind) -> LineStyle {
+    LineStyle {
+        colour: style::SEPARATRIX,
+        width: if kind == ManifoldKind::Stable {
+            1.5
+        } else {
+            1.0
+        },
+        dashed: false,
+    }
+}
+
+/// Cycles are thick; unstable ones dashed.
+pub fn cycle_style(stable: bool) -> LineStyle {
+    LineStyle {
+        colour: style::CYCLE,
+        width: 3.5,
+        dashed: !stable,
+    }
+}
+
+pub fn overlay_style(o: &Overlay) -> LineStyle {
+    LineStyle {
+        colour: o.colour,
+        width: if o.dashed { 1.5 } else { 2.0 },
+        dashed: o.dashed,
+    }
+}
+
+/// Fixed-point glyph radius in pixels.
+pub fn glyph_radius(scale: f64) -> u32 {
+    (6.0 * scale).round().max(2.0) as u32
+}
+
+/// Stroke width of open glyphs and crosses in pixels.
+pub fn glyph_stroke(scale: f64) -> u32 {
+    width_px(2.0, scale)
+}
+
+fn width_px(width: f64, scale: f64) -> u32 {
+    (width * scale).round().max(1.0) as u32
+}
+
+/// Strokes a pixel path in a style (dashed or solid), in whole pixels.
+pub fn stroke(
+    p: &mut dyn Painter,
+    path: &[Px],
+    style: &LineStyle,
+    scale: f64,
+) -> Result<(), RenderError> {
+    let pieces = if style.dashed {
+        dashes(path, DASH.0 * scale, DASH.1 * scale)
+    } else {
+        vec![path.to_vec()]
+    };
+    for piece in pieces {
+        let mut pts: Vec<Pt> = piece.into_iter().map(pt).collect();
+        pts.dedup();
+        if pts.len() >= 2 {
+            p.polyline(&pts, style.colour, width_px(style.width, scale))?;
+        }
+    }
+    Ok(())
+}
+
+/// Strokes a curve given in `kappa`, clipped to the plot.
+fn curve(
+    p: &mut dyn Painter,
+    layout: &Layout,
+    points: &[[f64; 2]],
+    style: &LineStyle,
+) -> Result<(), RenderError> {
+    for piece in clip_polyline(points, &layout.rect) {
+        let path: Vec<Px> = piece.iter().map(|&k| layout.to_px(k)).collect();
+        stroke(p, &path, style, layout.scale)?;
+    }
+    Ok(())
+}
+
+/// The whole figure.
+pub fn figure(p: &mut dyn Painter, fig: &Figure, layout: &Layout) -> Result<(), RenderError> {
+    let land = &fig.landscape;
+    let (w, h) = layout.size;
+    p.rect((0, 0), (w as i32, h as i32), PAPER, 0)?;
+    field(p, fig, layout)?;
+    for sep in &land.separatrices {
+        curve(p, layout, &sep.points, &manifold_style(sep.kind))?;
+    }
+    for (component, lines) in land.nullclines.curves.iter().enumerate() {
+        for line in lines {
+            let mut points = line.points.clone();
+            if line.closed && !points.is_empty() {
+                points.push(points[0]);
+            }
+            curve(p, layout, &points, &nullcline_style(component))?;
+        }
+    }
+    for c in &land.cycles {
+        curve(p, layout, &closed_cycle(c), &cycle_style(c.stable))?;
+    }
+    for o in &fig.overlays {
+        curve(p, layout, &o.points, &overlay_style(o))?;
+    }
+    let (radius, width) = (glyph_radius(layout.scale), glyph_stroke(layout.scale));
+    for fp in &land.fixed_points {
+        if fp.kappa.len() == 2 && layout.rect.contains(&fp.kappa) {
+            let at = pt(layout.to_px([fp.kappa[0], fp.kappa[1]]));
+            Glyph::of(fp).draw(p, at, radius, width)?;
+        }
+    }
+    for c in &land.cycles {
+        period_label(p, layout, c)?;
+    }
+    axes(p, layout)?;
+    p.text(
+        &layout.title,
+        pt(layout.title_at),
+        &Font {
+            size: layout.fonts.title,
+            colour: TEXT,
+            h: HPos::Center,
+            v: VPos::Top,
+        },
+    )?;
+    legend::draw(p, layout)
+}
+
+/// A cycle's points as a closed curve in the plane (first point repeated at the end).
+fn closed_cycle(c: &Cycle) -> Vec<[f64; 2]> {
+    let mut points: Vec<[f64; 2]> = c
+        .points
+        .iter()
+        .filter(|q| q.len() >= 2)
+        .map(|q| [q[0], q[1]])
+        .collect();
+    if let Some(&first) = points.first() {
+        points.push(first);
+    }
+    points
+}
+
+/// Flow-field arrows of normalised length, coloured by speed (relative to the fastest arrow
+/// drawn), thinned to at least [`MIN_ARROW_SPACING`] apart.
+fn field(p: &mut dyn Painter, fig: &Figure, layout: &Layout) -> Result<(), RenderError> {
+    let f = &fig.landscape.field;
+    if f.n == 0 || f.points.len() != f.n * f.n || f.flow.len() != f.points.len() {
+        return Ok(());
+    }
+    let (ppu_x, ppu_y) = layout.pixels_per_unit();
+    let r = &layout.rect;
+    // Sample spacing in pixels along each axis, and the thinning that keeps arrows apart.
+    let cell = [r.width() * ppu_x, r.height() * ppu_y].map(|side| side / f.n as f64);
+    let stride = cell.map(|c| (MIN_ARROW_SPACING * layout.scale / c).ceil().max(1.0) as usize);
+    let keep = |index: usize, stride: usize| index % stride == (stride - 1) / 2;
+    let kept: Vec<usize> = (0..f.points.len())
+        .filter(|k| keep(k % f.n, stride[0]) && keep(k / f.n, stride[1]))
+        .filter(|&k| r.contains(&f.points[k]))
+        .collect();
+    let speed = |k: usize| f.flow[k][0].hypot(f.flow[k][1]);
+    let max_speed = kept
+        .iter()
+        .map(|&k| speed(k))
+        .filter(|s| s.is_finite())
+        .fold(0.0, f64::max);
+    let length = ARROW_FILL * (cell[0] * stride[0] as f64).min(cell[1] * stride[1] as f64);
+    let shaft = width_px(1.2, layout.scale);
+    for k in kept {
+        let [fx, fy] = f.flow[k];
+        let Some(a) = arrow(layout.to_px(f.points[k]), (fx * ppu_x, -fy * ppu_y), length) else {
+            continue;
+        };
+        let colour = style::field_colour(speed(k), max_speed);
+        p.polyline(&[pt(a.shaft[0]), pt(a.shaft[1])], colour, shaft)?;
+        p.polygon(&a.head.map(pt), colour)?;
+    }
+    Ok(())
+}
+
+/// `T = 7.94 τ` (map: `T = 7.94 τ (39.7 steps)`) over the cycle's highest visible point, on a
+/// paper-coloured box so the field does not run through the text.
+fn period_label(p: &mut dyn Painter, layout: &Layout, c: &Cycle) -> Result<(), RenderError> {
+    let top = clip_polyline(&closed_cycle(c), &layout.rect)
+        .into_iter()
+        .flatten()
+        .max_by(|a, b| a[1].total_cmp(&b[1]));
+    let Some(top) = top else {
+        return Ok(());
+    };
+    let text = match c.period_steps {
+        Some(steps) => format!("T = {:.2} τ ({steps:.1} steps)", c.period_tau),
+        None => format!("T = {:.2} τ", c.period_tau),
+    };
+    let s = layout.scale;
+    let size = layout.fonts.legend;
+    let (tw, th) = text_size(&text, size);
+    let [left, top_px, right, _] = layout.plot;
+    let (x, y) = layout.to_px(top);
+    let x = x.clamp(left + 0.5 * tw + 3.0 * s, right - 0.5 * tw - 3.0 * s);
+    let y = (y - 5.0 * s).max(top_px + th + 4.0 * s);
+    let pad = 2.0 * s;
+    p.rect(
+        pt((x - 0.5 * tw - pad, y - th - pad)),
+        pt((x + 0.5 * tw + pad, y + pad)),
+        PAPER,
+        0,
+    )?;
+    p.text(
+        &text,
+        pt((x, y)),
+        &Font {
+            size,
+            colour: style::CYCLE,
+            h: HPos::Center,
+            v: VPos::Bottom,
+        },
+    )
+}
+
+/// The plot frame, ticks with labels on the left and bottom, and the axis names.
+fn axes(p: &mut dyn Painter, layout: &Layout) -> Result<(), RenderError> {
+    let s = layout.scale;
+    let [l, t, r, b] = layout.plot;
+    let line = width_px(1.0, s);
+    p.rect(pt((l, t)), pt((r, b)), AXIS, line)?;
+    let tick = TICK_LENGTH * s;
+    let font = |h, v| Font {
+        size: layout.fonts.tick,
+        colour: TEXT,
+        h,
+        v,
+    };
+    let rect = &layout.rect;
+    let target = |pixels: f64| ((pixels / (80.0 * s)).round() as usize).max(2);
+    for t_ in ticks(rect.x_min, rect.x_max, target(r - l)) {
+        let x = layout.to_px([t_.value, rect.y_min]).0;
+        p.polyline(&[pt((x, b)), pt((x, b + tick))], AXIS, line)?;
+        p.text(
+            &t_.label,
+            pt((x, b + tick + 4.0 * s)),
+            &font(HPos::Center, VPos::Top),
+        )?;
+    }
+    let mut widest: f64 = 0.0;
+    for t_ in ticks(rect.y_min, rect.y_max, target(b - t)) {
+        let y = layout.to_px([rect.x_min, t_.value]).1;
+        p.polyline(&[pt((l - tick, y)), pt((l, y))], AXIS, line)?;
+        p.text(
+            &t_.label,
+            pt((l - tick - 4.0 * s, y)),
+            &font(HPos::Right, VPos::Center),
+        )?;
+        widest = widest.max(text_size(&t_.label, layout.fonts.tick).0);
+    }
+    let axis = |h, v| Font {
+        size: layout.fonts.axis,
+        colour: TEXT,
+        h,
+        v,
+    };
+    let tick_h = text_size("0", layout.fonts.tick).1;
+    p.text(
+        "κ₁",
+        pt((0.5 * (l + r), b + tick + 4.0 * s + tick_h + 6.0 * s)),
+        &axis(HPos::Center, VPos::Top),
+    )?;
+    // Left of the widest tick label, but never off the figure (long labels of a tiny range).
+    let name_right =
+        (l - tick - 4.0 * s - widest - 8.0 * s).max(text_size("κ₂", layout.fonts.axis).0 + 2.0 * s);
+    p.text(
+        "κ₂",
+        pt((name_right, 0.5 * (t + b))),
+        &axis(HPos::Right, VPos::Center),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Rect;
+    use crate::analysis::landscape::{LandscapeRequest, analyze_fast};
+    use crate::reduced::{MeanField, TimeModel, presets};
+
+    /// Records the arrows: a shaft (polyline) directly followed by its head (polygon); an
+    /// arrow's centre is halfway from the shaft's tail to the head's tip.
+    #[derive(Default)]
+    struct Recorder {
+        last_line: Vec<Pt>,
+        centres: Vec<(f64, f64)>,
+    }
+
+    impl Painter for Recorder {
+        fn polyline(&mut self, points: &[Pt], _: Rgb, _: u32) -> Result<(), RenderError> {
+            self.last_line = points.to_vec();
+            Ok(())
+        }
+        fn polygon(&mut self, points: &[Pt], _: Rgb) -> Result<(), RenderError> {
+            let (tail, tip) = (self.last_line[0], points[0]);
+            self.centres.push((
+                0.5 * f64::from(tail.0 + tip.0),
+                0.5 * f64::from(tail.1 + tip.1),
+            ));
+            Ok(())
+        }
+        fn circle(&mut self, _: Pt, _: u32, _: Rgb, _: bool, _: u32) -> Result<(), RenderError> {
+            Ok(())
+        }
+        fn rect(&mut self, _: Pt, _: Pt, _: Rgb, _: u32) -> Result<(), RenderError> {
+            Ok(())
+        }
+        fn text(&mut self, _: &str, _: Pt, _: &Font) -> Result<(), RenderError> {
+            Ok(())
+        }
+    }
+
+    /// Centres of the arrows drawn for a field of `grid` samples per side on `rect` at 800 x 600.
+    fn arrows(grid: usize, rect: Rect) -> (Vec<(f64, f64)>, Layout) {
+        let sys = MeanField::new(&presets::get("dms_mixture_2pop").unwrap().model);
+        let req = LandscapeRequest {
+            field_grid: grid,
+            nullcline_resolution: 16,
+            ..LandscapeRequest::new(rect, vec![0.0, 0.0], TimeModel::Ode)
+        };
+        let fig = Figure::new(analyze_fast(&sys, &req));
+        let layout = Layout::new(&fig, (800, 600)).unwrap();
+        let mut rec = Recorder::default();
+        figure(&mut rec, &fig, &layout).unwrap();
+        (rec.centres, layout)
+    }
+
+    #[test]
+    fn a_fine_field_is_thinned_to_readable_arrows_and_a_coarse_one_kept_whole() {
+        let square = Rect::new(-1.0, 1.0, -1.0, 1.0);
+        let (centres, layout) = arrows(64, square);
+        let side = layout.plot[2] - layout.plot[0];
+        let most = (side / MIN_ARROW_SPACING).ceil().powi(2) as usize;
+        assert!(
+            centres.len() <= most && centres.len() >= most / 4,
+            "{} arrows",
+            centres.len()
+        );
+        // No two arrows closer than the minimum spacing (a pixel of rounding aside).
+        for (i, a) in centres.iter().enumerate() {
+            for b in &centres[..i] {
+                let d = (a.0 - b.0).hypot(a.1 - b.1);
+                assert!(d >= MIN_ARROW_SPACING - 1.5, "arrows at {a:?} and {b:?}");
+            }
+        }
+        let (centres, _) = arrows(super::super::FIELD_GRID, square);
+        assert_eq!(centres.len(), super::super::FIELD_GRID.pow(2));
+    }
+}

@@ -1,0 +1,125 @@
+//! Phase-plane figures without a window: a [`Figure`] (a [`Landscape`] plus trajectory
+//! overlays) drawn to SVG or PNG with plotters, for papers, the `render` command, the app's SVG
+//! export and golden tests.
+//!
+//! The look follows [`crate::style`], so an exported figure matches the live view. Output is
+//! deterministic (same figure and size, same bytes): every coordinate is rounded to whole pixels
+//! by the layout, the text is measured with a font embedded in the binary (never a system font),
+//! and nothing depends on time, threads or hash order.
+//!
+//! - [`figure`]: what is drawn ([`Figure`], [`Overlay`]) and the title text;
+//! - `layout`: where (plot rectangle with equal axes, legend column, data-to-pixel map);
+//! - `draw`, `glyphs`, `legend`, `ticks`, `geometry`, `text`, `painter`: how;
+//! - [`frame`]: a default view rectangle that frames the fixed points, cycles and overlays;
+//! - [`trials`]: the DMS trials as overlays (projected network and reduced trajectories).
+//!
+//! [`Landscape`]: crate::analysis::landscape::Landscape
+
+mod draw;
+pub mod figure;
+pub mod frame;
+mod geometry;
+mod glyphs;
+mod layout;
+mod legend;
+mod painter;
+mod text;
+mod ticks;
+pub mod trials;
+
+use plotters::backend::{BitMapBackend, SVGBackend};
+use plotters::drawing::IntoDrawingArea;
+use thiserror::Error;
+
+use painter::{AreaPainter, TextMode};
+
+pub use figure::{Figure, Overlay};
+use layout::Layout;
+pub use layout::plot_aspect;
+
+/// Flow-field samples per side that give one arrow per sample at any figure size (arrows are
+/// spaced in proportion to the figure; a finer field is thinned when drawn).
+pub const FIELD_GRID: usize = 20;
+
+/// Smallest figure side in pixels: below it the axes, legend and title no longer fit.
+pub const MIN_SIDE: u32 = 240;
+/// Largest figure side in pixels.
+pub const MAX_SIDE: u32 = 8192;
+/// Largest figure area in pixels (the PNG is drawn in a 3-byte-per-pixel buffer: 96 MB at most).
+pub const MAX_PIXELS: u64 = 32_000_000;
+
+/// The font family the SVG names, so viewers substitute their own sans-serif face (the layout
+/// was measured with the embedded font, whose metrics are close to common sans-serif faces).
+const FONT_FAMILY: &str = "sans-serif";
+
+/// Why a figure could not be drawn.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum RenderError {
+    #[error(
+        "figure size {width} x {height}: each side must be {MIN_SIDE}..={MAX_SIDE} pixels and \
+         the area at most {MAX_PIXELS} pixels"
+    )]
+    Size { width: u32, height: u32 },
+    /// The landscape's own error (nothing was computed), or a view rectangle that is not one.
+    #[error("nothing to draw: {0}")]
+    Landscape(String),
+    #[error("drawing failed: {0}")]
+    Backend(String),
+    #[error("PNG encoding failed: {0}")]
+    Encode(String),
+}
+
+/// The figure as an SVG document of `size = (width, height)` pixels.
+///
+/// Text is stored as `<text font-family="sans-serif">`, so its look depends on the viewer's
+/// fonts; its layout was measured with the embedded font.
+pub fn svg(fig: &Figure, size: (u32, u32)) -> Result<String, RenderError> {
+    let layout = Layout::new(fig, size)?;
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        draw::figure(
+            &mut AreaPainter::new(&root, TextMode::Element),
+            fig,
+            &layout,
+        )?;
+        root.present().map_err(painter::backend_error)?;
+    }
+    Ok(out)
+}
+
+/// The figure as PNG bytes (8-bit RGB) of `size = (width, height)` pixels. Lines are not
+/// antialiased (plotters' bitmap backend); prefer [`svg`] for print.
+pub fn png(fig: &Figure, size: (u32, u32)) -> Result<Vec<u8>, RenderError> {
+    let layout = Layout::new(fig, size)?;
+    let mut rgb = vec![0u8; 3 * size.0 as usize * size.1 as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        draw::figure(&mut AreaPainter::new(&root, TextMode::Raster), fig, &layout)?;
+        root.present().map_err(painter::backend_error)?;
+    }
+    encode_png(&rgb, size)
+}
+
+/// Checks a requested figure size against [`MIN_SIDE`], [`MAX_SIDE`] and [`MAX_PIXELS`].
+pub fn check_size((width, height): (u32, u32)) -> Result<(), RenderError> {
+    let side_ok = |s: u32| (MIN_SIDE..=MAX_SIDE).contains(&s);
+    if side_ok(width) && side_ok(height) && u64::from(width) * u64::from(height) <= MAX_PIXELS {
+        Ok(())
+    } else {
+        Err(RenderError::Size { width, height })
+    }
+}
+
+/// PNG bytes of a row-major RGB buffer. The encoder's output is a pure function of its input.
+fn encode_png(rgb: &[u8], (width, height): (u32, u32)) -> Result<Vec<u8>, RenderError> {
+    let fail = |e: png::EncodingError| RenderError::Encode(e.to_string());
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(fail)?;
+    writer.write_image_data(rgb).map_err(fail)?;
+    writer.finish().map_err(fail)?;
+    Ok(bytes)
+}

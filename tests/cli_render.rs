@@ -1,0 +1,156 @@
+//! The `render` command through the real argument parsing: files written for a preset and for
+//! the fixture network with its trials, and clear errors for bad flags.
+
+use std::path::PathBuf;
+
+use lowrank_explorer::cli::run_args;
+
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/lowrank_n64_r2.pt"
+);
+
+/// A fresh directory for one test's outputs, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir =
+            std::env::temp_dir().join(format!("lowrank-render-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+    fn path(&self, file: &str) -> String {
+        self.0.join(file).to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn render(args: &[&str]) -> Result<String, String> {
+    let mut all = vec!["lowrank-explorer", "render"];
+    all.extend_from_slice(args);
+    run_args(all).map_err(|e| e.0)
+}
+
+#[test]
+fn a_preset_renders_to_svg_and_png() {
+    let dir = Scratch::new("preset");
+    let svg = dir.path("a.svg");
+    let report = render(&[
+        "--preset",
+        "dms_mixture_2pop",
+        "--input",
+        "A",
+        "--out",
+        &svg,
+    ])
+    .unwrap();
+    assert!(
+        report.contains("ODE, input A") && report.contains("1 cycles"),
+        "{report}"
+    );
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg") && text.contains("input A"));
+    let png = dir.path("b.PNG");
+    let report = render(&[
+        "--preset",
+        "dms_mixture_2pop",
+        "--dynamics",
+        "map",
+        "--alpha",
+        "0.1",
+        "--range=-1,1,-1,1",
+        "--size",
+        "400x300",
+        "--out",
+        &png,
+    ])
+    .unwrap();
+    assert!(report.contains("map, alpha = 0.1, no input"), "{report}");
+    assert!(report.contains("view [-1, 1] x [-1, 1]"), "{report}");
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
+    // IHDR: width and height, big-endian, right after the signature and chunk header.
+    assert_eq!(&bytes[16..24], &[0, 0, 1, 144, 0, 0, 1, 44]);
+    // Only the files asked for: no temporary file is left behind.
+    assert_eq!(std::fs::read_dir(&dir.0).unwrap().count(), 2);
+}
+
+#[test]
+fn the_fixture_network_renders_with_its_trials() {
+    let dir = Scratch::new("network");
+    let out = dir.path("net.svg");
+    let report = render(&[FIXTURE, "--trials", "--input", "none", "--out", &out]).unwrap();
+    assert!(
+        report.contains("lowrank_n64_r2 (N = 64, exact reduction)"),
+        "{report}"
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    for label in ["AA network", "BB network", "AA reduced", "BB reduced"] {
+        assert!(text.contains(label), "no {label}");
+    }
+    // A negative range right after the flag is a value, not an option.
+    render(&[
+        FIXTURE,
+        "--range",
+        "-1,1,-1,1",
+        "--input",
+        "0.5,0",
+        "--out",
+        &out,
+    ])
+    .unwrap();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("input v = (0.5, 0)"));
+}
+
+#[test]
+fn bad_flags_give_clear_errors() {
+    let dir = Scratch::new("errors");
+    let out = dir.path("x.svg");
+    let preset = ["--preset", "dms_mixture_2pop"];
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--size", "10x10", "--out", &out], "each side must be"),
+        (vec!["--size", "800", "--out", &out], "WIDTHxHEIGHT"),
+        (vec!["--out", "fig.jpg"], "unknown extension `.jpg`"),
+        (vec!["--out", "fig"], "use .svg or .png"),
+        (vec!["--range", "1,0,0,1", "--out", &out], "empty"),
+        (vec!["--range", "0,1,0,NaN", "--out", &out], "finite"),
+        (vec!["--range", "0,1,0", "--out", &out], "got 3"),
+        (vec!["--input", "nan,0", "--out", &out], "finite"),
+        (vec!["--input", "C", "--out", &out], "channels are A, B"),
+        (vec!["--input", "1,0,0", "--out", &out], "3 values"),
+        (vec!["--alpha", "0.2", "--out", &out], "map only"),
+        (
+            vec!["--dynamics", "map", "--alpha", "-1", "--out", &out],
+            "(0, 1]",
+        ),
+        (
+            vec!["--dynamics", "euler", "--out", &out],
+            "possible values: ode, map",
+        ),
+    ];
+    for (args, expected) in cases {
+        let mut all = preset.to_vec();
+        all.extend(args.iter().copied());
+        let err = render(&all).unwrap_err();
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+    let err = render(&["--preset", "nope", "--out", &out]).unwrap_err();
+    assert!(err.contains("dms_mixture_2pop"), "{err}");
+    assert!(render(&["--out", &out]).is_err(), "a model is required");
+    assert!(render(&[FIXTURE, "--preset", "dms_mixture_2pop", "--out", &out]).is_err());
+    let err = render(&["/nonexistent/model.json", "--out", &out]).unwrap_err();
+    assert!(err.contains("/nonexistent/model.json"), "{err}");
+    let err = render(&[FIXTURE, "--out", &dir.path("missing/dir/x.svg")]).unwrap_err();
+    assert!(err.contains("missing"), "{err}");
+    assert!(
+        !std::path::Path::new(&out).exists(),
+        "nothing written on error"
+    );
+}
