@@ -7,9 +7,11 @@
 //! - [`reduced`]: exact reduction and population mean field (MODEL.md 3-4);
 //! - [`analysis`]: fixed points, nullclines, limit cycles, continuation.
 //!
-//! The shells ([`cli`], and the egui app behind the `gui` feature) only wire the core.
+//! The shells ([`cli`], and the egui app [`app`] behind the `gui` feature) only wire the core.
 
 pub mod analysis;
+#[cfg(feature = "gui")]
+pub mod app;
 pub mod cli;
 pub mod io;
 pub mod kernels;

@@ -5,7 +5,6 @@
 //! entry; target +1 for match (AA, BB), -1 for non-match, on the decision steps only.
 
 use rand::{Rng, RngExt};
-use rand_distr::{Distribution, StandardNormal};
 
 use super::{Epoch, Trial, steps_of};
 
@@ -138,12 +137,7 @@ pub fn random_trials<R: Rng + ?Sized>(count: usize, cfg: &DmsConfig, rng: &mut R
                 + (cfg.delay_max_ms - cfg.delay_min_ms).max(0.0) * rng.random::<f64>();
             let delay = steps_of(delay_ms).clamp(min, max_exclusive - 1);
             let mut t = trial(name, delay, steps);
-            if cfg.input_noise_std > 0.0 {
-                for x in t.inputs.iter_mut() {
-                    let z: f64 = StandardNormal.sample(rng);
-                    *x += cfg.input_noise_std * z;
-                }
-            }
+            super::add_input_noise(&mut t, cfg.input_noise_std, rng);
             t
         })
         .collect()

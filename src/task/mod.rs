@@ -5,6 +5,8 @@
 
 pub mod dms;
 
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
 use serde::Serialize;
 
 /// Time step of every task, in ms (MODEL.md 6).
@@ -13,6 +15,17 @@ pub const DT_MS: f64 = crate::network::DT_MS;
 /// Number of steps of a duration: `floor(ms / 20)`.
 pub fn steps_of(ms: f64) -> usize {
     (ms / DT_MS).floor().max(0.0) as usize
+}
+
+/// Adds independent Gaussian noise of standard deviation `std` to every input entry of `trial`
+/// (padding included), the input noise of the training trials (MODEL.md 6). `std <= 0` adds none.
+pub fn add_input_noise<R: Rng + ?Sized>(trial: &mut Trial, std: f64, rng: &mut R) {
+    if std > 0.0 {
+        for x in trial.inputs.iter_mut() {
+            let z: f64 = StandardNormal.sample(rng);
+            *x += std * z;
+        }
+    }
 }
 
 /// A named, half-open range of steps `[start, end)` of a trial (fixation, stimulus 1, ...).
