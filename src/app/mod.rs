@@ -99,9 +99,9 @@ pub struct Results {
     pub bifurcation: Option<Arc<BifurcationOutcome>>,
     /// The loaded network, if the source is one.
     pub network: Option<Arc<LoadedNetwork>>,
-    /// Generation of the newest request sent, and of the newest landscape received.
+    /// Generation of the newest request sent, and of the newest one the worker finished.
     pub requested: u64,
-    pub received: u64,
+    pub finished: u64,
 }
 
 /// The outcome of a PNG export: the file written, or why not.
@@ -189,9 +189,9 @@ impl Explorer {
         median(&self.frame_ms)
     }
 
-    /// Whether the worker has answered the newest request with a complete landscape.
+    /// Whether the worker has finished every stage of the newest request (and no file is loading).
     pub fn settled(&self) -> bool {
-        self.results.received == self.results.requested && self.results.landscape_complete
+        self.results.finished == self.results.requested && !self.loader.busy()
     }
 
     fn warn(&mut self, text: String) {
@@ -358,7 +358,7 @@ impl Explorer {
             if ui
                 .add_enabled(
                     self.undoer.has_undo(&self.params),
-                    egui::Button::new("↶ undo"),
+                    egui::Button::new("undo"),
                 )
                 .clicked()
             {
@@ -367,7 +367,7 @@ impl Explorer {
             if ui
                 .add_enabled(
                     self.undoer.has_redo(&self.params),
-                    egui::Button::new("↷ redo"),
+                    egui::Button::new("redo"),
                 )
                 .clicked()
             {
@@ -398,10 +398,8 @@ impl Explorer {
             if !self.worker.alive() {
                 ui.label(RichText::new("the analysis thread stopped").color(WARN));
             }
-            let busy = self.results.received != self.results.requested
-                || !self.results.landscape_complete
-                || self.loader.busy();
-            ui.label(if busy { "● computing" } else { "○ idle" });
+            let busy = !self.settled();
+            ui.label(if busy { "computing…" } else { "idle" });
             ui.separator();
             if let Some(l) = &self.results.landscape {
                 let parts: Vec<String> = l
@@ -430,7 +428,11 @@ impl Explorer {
         let mut dismiss = None;
         for (i, n) in self.notices.iter().enumerate() {
             ui.horizontal(|ui| {
-                if ui.small_button("✖").on_hover_text("dismiss").clicked() {
+                if ui
+                    .small_button("dismiss")
+                    .on_hover_text("dismiss")
+                    .clicked()
+                {
                     dismiss = Some(i);
                 }
                 let text = RichText::new(&n.text);
@@ -627,19 +629,18 @@ impl Explorer {
         for u in self.worker.poll() {
             match u {
                 Update::Landscape {
-                    generation,
                     landscape,
                     complete,
                 } => {
                     r.landscape = Some(landscape);
                     r.landscape_complete = complete;
-                    r.received = generation;
                 }
-                Update::Readout(_, x) => r.readout = x,
-                Update::Trajectories(_, t) => r.trajectories = t,
-                Update::Trials(_, t) => r.trials = Some(t),
-                Update::Overlay(_, o) => r.overlay = o,
-                Update::Bifurcation(_, b) => r.bifurcation = b,
+                Update::Readout(x) => r.readout = x,
+                Update::Trajectories(t) => r.trajectories = t,
+                Update::Trials(t) => r.trials = Some(t),
+                Update::Overlay(o) => r.overlay = o,
+                Update::Bifurcation(b) => r.bifurcation = b,
+                Update::Idle(g) => r.finished = g,
             }
         }
     }

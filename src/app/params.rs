@@ -77,7 +77,8 @@ impl Params {
         presets::get(id).map(|p| Params::with_population(p.model, &p.name))
     }
 
-    /// Fresh parameters on a population model: input none, the trained map, the default view.
+    /// Fresh parameters on a population model: input none, the ODE (the poster's equations), the
+    /// default view.
     pub fn with_population(model: PopulationModel, label: &str) -> Params {
         let inputs = model.dims().inputs;
         Params {
@@ -85,7 +86,7 @@ impl Params {
             population: SerdeModel(model),
             population_label: label.to_string(),
             input: Input::none(inputs),
-            time_model: TimeModel::TRAINED_MAP,
+            time_model: TimeModel::Ode,
             view: DEFAULT_VIEW,
             display: Display::default(),
             trials: TrialSettings::default(),

@@ -36,19 +36,20 @@ pub struct Request {
     pub bifurcation: Option<BifurcationKey>,
 }
 
-/// A result for the UI. `generation` is that of the request it answers.
+/// A result for the UI, in the order the stages run.
 pub enum Update {
     /// `complete` is false for the cheap part (no cycles or separatrices yet).
     Landscape {
-        generation: u64,
         landscape: Arc<Landscape>,
         complete: bool,
     },
-    Readout(u64, Option<Arc<Readout>>),
-    Trajectories(u64, Arc<Vec<UserTrajectory>>),
-    Trials(u64, Arc<TrialSet>),
-    Overlay(u64, Option<Arc<Landscape>>),
-    Bifurcation(u64, Option<Arc<BifurcationOutcome>>),
+    Readout(Option<Arc<Readout>>),
+    Trajectories(Arc<Vec<UserTrajectory>>),
+    Trials(Arc<TrialSet>),
+    Overlay(Option<Arc<Landscape>>),
+    Bifurcation(Option<Arc<BifurcationOutcome>>),
+    /// Every stage of the request of this generation is done.
+    Idle(u64),
 }
 
 /// The UI side of the worker.
@@ -192,7 +193,6 @@ impl Stages {
             self.fast = Some((req.system.clone(), req.landscape.clone(), land.clone()));
             self.complete = None;
             send(Update::Landscape {
-                generation,
                 landscape: land,
                 complete: false,
             });
@@ -208,7 +208,7 @@ impl Stages {
                 .as_ref()
                 .map(|s| Arc::new(compute::readout(&sys, &fast, s)));
             self.readout = Some((fast.clone(), req.selection));
-            send(Update::Readout(generation, r));
+            send(Update::Readout(r));
         }
 
         // 3. Click-to-run trajectories.
@@ -225,7 +225,7 @@ impl Stages {
                 req.landscape.clone(),
                 req.starts.clone(),
             ));
-            send(Update::Trajectories(generation, Arc::new(t)));
+            send(Update::Trajectories(Arc::new(t)));
         }
         yield_if_newer!();
 
@@ -238,7 +238,6 @@ impl Stages {
             self.readout = self.readout.take().map(|(_, s)| (land.clone(), s));
             self.complete = Some((req.system.clone(), req.landscape.clone()));
             send(Update::Landscape {
-                generation,
                 landscape: land,
                 complete: true,
             });
@@ -249,7 +248,7 @@ impl Stages {
         if !matches!(&self.trials, Some((s, t)) if *s == req.system && *t == req.trials) {
             if let Some((tm, settings)) = &req.trials {
                 let set = compute::trials(&sys, *tm, settings);
-                send(Update::Trials(generation, Arc::new(set)));
+                send(Update::Trials(Arc::new(set)));
             }
             self.trials = Some((req.system.clone(), req.trials));
         }
@@ -265,7 +264,7 @@ impl Stages {
                 Arc::new(land)
             });
             self.overlay = Some((req.overlay.clone(), req.landscape.clone()));
-            send(Update::Overlay(generation, over));
+            send(Update::Overlay(over));
         }
         yield_if_newer!();
 
@@ -276,8 +275,9 @@ impl Stages {
                 .as_ref()
                 .map(|key| Arc::new(compute::bifurcation(&req.system, &sys, key)));
             self.bifurcation = Some((req.system.clone(), req.bifurcation.clone()));
-            send(Update::Bifurcation(generation, out));
+            send(Update::Bifurcation(out));
         }
+        send(Update::Idle(generation));
         Next::Done
     }
 

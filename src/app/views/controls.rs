@@ -266,7 +266,7 @@ fn gain_row(
     let clamp = model.populations()[pop].gain_clamp;
     let mut clamped = clamp.is_some();
     ui.horizontal(|ui| {
-        ui.label("gain ⟨φ′⟩:");
+        ui.label("gain <φ'>:");
         let a = ui.radio_value(&mut clamped, false, "self-consistent");
         let b = ui.radio_value(&mut clamped, true, "clamped");
         if a.changed() || b.changed() {
@@ -297,7 +297,7 @@ fn psd_row(
 ) {
     ui.horizontal(|ui| {
         if status.is_psd {
-            ui.label(RichText::new("✔ covariance PSD").color(egui::Color32::from_rgb(0, 130, 90)))
+            ui.label(RichText::new("covariance PSD").color(egui::Color32::from_rgb(0, 130, 90)))
                 .on_hover_text(format!(
                     "smallest eigenvalue {:.3e}",
                     status.smallest_eigenvalue
@@ -305,7 +305,7 @@ fn psd_row(
         } else {
             ui.label(
                 RichText::new(format!(
-                    "⚠ not PSD (λmin = {:.3})",
+                    "not PSD (λmin = {:.3})",
                     status.smallest_eigenvalue
                 ))
                 .color(WARN),
@@ -370,7 +370,7 @@ fn time_model_section(ui: &mut Ui, params: &mut Params, actions: &mut Vec<Action
         let is_map = matches!(params.time_model, TimeModel::Map { .. });
         if ui
             .radio(is_map, "Euler map")
-            .on_hover_text("κ ← κ + α F(κ; v): the trained networks' update")
+            .on_hover_text("κ(t+1) = κ(t) + α F(κ(t); v): the trained networks' update")
             .clicked()
         {
             params.time_model = TimeModel::Map { alpha };

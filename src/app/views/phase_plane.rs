@@ -107,7 +107,7 @@ impl PhasePlane {
                 .map(|l| l.time_model)
                 .unwrap_or(params.time_model);
             ui.label(RichText::new(time_model_label(tm)).strong().size(15.0))
-                .on_hover_text("Which reading of the dynamics the plane shows: the ODE dκ/dt = F, or the trained Euler map κ ← κ + αF (same fixed points, different cycles).");
+                .on_hover_text("Which reading of the dynamics the plane shows: the ODE dκ/dt = F, or the trained Euler map κ(t+1) = κ(t) + αF (same fixed points, different cycles).");
             if let Some(l) = &results.landscape {
                 ui.label(RichText::new(format!("v = {}", format_point(&l.v, 2))).strong());
                 ui.separator();

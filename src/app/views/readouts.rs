@@ -82,8 +82,8 @@ fn point_header(ui: &mut Ui, r: &Readout) {
 /// `S~` entry by entry as the poster writes it, then the gains and the poster's Jacobian.
 fn connectivity(ui: &mut Ui, c: &EffectiveConnectivity) {
     ui.separator();
-    ui.label(RichText::new("Effective connectivity S~ = Σ_p α_p σ_p ⟨φ′⟩_p").strong())
-        .on_hover_text("S~_rl = Σ_p (α_p Σ_p[n_r, m_l]) ⟨φ′⟩_p: each term is (population share of the overlap) x (its gain). Row = n, column = m (MODEL.md 4).");
+    ui.label(RichText::new("Effective connectivity S~ = Σ_p α_p σ_p <φ'>_p").strong())
+        .on_hover_text("S~_rl = Σ_p (α_p Σ_p[n_r, m_l]) <φ'>_p: each term is (population share of the overlap) x (its gain). Row = n, column = m (MODEL.md 4).");
     for row in 0..c.rank {
         for col in 0..c.rank {
             ui.monospace(c.explain(row, col, POSTER_DECIMALS));
@@ -105,7 +105,7 @@ fn connectivity(ui: &mut Ui, c: &EffectiveConnectivity) {
         } else {
             format!("Δ = {:.3}", share.variance)
         };
-        ui.monospace(format!("⟨φ′⟩_{} = {:.3}   ({how})", p + 1, share.gain));
+        ui.monospace(format!("<φ'>_{} = {:.3}   ({how})", p + 1, share.gain));
     }
     ui.label(RichText::new("Poster's Jacobian S~ − Id").strong())
         .on_hover_text("Ignores how the gains change with κ: equals the exact Jacobian only where cov(n, x) = 0, e.g. at the origin without input (MODEL.md 4).");

@@ -25,15 +25,20 @@ impl TimeSeries {
             return;
         };
         let link = egui::Id::unique("time_series_x");
-        ui.columns(SERIES.len(), |cols| {
-            for (q, col) in cols.iter_mut().enumerate() {
+        let gap = ui.spacing().item_spacing.x;
+        let width = ((ui.available_width() - 2.0 * gap) / SERIES.len() as f32).max(80.0);
+        let height = ui.available_height().max(80.0);
+        ui.horizontal(|ui| {
+            for (q, label) in SERIES.iter().enumerate() {
                 Plot::new(("time_series", q))
+                    .width(width)
+                    .height(height)
                     .link_axis(link, [true, false])
                     .link_cursor(link, [true, false])
                     .x_axis_label("t (ms)")
-                    .y_axis_label(SERIES[q])
+                    .y_axis_label(*label)
                     .allow_scroll(false)
-                    .show(col, |pui| {
+                    .show(ui, |pui| {
                         let shade = set.runs.get(params.scrub.trial).or(set.runs.first());
                         if let Some(run) = shade {
                             shade_epochs(pui, run);

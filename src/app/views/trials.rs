@@ -93,11 +93,7 @@ impl TrialsPanel {
             }
         });
         ui.horizontal(|ui| {
-            let label = if self.playing {
-                "⏸ pause"
-            } else {
-                "▶ play"
-            };
+            let label = if self.playing { "pause" } else { "play" };
             if ui.button(label).clicked() {
                 self.playing = !self.playing;
                 if self.playing {
@@ -177,7 +173,7 @@ fn describe_runs(ui: &mut Ui, params: &Params, set: &TrialSet, network: bool) {
             .small(),
         );
         ui.label(format!(
-            "projection residual ‖h − Bc‖/‖h‖: {now:.2e} now, {worst:.2e} max ({})",
+            "projection residual ||h − Bc|| / ||h||: {now:.2e} now, {worst:.2e} max ({})",
             run.trial.name
         ))
         .on_hover_text("How far the full network state is from span{m₁, m₂, I_A, I_B} (MODEL.md 2): 0 without noise.");
