@@ -668,8 +668,10 @@ impl Explorer {
             .flatten()
             .filter(|v| v.len() == channels);
         let v = followed.unwrap_or_else(|| p.input.vector(channels));
+        // The visible rectangle (the requested one widened to the plot's aspect) is analysed.
+        let rect = self.views.phase.shown.unwrap_or(p.view);
         let landscape = LandscapeKey {
-            rect: p.view,
+            rect,
             v: v.clone(),
             time_model: p.time_model,
             cycles: p.display.cycles,
@@ -696,7 +698,7 @@ impl Explorer {
                 range: p.bifurcation.range,
                 v,
                 time_model: p.time_model,
-                rect: p.view,
+                rect,
             }),
             system,
             landscape,

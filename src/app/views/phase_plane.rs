@@ -30,10 +30,17 @@ const PICK_PIXELS: f32 = 9.0;
 const AUTO_MARGIN: f64 = 0.15;
 
 /// The phase-plane view.
+///
+/// [`Params::view`] is the rectangle the user asked for (pan, zoom, auto range, undo); the plot
+/// shows it widened to a square aspect, and that visible rectangle, [`PhasePlane::shown`], is
+/// what gets analysed. Only the user's own pan and zoom write back into `Params`, so resizing a
+/// panel never drifts the view.
 #[derive(Default)]
 pub struct PhasePlane {
-    /// The rectangle the plot was last told to show (to tell our changes from the user's).
-    shown: Option<Rect>,
+    /// The rectangle the plot was last told to show.
+    requested: Option<Rect>,
+    /// The rectangle the plot shows (the analysed one).
+    pub shown: Option<Rect>,
     /// Where the plot is on screen (for the PNG export).
     pub plot_rect: Option<egui::Rect>,
 }
@@ -45,6 +52,7 @@ impl PhasePlane {
         let plot = Plot::new("phase_plane")
             .data_aspect(1.0)
             .allow_double_click_reset(false)
+            .allow_boxed_zoom(false)
             .x_axis_label("κ₁")
             .y_axis_label("κ₂")
             .legend(
@@ -53,7 +61,7 @@ impl PhasePlane {
                     .background_alpha(0.85),
             );
         let want = params.view;
-        let set_bounds = self.shown != Some(want);
+        let set_bounds = self.requested != Some(want);
         let response = plot.show(ui, |pui| {
             if set_bounds {
                 pui.set_plot_bounds(PlotBounds::from_min_max(
@@ -73,7 +81,11 @@ impl PhasePlane {
         });
         self.plot_rect = Some(response.response.rect);
         let transform = response.transform;
-        self.follow_bounds(params, &transform);
+        let r = &response.response;
+        let user_moved = r.dragged()
+            || r.hovered()
+                && ui.input(|i| i.smooth_scroll_delta != egui::Vec2::ZERO || i.zoom_delta() != 1.0);
+        self.follow_bounds(params, &transform, user_moved);
         let fixed = land.map(|l| l.fixed_points.as_slice()).unwrap_or(&[]);
         let hovered = response
             .response
@@ -143,27 +155,19 @@ impl PhasePlane {
         );
     }
 
-    /// Copies the plot's bounds into `params.view` after a pan or zoom (or an aspect adjustment),
-    /// so the analysis covers what is shown.
-    fn follow_bounds(&mut self, params: &mut Params, transform: &PlotTransform) {
+    /// Records the visible rectangle, and copies it into `params.view` after the user's pan or
+    /// zoom.
+    fn follow_bounds(&mut self, params: &mut Params, transform: &PlotTransform, user_moved: bool) {
         let b = transform.bounds();
         let shown = Rect::new(b.min()[0], b.max()[0], b.min()[1], b.max()[1]);
         if !shown.is_valid() {
             return;
         }
-        let tol = 1e-6 * shown.diagonal();
-        let moved = [
-            (shown.x_min, params.view.x_min),
-            (shown.x_max, params.view.x_max),
-            (shown.y_min, params.view.y_min),
-            (shown.y_max, params.view.y_max),
-        ]
-        .iter()
-        .any(|(a, b)| (a - b).abs() > tol);
-        if moved {
+        self.shown = Some(shown);
+        if user_moved {
             params.view = shown;
         }
-        self.shown = Some(params.view);
+        self.requested = Some(params.view);
     }
 }
 
