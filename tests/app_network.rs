@@ -1,6 +1,8 @@
 //! The explorer on a trained network file: its exact landscape, the DMS trials of the full
 //! network projected on the latent plane beside the reduced ones, and the epoch scrubber.
 
+#![cfg(feature = "gui")]
+
 mod app_support;
 
 use app_support::{fixture, harness, settle};

@@ -1,6 +1,8 @@
 //! The explorer on the DMS mixture preset, driven through its widgets (egui_kittest): what a
 //! teacher does first (no input, input A), a slider drag, undo.
 
+#![cfg(feature = "gui")]
+
 mod app_support;
 
 use app_support::{harness, settle};

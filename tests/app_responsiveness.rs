@@ -11,6 +11,8 @@
 //! (2) the worker's compute time per slider value (cheap part, cycles and separatrices, trials,
 //! bifurcation diagram), and (3) the latency from a slider change to the complete landscape.
 
+#![cfg(feature = "gui")]
+
 mod app_support;
 
 use std::time::{Duration, Instant};
@@ -34,7 +36,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// The slider's values: a sweep back and forth over [-1, 2.5] (the preset has 1.63).
 fn sweep(k: usize) -> f64 {
     let phase = (k % 120) as f64 / 119.0;
-    let t = if (k / 120) % 2 == 0 { phase } else { 1.0 - phase };
+    let t = if (k / 120) % 2 == 0 {
+        phase
+    } else {
+        1.0 - phase
+    };
     -1.0 + 3.5 * t
 }
 
@@ -59,7 +65,9 @@ fn dragging_a_covariance_slider_keeps_60_fps() {
     }
     let ui = h.state().median_frame_ms().unwrap();
     let step = median(frame);
-    println!("UI thread per frame while dragging: Explorer::ui median {ui:.2} ms, whole egui frame median {step:.2} ms ({FRAMES} frames)");
+    println!(
+        "UI thread per frame while dragging: Explorer::ui median {ui:.2} ms, whole egui frame median {step:.2} ms ({FRAMES} frames)"
+    );
 
     // Latency: one slider change to the complete landscape on screen.
     let mut latency = Vec::new();
@@ -70,8 +78,14 @@ fn dragging_a_covariance_slider_keeps_60_fps() {
         settle(&mut h);
         latency.push(t.elapsed().as_secs_f64() * 1e3);
     }
-    println!("slider change to everything recomputed (landscape, trials, bifurcation): median {:.1} ms", median(latency));
-    assert!(step < 1000.0 / 60.0, "median frame {step:.2} ms is over 16.7 ms");
+    println!(
+        "slider change to everything recomputed (landscape, trials, bifurcation): median {:.1} ms",
+        median(latency)
+    );
+    assert!(
+        step < 1000.0 / 60.0,
+        "median frame {step:.2} ms is over 16.7 ms"
+    );
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! value boxes, broken files. Each refusal is a visible warning and nothing already shown is
 //! lost.
 
+#![cfg(feature = "gui")]
+
 mod app_support;
 
 use app_support::{fixture, harness, settle};

@@ -451,7 +451,6 @@ impl Explorer {
     fn act(&mut self, action: Action, ctx: &egui::Context) {
         match action {
             Action::Warn(t) => self.warn(t),
-            Action::Info(t) => self.notice(t, false),
             Action::Open(p) => {
                 self.path_text = p.display().to_string();
                 self.loader.start(p, ctx);

@@ -1,6 +1,9 @@
 //! Shared helpers of the app's kittest tests: a harness around [`Explorer::ui`] and a bounded
 //! wait for the analysis worker.
 
+// Each test file compiles this module and uses a part of it.
+#![allow(dead_code)]
+
 use std::time::{Duration, Instant};
 
 use eframe::egui;

@@ -23,8 +23,6 @@ use crate::style::Rgb;
 pub enum Action {
     /// Show a warning (bad input, a refused edit, a failed file).
     Warn(String),
-    /// Show a short confirmation.
-    Info(String),
     Open(PathBuf),
     LoadPreset(&'static str),
     SaveSession(PathBuf),
