@@ -36,7 +36,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// The slider's values: a sweep back and forth over [-1, 2.5] (the preset has 1.63).
 fn sweep(k: usize) -> f64 {
     let phase = (k % 120) as f64 / 119.0;
-    let t = if (k / 120) % 2 == 0 {
+    let t = if (k / 120).is_multiple_of(2) {
         phase
     } else {
         1.0 - phase
