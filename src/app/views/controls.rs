@@ -44,6 +44,7 @@ impl Controls {
         results: &Results,
         actions: &mut Vec<Action>,
     ) {
+        tour(ui);
         self.model_section(ui, params, results);
         ui.separator();
         input_section(ui, params, results, actions);
@@ -146,6 +147,23 @@ impl Controls {
                 });
         }
     }
+}
+
+/// The poster's story, step by step, for a first-time user.
+fn tour(ui: &mut Ui) {
+    CollapsingHeader::new(RichText::new("The poster's story in 4 steps").strong())
+        .id_salt("tour")
+        .show(ui, |ui| {
+            for step in [
+                "1. Input none: two stable fixed points (filled dots) are the two memories; saddles (crosses) and their separatrices split the plane.",
+                "2. Input A: the memories vanish and a stable limit cycle (thick green) appears. Input B: a single stable focus.",
+                "3. Trials panel: pick AB, tick 'landscape follows the trial' and press play: the landscape morphs with the trial's input and the state dot flips memory.",
+                "4. File > Open a trained network (e.g. tests/fixtures/lowrank_n64_r2.pt): its full-N trajectories (dotted) follow the exact reduced ones (solid).",
+            ] {
+                ui.label(step);
+            }
+            ui.label(RichText::new("Click a point or a fixed point for S~ and the Jacobian; Ctrl+Z undoes any edit.").weak());
+        });
 }
 
 /// The covariance entries the controls show, group by group (also the bifurcation parameters).

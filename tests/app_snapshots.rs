@@ -1,0 +1,56 @@
+//! Image snapshots of the explorer (kittest + wgpu, rendered on the CPU by llvmpipe; no GPU or
+//! display needed). Behind the `snapshot` feature because wgpu makes the test build much larger:
+//!
+//! ```bash
+//! cargo test --features snapshot --test app_snapshots                    # compare
+//! UPDATE_SNAPSHOTS=1 cargo test --features snapshot --test app_snapshots # re-record
+//! ```
+//!
+//! The status bar (compute times) is masked: it changes from run to run.
+
+#![cfg(all(feature = "gui", feature = "snapshot"))]
+
+mod app_support;
+
+use app_support::{fixture, settle};
+use eframe::egui;
+use eframe::egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use lowrank_explorer::app::Explorer;
+
+/// Height of the status bar masked out of every snapshot.
+const STATUS_BAR: f32 = 26.0;
+
+fn snapshot_harness(app: Explorer) -> Harness<'static, Explorer> {
+    let size = egui::vec2(1280.0, 800.0);
+    let mut h = Harness::builder()
+        .with_size(size)
+        .with_max_steps(40)
+        .wgpu()
+        .build_ui_state(|ui, app: &mut Explorer| app.ui(ui), app);
+    h.mask(egui::Rect::from_min_max(
+        egui::pos2(0.0, size.y - STATUS_BAR),
+        egui::pos2(size.x, size.y),
+    ));
+    h
+}
+
+#[test]
+fn snapshot_preset_no_input_and_input_a() {
+    let mut h = snapshot_harness(Explorer::new());
+    settle(&mut h);
+    h.snapshot("explorer_no_input");
+    h.get_by_role_and_label(Role::RadioButton, "A").click();
+    settle(&mut h);
+    h.snapshot("explorer_input_a");
+}
+
+#[test]
+fn snapshot_network_with_trials() {
+    let mut app = Explorer::new();
+    app.open_now(&fixture("lowrank_n64_r2.pt"));
+    let mut h = snapshot_harness(app);
+    settle(&mut h);
+    h.snapshot("explorer_network");
+}
