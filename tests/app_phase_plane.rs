@@ -76,3 +76,42 @@ fn moving_a_covariance_slider_changes_the_landscape_and_undo_restores_it() {
         -2.0
     );
 }
+
+#[test]
+fn a_session_saved_from_the_file_menu_restores_the_parameters_and_reset_undoes_edits() {
+    let dir = std::env::temp_dir().join(format!("lre-app-session-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("s.json");
+    let mut h = harness(Explorer::new());
+    settle(&mut h);
+    h.get_by_role_and_label(Role::RadioButton, "B").click();
+    h.get_by_role_and_label(Role::Slider, "p1.cov(n1,m2)")
+        .set_value_accesskit(0.5);
+    h.run_ok();
+    let saved = h.state().params.clone();
+    h.get_by_label("File").click();
+    h.run_ok();
+    h.get_by_role_and_label(Role::TextInput, "file path")
+        .focus();
+    h.step();
+    h.get_by_role_and_label(Role::TextInput, "file path")
+        .type_text(path.to_str().unwrap());
+    h.run_ok();
+    h.get_by_label("Save session").click();
+    h.run_ok();
+    assert!(path.exists(), "no session written");
+
+    // Reset goes back to the preset as loaded; opening the session brings the edits back.
+    h.get_by_role_and_label(Role::Button, "reset").click();
+    settle(&mut h);
+    assert_eq!(
+        h.state().params,
+        lowrank_explorer::app::params::Params::default()
+    );
+    h.state_mut().open_now(&path);
+    settle(&mut h);
+    let mut restored = h.state().params.clone();
+    restored.view = saved.view;
+    assert_eq!(restored, saved);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -127,6 +127,8 @@ struct Views {
 /// The whole app state.
 pub struct Explorer {
     pub params: Params,
+    /// The parameters as last loaded, for "reset".
+    origin: Params,
     pub results: Results,
     undoer: Undoer<Params>,
     worker: Worker,
@@ -154,6 +156,7 @@ impl Explorer {
     pub fn new() -> Explorer {
         Explorer {
             params: Params::default(),
+            origin: Params::default(),
             results: Results::default(),
             undoer: Undoer::with_settings(UndoSettings {
                 max_undos: 200,
@@ -457,6 +460,7 @@ impl Explorer {
             }
             Action::LoadPreset(id) => {
                 if let Some(p) = Params::from_preset(id) {
+                    self.origin = p.clone();
                     self.params = p;
                     self.results.network = None;
                     self.views.controls.reset_ranges();
@@ -506,27 +510,9 @@ impl Explorer {
         }
     }
 
-    /// Back to the model as loaded: the preset, the population file or the network.
+    /// Back to the parameters as loaded (the preset, the file, the network or the session).
     fn reset(&mut self) {
-        let source = self.params.source.clone();
-        let fresh = presets::all()
-            .into_iter()
-            .find(|p| p.name == self.params.population_label)
-            .map(|p| Params::with_population(p.model, &p.name));
-        let mut p = fresh.unwrap_or_else(|| {
-            let mut p = Params::with_population(
-                self.params.population.0.clone(),
-                &self.params.population_label,
-            );
-            p.time_model = self.params.time_model;
-            p
-        });
-        if let Source::Network { .. } = source {
-            p.source = source;
-            p.time_model = TimeModel::TRAINED_MAP;
-            p.view = self.params.view;
-        }
-        self.params = p;
+        self.params = self.origin.clone();
     }
 
     /// Asks for a screenshot and writes the plot's part of it when it arrives.
@@ -582,6 +568,7 @@ impl Explorer {
                 }
                 self.notice(format!("opened {}", net.describe()), false);
                 self.results.network = Some(net);
+                self.origin = self.params.clone();
             }
             Opened::Population { model, path } => {
                 let label = path.file_name().map_or_else(
@@ -589,6 +576,7 @@ impl Explorer {
                     |n| n.to_string_lossy().into_owned(),
                 );
                 self.params = Params::with_population(model, &label);
+                self.origin = self.params.clone();
                 self.results.network = None;
                 self.views.controls.reset_ranges();
                 self.notice(format!("opened population model {}", path.display()), false);
@@ -620,6 +608,7 @@ impl Explorer {
                 self.params.source = Source::Population;
             }
         }
+        self.origin = self.params.clone();
     }
 
     /// Takes the worker's results.
