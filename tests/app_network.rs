@@ -50,8 +50,8 @@ fn a_loaded_network_shows_its_fixed_points_and_projected_trajectories() {
         assert!(net.relative_residual.iter().all(|r| *r < 1e-9));
     }
     // The legend names both kinds of trajectory, and the residual is shown.
-    h.get_by_label("AB network (projected)");
-    h.get_by_label("AB reduced");
+    h.get_by_label("trials: full network, projected (dotted)");
+    h.get_by_label("trials: reduced (solid)");
     h.get_by_label_contains("projection residual");
 
     // The scrubber moves the state and, following the trial, the landscape's input.
@@ -81,6 +81,6 @@ fn the_mean_field_preset_runs_its_reduced_trials() {
             .iter()
             .all(|r| r.reduced.kappa.len() == r.trial.steps + 1)
     );
-    h.get_by_label("AA reduced");
+    h.get_by_label("trials: reduced (solid)");
     h.get_by_label_contains("mean field: reduced trajectories only");
 }

@@ -10,7 +10,7 @@ use rand::rngs::StdRng;
 
 use crate::analysis::Rect;
 use crate::analysis::continuation::{
-    BifurcationDiagram, ContinuationOptions, InputFamily, RebuiltFamily, continue_from_rect,
+    BifurcationDiagram, ContinuationOptions, InputFamily, RebuiltFamily, continue_from_rect_at,
 };
 use crate::analysis::fixed_points::FixedPoint;
 use crate::analysis::integrate::Trajectory;
@@ -354,6 +354,12 @@ pub struct BifurcationOutcome {
     pub millis: f64,
 }
 
+/// Where the continuation looks for fixed points: the current value (clamped into the range) and
+/// both ends, so branches that do not exist at the current value are drawn too.
+fn start_values(p0: f64, lo: f64, hi: f64) -> [f64; 3] {
+    [p0.clamp(lo, hi), lo, hi]
+}
+
 /// Continues every fixed point of the current view in the chosen parameter.
 pub fn bifurcation(spec: &SystemSpec, sys: &Built, key: &BifurcationKey) -> BifurcationOutcome {
     let t0 = Instant::now();
@@ -383,8 +389,11 @@ pub fn bifurcation(spec: &SystemSpec, sys: &Built, key: &BifurcationKey) -> Bifu
                 v0,
                 direction,
             };
-            let start = p0.clamp(lo, hi);
-            (continue_from_rect(&family, start, &key.rect, &opts), p0)
+            let starts = start_values(p0, lo, hi);
+            (
+                continue_from_rect_at(&family, &starts, &key.rect, &opts),
+                p0,
+            )
         }
         BifurcationParam::Model { name } => {
             let SystemSpec::MeanField(model) = spec else {
@@ -403,8 +412,11 @@ pub fn bifurcation(spec: &SystemSpec, sys: &Built, key: &BifurcationKey) -> Bifu
                 MeanField::new(&m)
             };
             let family = RebuiltFamily::new(build, key.v.clone());
-            let start = p0.clamp(lo, hi);
-            (continue_from_rect(&family, start, &key.rect, &opts), p0)
+            let starts = start_values(p0, lo, hi);
+            (
+                continue_from_rect_at(&family, &starts, &key.rect, &opts),
+                p0,
+            )
         }
     };
     BifurcationOutcome {

@@ -41,6 +41,8 @@ const STORAGE_KEY: &str = "lowrank-explorer-session";
 const MAX_NOTICES: usize = 4;
 /// Frames kept for the frame-time median of the status line.
 const FRAME_WINDOW: usize = 120;
+/// Width of the trials' controls in the bottom panel.
+const TRIALS_WIDTH: f32 = 390.0;
 
 /// How the app starts.
 #[derive(Debug, Clone, Default)]
@@ -215,6 +217,8 @@ impl Explorer {
     pub fn ui(&mut self, ui: &mut Ui) {
         let t0 = Instant::now();
         let ctx = ui.ctx().clone();
+        // The palette of `crate::style` (shared with the exported figures) is made for paper.
+        ctx.set_theme(egui::Theme::Light);
         self.worker.set_waker(&ctx);
         self.apply_opened();
         self.receive();
@@ -240,6 +244,30 @@ impl Explorer {
             egui::Panel::top("notices").show(ui, |ui| self.notice_bar(ui));
         }
         let (params, results, views) = (&mut self.params, &self.results, &mut self.views);
+        // Full width under the side panels: the trials' controls, then the three time series.
+        if results.trials.is_some() || results.network.is_some() {
+            egui::Panel::bottom("trials")
+                .resizable(true)
+                .default_size(240.0)
+                .min_size(150.0)
+                .show(ui, |ui| {
+                    ui.horizontal_top(|ui| {
+                        let size = egui::vec2(TRIALS_WIDTH, ui.available_height());
+                        ui.allocate_ui_with_layout(
+                            size,
+                            egui::Layout::top_down(egui::Align::Min),
+                            |ui| {
+                                ui.set_width(TRIALS_WIDTH);
+                                egui::ScrollArea::vertical()
+                                    .id_salt("trials_scroll")
+                                    .show(ui, |ui| views.trials.ui(ui, params, results, actions));
+                            },
+                        );
+                        ui.separator();
+                        ui.vertical(|ui| views.series.ui(ui, params, results));
+                    });
+                });
+        }
         egui::Panel::left("controls")
             .resizable(true)
             .default_size(320.0)
@@ -251,36 +279,17 @@ impl Explorer {
             });
         egui::Panel::right("readouts")
             .resizable(true)
-            .default_size(340.0)
+            .default_size(360.0)
             .min_size(260.0)
             .show(ui, |ui| {
                 let h = ui.available_height();
                 egui::ScrollArea::vertical()
                     .id_salt("readouts_scroll")
-                    .max_height(0.5 * h)
+                    .max_height(0.45 * h)
                     .show(ui, |ui| views.readouts.ui(ui, params, results));
                 ui.separator();
                 views.bifurcation.ui(ui, params, results, actions);
             });
-        let has_trials = results.trials.is_some() || results.network.is_some();
-        if has_trials {
-            egui::Panel::bottom("trials")
-                .resizable(true)
-                .default_size(230.0)
-                .min_size(150.0)
-                .show(ui, |ui| {
-                    ui.horizontal_top(|ui| {
-                        let width = 360.0f32.min(0.4 * ui.available_width());
-                        ui.allocate_ui(egui::vec2(width, ui.available_height()), |ui| {
-                            egui::ScrollArea::vertical()
-                                .id_salt("trials_scroll")
-                                .show(ui, |ui| views.trials.ui(ui, params, results, actions));
-                        });
-                        ui.separator();
-                        ui.vertical(|ui| views.series.ui(ui, params, results));
-                    });
-                });
-        }
         egui::CentralPanel::default().show(ui, |ui| {
             views.phase.ui(ui, params, results);
         });

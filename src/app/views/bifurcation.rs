@@ -3,9 +3,7 @@
 //! marked, a line at the current value. The worker recomputes it as the other sliders move.
 
 use eframe::egui::{self, Color32, RichText, Ui};
-use egui_plot::{
-    Legend, Line, LineStyle, MarkerShape, Plot, PlotPoint, PlotPoints, Points, Text, VLine,
-};
+use egui_plot::{Line, LineStyle, MarkerShape, Plot, PlotPoint, PlotPoints, Points, Text, VLine};
 
 use crate::analysis::continuation::{Branch, SpecialKind};
 use crate::app::Results;
@@ -68,7 +66,7 @@ impl BifurcationView {
         let hopfs = d.special_points.len() - folds;
         ui.label(
             RichText::new(format!(
-                "{} branches · {folds} fold · {hopfs} Hopf/NS/flip · {:.0} ms{}",
+                "{} branches · {folds} fold · {hopfs} Hopf/NS/flip · {:.0} ms{}\nsolid: stable · dashed: unstable · red marks: bifurcations · blue line: current value",
                 d.branches.len(),
                 out.millis,
                 if stale { " · updating…" } else { "" }
@@ -78,7 +76,6 @@ impl BifurcationView {
         Plot::new("bifurcation")
             .x_axis_label(name)
             .y_axis_label(if axis == 0 { "κ₁" } else { "κ₂" })
-            .legend(Legend::default().position(egui_plot::Corner::LeftTop))
             .show(ui, |pui| {
                 for branch in &d.branches {
                     draw_branch(pui, branch, axis);

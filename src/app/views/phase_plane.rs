@@ -20,6 +20,9 @@ use crate::app::params::{DEFAULT_VIEW, Params, Selection, TrajectoryStart};
 use crate::app::views::{color, format_eigenvalues, format_point, time_model_label};
 use crate::style;
 
+/// Legend entries of the trial trajectories (colours by trial type: see the trials panel).
+const TRIALS_REDUCED: &str = "trials: reduced (solid)";
+const TRIALS_NETWORK: &str = "trials: full network, projected (dotted)";
 /// Flow-field colour classes (arrows of one class share one plot item).
 const SPEED_CLASSES: usize = 6;
 /// Arrow length as a fraction of the grid cell.
@@ -58,6 +61,7 @@ impl PhasePlane {
             .legend(
                 Legend::default()
                     .position(Corner::RightBottom)
+                    .text_style(egui::TextStyle::Small)
                     .background_alpha(0.85),
             );
         let want = params.view;
@@ -293,6 +297,7 @@ fn draw_landscape(pui: &mut egui_plot::PlotUi, land: &Landscape, params: &Params
                         PlotPoint::new(top[0], top[1]),
                         RichText::new(format!("T = {:.2} τ", c.period_tau))
                             .color(color(style::CYCLE))
+                            .size(15.0)
                             .strong(),
                     )
                     .anchor(egui::Align2::CENTER_BOTTOM),
@@ -447,31 +452,26 @@ fn draw_trials(pui: &mut egui_plot::PlotUi, params: &Params, results: &Results) 
             .map(|p| [p[0], p[1]])
             .collect();
         pui.line(
-            Line::new(
-                format!("{} reduced", run.trial.name),
-                PlotPoints::from(reduced),
-            )
-            .color(c)
-            .width(1.8)
-            .allow_hover(false),
+            Line::new(TRIALS_REDUCED, PlotPoints::from(reduced))
+                .color(c)
+                .width(1.8)
+                .allow_hover(false),
         );
         if let Some(net) = &run.network {
             pui.line(
-                Line::new(
-                    format!("{} network (projected)", run.trial.name),
-                    PlotPoints::from(net.kappa.clone()),
-                )
-                .color(c)
-                .width(2.2)
-                .style(LineStyle::dotted_dense())
-                .allow_hover(false),
+                Line::new(TRIALS_NETWORK, PlotPoints::from(net.kappa.clone()))
+                    .color(c)
+                    .width(2.2)
+                    .style(LineStyle::dotted_dense())
+                    .allow_hover(false),
             );
         }
-        if params.scrub.trial == k {
+        // The state dots, once the scrubber is in use (at t = 0 they would hide the origin).
+        if params.scrub.trial == k && (params.scrub.follow || params.scrub.step > 0) {
             let step = params.scrub.step;
             if let Some(p) = run.reduced.kappa.get(step).filter(|p| p.len() >= 2) {
                 pui.points(
-                    Points::new("state (reduced)", PlotPoints::from([p[0], p[1]]))
+                    Points::new("", PlotPoints::from([p[0], p[1]]))
                         .color(c)
                         .radius(7.0)
                         .shape(MarkerShape::Circle)
@@ -481,7 +481,7 @@ fn draw_trials(pui: &mut egui_plot::PlotUi, params: &Params, results: &Results) 
             }
             if let Some(p) = run.network.as_ref().and_then(|n| n.kappa.get(step)) {
                 pui.points(
-                    Points::new("state (network)", PlotPoints::from(*p))
+                    Points::new("", PlotPoints::from(*p))
                         .color(c)
                         .radius(7.0)
                         .shape(MarkerShape::Square)

@@ -59,12 +59,14 @@ impl TrialsPanel {
 
     fn settings(&mut self, ui: &mut Ui, params: &mut Params, actions: &mut Vec<Action>) {
         let t = &mut params.trials;
-        ui.horizontal_wrapped(|ui| {
+        ui.horizontal(|ui| {
+            ui.label("show");
             for (k, name) in dms::TRIAL_TYPES.iter().enumerate() {
                 let text = RichText::new(*name).color(color(style::TRIALS[k])).strong();
                 ui.checkbox(&mut t.shown[k], text);
             }
-            ui.separator();
+        });
+        ui.horizontal(|ui| {
             ui.checkbox(&mut t.noise, "noise")
                 .on_hover_text("Network noise σ = 0.05 and input noise 0.03, as in training");
             ui.label("seed");
@@ -85,9 +87,10 @@ impl TrialsPanel {
         let scrub = &mut params.scrub;
         scrub.trial = scrub.trial.min(set.runs.len().saturating_sub(1));
         let last = set.states(scrub.trial).saturating_sub(1);
-        ui.horizontal_wrapped(|ui| {
-            ui.checkbox(&mut scrub.follow, "landscape follows the trial")
-                .on_hover_text("The phase plane shows F(κ; v(t)) with the trial's filtered input v(t) at the scrubber's time");
+        ui.checkbox(&mut scrub.follow, "landscape follows the trial")
+            .on_hover_text("The phase plane shows F(κ; v(t)) with the trial's filtered input v(t) at the scrubber's time");
+        ui.horizontal(|ui| {
+            ui.label("scrub");
             for (k, name) in dms::TRIAL_TYPES.iter().enumerate() {
                 ui.radio_value(&mut scrub.trial, k, *name);
             }
