@@ -30,7 +30,7 @@ pub const TRAJECTORY_TAU: f64 = 40.0;
 
 /// A selected fixed point is followed to the nearest fixed point of a new landscape within this
 /// fraction of the view's diagonal (farther, it is taken to have vanished).
-const FOLLOW_FRACTION: f64 = 0.15;
+const FOLLOW_FRACTION: f64 = 0.05;
 
 /// The analysed system: a population model's mean field or a loaded network's exact reduction.
 #[derive(Debug, Clone)]

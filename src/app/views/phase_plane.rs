@@ -81,7 +81,7 @@ impl PhasePlane {
             }
             draw_trials(pui, params, results);
             draw_user_trajectories(pui, results);
-            draw_selection(pui, params);
+            draw_selection(pui, params, results);
         });
         self.plot_rect = Some(response.response.rect);
         let transform = response.transform;
@@ -137,10 +137,17 @@ impl PhasePlane {
                 .on_hover_text("Fit the view to the fixed points and cycles")
                 .clicked()
             {
+                let trials = results
+                    .trials
+                    .iter()
+                    .filter(|_| params.display.trials)
+                    .flat_map(|t| t.runs.iter().enumerate())
+                    .filter(|(k, _)| params.trials.shown.get(*k).copied().unwrap_or(false))
+                    .flat_map(|(_, r)| r.reduced.kappa.iter().map(Vec::as_slice));
                 params.view = results
                     .landscape
                     .as_deref()
-                    .and_then(content_rect)
+                    .and_then(|l| content_rect(l, trials))
                     .unwrap_or(DEFAULT_VIEW);
             }
             if !params.starts.is_empty()
@@ -207,13 +214,19 @@ pub fn summary(land: &Landscape, complete: bool) -> String {
     s
 }
 
-/// The bounding box of the fixed points and cycles with a margin, or `None` if there is nothing.
-fn content_rect(land: &Landscape) -> Option<Rect> {
-    let points = land.fixed_points.iter().map(|f| f.kappa.as_slice()).chain(
-        land.cycles
-            .iter()
-            .flat_map(|c| c.points.iter().map(|p| p.as_slice())),
-    );
+/// The bounding box of the fixed points, cycles and `extra` points (the shown trials) with a
+/// margin, or `None` if there is nothing.
+fn content_rect<'a>(land: &'a Landscape, extra: impl Iterator<Item = &'a [f64]>) -> Option<Rect> {
+    let points = land
+        .fixed_points
+        .iter()
+        .map(|f| f.kappa.as_slice())
+        .chain(
+            land.cycles
+                .iter()
+                .flat_map(|c| c.points.iter().map(|p| p.as_slice())),
+        )
+        .chain(extra);
     let mut r: Option<Rect> = None;
     for p in points.filter(|p| p.len() >= 2) {
         let b = r.get_or_insert(Rect::new(p[0], p[0], p[1], p[1]));
@@ -290,17 +303,19 @@ fn draw_landscape(pui: &mut egui_plot::PlotUi, land: &Landscape, params: &Params
             } else {
                 line.style(LineStyle::dashed_loose())
             });
-            if let Some(top) = pts.iter().copied().max_by(|a, b| a[1].total_cmp(&b[1])) {
+            // The period, just right of the cycle's rightmost point.
+            if let Some(right) = pts.iter().copied().max_by(|a, b| a[0].total_cmp(&b[0])) {
+                let gap = 0.01 * land.rect.width();
                 pui.text(
                     Text::new(
                         "",
-                        PlotPoint::new(top[0], top[1]),
+                        PlotPoint::new(right[0] + gap, right[1]),
                         RichText::new(format!("T = {:.2} τ", c.period_tau))
                             .color(color(style::CYCLE))
                             .size(15.0)
                             .strong(),
                     )
-                    .anchor(egui::Align2::CENTER_BOTTOM),
+                    .anchor(egui::Align2::LEFT_CENTER),
                 );
             }
         }
@@ -526,10 +541,12 @@ fn draw_user_trajectories(pui: &mut egui_plot::PlotUi, results: &Results) {
     }
 }
 
-fn draw_selection(pui: &mut egui_plot::PlotUi, params: &Params) {
+/// A ring at the point the readouts describe (a followed fixed point moves with the landscape).
+fn draw_selection(pui: &mut egui_plot::PlotUi, params: &Params, results: &Results) {
     if let Some(s) = params.selection {
+        let point = results.readout.as_ref().map_or(s.point, |r| r.point);
         pui.points(
-            Points::new("", PlotPoints::from(s.point))
+            Points::new("", PlotPoints::from(point))
                 .shape(MarkerShape::Circle)
                 .filled(false)
                 .radius(11.0)
@@ -631,7 +648,7 @@ mod tests {
         let s = summary(&land, true);
         assert!(s.starts_with("1 fixed point (0 stable)"), "{s}");
         assert!(s.contains("limit cycle (stable, period"), "{s}");
-        let r = content_rect(&land).unwrap();
+        let r = content_rect(&land, std::iter::empty()).unwrap();
         for p in &land.cycles[0].points {
             assert!(r.contains(p));
         }

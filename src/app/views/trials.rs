@@ -60,13 +60,11 @@ impl TrialsPanel {
     fn settings(&mut self, ui: &mut Ui, params: &mut Params, actions: &mut Vec<Action>) {
         let t = &mut params.trials;
         ui.horizontal(|ui| {
-            ui.label("show");
             for (k, name) in dms::TRIAL_TYPES.iter().enumerate() {
                 let text = RichText::new(*name).color(color(style::TRIALS[k])).strong();
                 ui.checkbox(&mut t.shown[k], text);
             }
-        });
-        ui.horizontal(|ui| {
+            ui.separator();
             ui.checkbox(&mut t.noise, "noise")
                 .on_hover_text("Network noise σ = 0.05 and input noise 0.03, as in training");
             ui.label("seed");
@@ -87,14 +85,6 @@ impl TrialsPanel {
         let scrub = &mut params.scrub;
         scrub.trial = scrub.trial.min(set.runs.len().saturating_sub(1));
         let last = set.states(scrub.trial).saturating_sub(1);
-        ui.checkbox(&mut scrub.follow, "landscape follows the trial")
-            .on_hover_text("The phase plane shows F(κ; v(t)) with the trial's filtered input v(t) at the scrubber's time");
-        ui.horizontal(|ui| {
-            ui.label("scrub");
-            for (k, name) in dms::TRIAL_TYPES.iter().enumerate() {
-                ui.radio_value(&mut scrub.trial, k, *name);
-            }
-        });
         ui.horizontal(|ui| {
             let label = if self.playing { "pause" } else { "play" };
             if ui.button(label).clicked() {
@@ -109,6 +99,14 @@ impl TrialsPanel {
             }
             for (speed, text) in SPEEDS {
                 ui.radio_value(&mut self.speed, speed, text);
+            }
+            ui.checkbox(&mut scrub.follow, "landscape follows the trial")
+                .on_hover_text("The phase plane shows F(κ; v(t)) with the trial's filtered input v(t) at the scrubber's time");
+        });
+        ui.horizontal(|ui| {
+            ui.label("scrub");
+            for (k, name) in dms::TRIAL_TYPES.iter().enumerate() {
+                ui.radio_value(&mut scrub.trial, k, *name);
             }
         });
         let mut step = scrub.step.min(last);
@@ -154,6 +152,31 @@ impl TrialsPanel {
 fn describe_runs(ui: &mut Ui, params: &Params, set: &TrialSet, network: bool) {
     let k = params.scrub.trial;
     let run = &set.runs[k];
+    if let Some(net) = &run.network {
+        let step = params
+            .scrub
+            .step
+            .min(net.relative_residual.len().saturating_sub(1));
+        let now = net.relative_residual.get(step).copied().unwrap_or(f64::NAN);
+        let worst = net.relative_residual.iter().copied().fold(0.0, f64::max);
+        ui.label(format!(
+            "projection residual ||h − Bc|| / ||h||: {now:.1e} now, {worst:.1e} max ({})",
+            run.trial.name
+        ))
+        .on_hover_text("How far the full network state is from span{m₁, m₂, I_A, I_B} (MODEL.md 2): 0 without noise.");
+        ui.label(
+            RichText::new(format!(
+                "network: Euler map α = {ALPHA} (dotted), projected on the SVD axes"
+            ))
+            .small(),
+        );
+    } else if !network {
+        ui.label(
+            RichText::new("mean field: reduced trajectories only (load a network for full-N ones)")
+                .small()
+                .weak(),
+        );
+    }
     ui.label(
         RichText::new(format!(
             "reduced: {} (solid) · computed in {:.0} ms",
@@ -162,29 +185,4 @@ fn describe_runs(ui: &mut Ui, params: &Params, set: &TrialSet, network: bool) {
         ))
         .small(),
     );
-    if let Some(net) = &run.network {
-        let step = params
-            .scrub
-            .step
-            .min(net.relative_residual.len().saturating_sub(1));
-        let now = net.relative_residual.get(step).copied().unwrap_or(f64::NAN);
-        let worst = net.relative_residual.iter().copied().fold(0.0, f64::max);
-        ui.label(
-            RichText::new(format!(
-                "network: Euler map α = {ALPHA} (dotted), projected on the SVD axes"
-            ))
-            .small(),
-        );
-        ui.label(format!(
-            "projection residual ||h − Bc|| / ||h||: {now:.2e} now, {worst:.2e} max ({})",
-            run.trial.name
-        ))
-        .on_hover_text("How far the full network state is from span{m₁, m₂, I_A, I_B} (MODEL.md 2): 0 without noise.");
-    } else if !network {
-        ui.label(
-            RichText::new("mean field: reduced trajectories only (load a network for full-N ones)")
-                .small()
-                .weak(),
-        );
-    }
 }
