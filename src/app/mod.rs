@@ -285,7 +285,7 @@ impl Explorer {
                 let h = ui.available_height();
                 egui::ScrollArea::vertical()
                     .id_salt("readouts_scroll")
-                    .max_height(0.45 * h)
+                    .max_height(0.5 * h)
                     .show(ui, |ui| views.readouts.ui(ui, params, results));
                 ui.separator();
                 views.bifurcation.ui(ui, params, results, actions);
