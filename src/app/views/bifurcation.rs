@@ -66,9 +66,8 @@ impl BifurcationView {
         let hopfs = d.special_points.len() - folds;
         ui.label(
             RichText::new(format!(
-                "{} branches · {folds} fold · {hopfs} Hopf/NS/flip · {:.0} ms{}\nsolid: stable · dashed: unstable · red marks: bifurcations · blue line: current value",
+                "{} branches · {folds} fold · {hopfs} Hopf/NS/flip{}\nsolid: stable · dashed: unstable · red marks: bifurcations · blue line: current value",
                 d.branches.len(),
-                out.millis,
                 if stale { " · updating…" } else { "" }
             ))
             .small(),

@@ -179,9 +179,8 @@ fn describe_runs(ui: &mut Ui, params: &Params, set: &TrialSet, network: bool) {
     }
     ui.label(
         RichText::new(format!(
-            "reduced: {} (solid) · computed in {:.0} ms",
-            time_model_label(set.time_model),
-            set.millis
+            "reduced: {} (solid)",
+            time_model_label(set.time_model)
         ))
         .small(),
     );
