@@ -9,9 +9,11 @@
 //! - [`train`]: backpropagation through time, Adam and the papers' training recipes (MODEL.md 6).
 //! - [`render`]: phase-plane figures to SVG and PNG without a window.
 //!
-//! The shells ([`cli`], and the egui app behind the `gui` feature) only wire the core.
+//! The shells ([`cli`], and the egui app [`app`] behind the `gui` feature) only wire the core.
 
 pub mod analysis;
+#[cfg(feature = "gui")]
+pub mod app;
 pub mod cli;
 pub mod fit;
 pub mod io;

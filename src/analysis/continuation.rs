@@ -254,12 +254,44 @@ pub fn continue_from_rect(
     continue_fixed_points(family, p0, &starts, opts)
 }
 
+/// Continues every fixed point found in `rect` at each of the parameter values `p_values` (rank
+/// 2), in both directions: branches that do not exist at the current value (memories destroyed
+/// by a strong input) are found from the others. A fixed point on an earlier branch is skipped.
+pub fn continue_from_rect_at(
+    family: &dyn Family,
+    p_values: &[f64],
+    rect: &Rect,
+    opts: &ContinuationOptions,
+) -> BifurcationDiagram {
+    let starts: Vec<(f64, Vec<f64>)> = p_values
+        .iter()
+        .flat_map(|&p| {
+            let frozen = AtParameter { family, p };
+            fixed_points_in(&frozen, &[], rect, opts.time_model)
+                .into_iter()
+                .map(move |fp| (p, fp.kappa))
+        })
+        .collect();
+    continue_starts(family, &starts, opts)
+}
+
 /// Continues the fixed points `starts` (at `p0`) in both directions; a start that an earlier
 /// branch already passed through is skipped.
 pub fn continue_fixed_points(
     family: &dyn Family,
     p0: f64,
     starts: &[Vec<f64>],
+    opts: &ContinuationOptions,
+) -> BifurcationDiagram {
+    let starts: Vec<(f64, Vec<f64>)> = starts.iter().map(|s| (p0, s.clone())).collect();
+    continue_starts(family, &starts, opts)
+}
+
+/// Continues each `(p0, kappa)` start in both directions, skipping starts an earlier branch
+/// already passed through.
+fn continue_starts(
+    family: &dyn Family,
+    starts: &[(f64, Vec<f64>)],
     opts: &ContinuationOptions,
 ) -> BifurcationDiagram {
     let mut tracer = Tracer {
@@ -274,7 +306,8 @@ pub fn continue_fixed_points(
         special_points: Vec::new(),
         evaluations: 0,
     };
-    for start in starts {
+    for (p0, start) in starts {
+        let p0 = *p0;
         if diagram
             .branches
             .iter()
@@ -809,6 +842,34 @@ mod tests {
                 .points
                 .iter()
                 .all(|q| q.stable == (q.p < 0.0) || q.p.abs() < 1e-9)
+        );
+    }
+
+    #[test]
+    fn branches_absent_at_one_value_are_found_from_another_without_duplicates() {
+        let family = InputFamily {
+            sys: &SaddleNode,
+            v0: vec![0.0],
+            direction: vec![1.0],
+        };
+        let opts = ContinuationOptions::new(-1.0, 2.0, TimeModel::Ode);
+        assert!(
+            continue_from_rect(&family, -0.5, &rect(), &opts)
+                .branches
+                .is_empty()
+        );
+        let d = continue_from_rect_at(&family, &[-0.5, 1.0, 1.5], &rect(), &opts);
+        assert_eq!(
+            d.branches.len(),
+            1,
+            "found at p = 1, and the same branch at 1.5"
+        );
+        assert_eq!(
+            d.special_points
+                .iter()
+                .filter(|s| s.kind == SpecialKind::Fold)
+                .count(),
+            1
         );
     }
 

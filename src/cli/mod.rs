@@ -15,7 +15,8 @@ use clap::{Parser, Subcommand};
 
 /// Explore, simulate and analyse low-rank recurrent neural networks.
 ///
-/// Without a command, opens the phase-plane explorer on the built-in DMS example.
+/// Without a command, opens the phase-plane explorer on the built-in DMS example (or prints this
+/// help when built without the `gui` feature).
 #[derive(Debug, Parser)]
 #[command(name = "lowrank-explorer", version, about, long_about = None)]
 pub struct Cli {
@@ -41,6 +42,20 @@ pub enum Command {
     Continue(analyze::ContinueArgs),
     /// Draw the phase plane of a network or population model to SVG or PNG (no window needed).
     Render(render::RenderArgs),
+    /// Open the phase-plane explorer, optionally on a network, a population model or a session.
+    #[cfg(feature = "gui")]
+    Gui(GuiArgs),
+}
+
+/// Arguments of `gui`.
+#[cfg(feature = "gui")]
+#[derive(Debug, clap::Args)]
+pub struct GuiArgs {
+    /// A network (.pt, .npz, .json), a population model (.json) or a saved session (.json).
+    pub file: Option<PathBuf>,
+    /// Start from the built-in example instead of restoring the last session.
+    #[arg(long)]
+    pub fresh: bool,
 }
 
 /// The task a command works on.
@@ -67,11 +82,19 @@ impl<E: std::error::Error> From<E> for CliError {
 /// Runs a parsed command line, writing its report to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
     match cli.command {
+        #[cfg(feature = "gui")]
+        None => gui(GuiArgs {
+            file: None,
+            fresh: false,
+        }),
+        #[cfg(not(feature = "gui"))]
         None => {
             use clap::CommandFactory;
             writeln!(out, "{}", Cli::command().render_help())?;
             Ok(())
         }
+        #[cfg(feature = "gui")]
+        Some(Command::Gui(args)) => gui(args),
         Some(Command::Info(args)) => info::info(&args, out),
         Some(Command::Convert(args)) => info::convert(&args, out),
         Some(Command::Simulate(args)) => simulate::simulate(&args, out),
@@ -81,6 +104,16 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Some(Command::Continue(args)) => analyze::continue_param(&args, out),
         Some(Command::Render(args)) => render::render(&args, out),
     }
+}
+
+/// Opens the explorer window (blocks until it is closed).
+#[cfg(feature = "gui")]
+fn gui(args: GuiArgs) -> Result<(), CliError> {
+    crate::app::run(crate::app::StartOptions {
+        file: args.file,
+        fresh: args.fresh,
+    })
+    .map_err(CliError)
 }
 
 /// Entry point of the binary: parse, run, report errors on stderr with a non-zero exit code.

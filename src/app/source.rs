@@ -1,0 +1,131 @@
+//! Files the app opens: networks (kept outside [`Params`], behind an `Arc`), population models and
+//! sessions, told apart by content. Loading runs on a background thread so a big file never
+//! freezes the window.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+use crate::app::params::Params;
+use crate::app::session;
+use crate::io::{self, ModelFile};
+use crate::network::{Dims, Network, Projector};
+use crate::reduced::{ExactReduction, PopulationModel};
+
+/// A loaded network on its SVD axes (MODEL.md 2): the exact reduction and the projection of
+/// full states both use these orthogonal axes, so `kappa` means the same in every view.
+#[derive(Debug)]
+pub struct LoadedNetwork {
+    pub path: PathBuf,
+    pub network: Network,
+    pub exact: ExactReduction,
+    pub projector: Projector,
+}
+
+impl LoadedNetwork {
+    /// Re-parametrises `network` on its SVD axes and prepares its reduction and projector.
+    pub fn new(path: &Path, network: &Network) -> Result<LoadedNetwork, String> {
+        let network = network
+            .svd_reparametrised()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(LoadedNetwork {
+            path: path.to_path_buf(),
+            exact: ExactReduction::new(&network),
+            projector: Projector::new(&network),
+            network,
+        })
+    }
+
+    pub fn dims(&self) -> Dims {
+        self.network.dims()
+    }
+
+    /// `name (N = 64, rank 2)` for titles and labels.
+    pub fn describe(&self) -> String {
+        let d = self.dims();
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.path.display().to_string());
+        format!("{name} (N = {}, rank {})", d.neurons, d.rank)
+    }
+}
+
+/// What a file turned out to hold.
+#[derive(Debug)]
+pub enum Opened {
+    Network(Arc<LoadedNetwork>),
+    Population {
+        model: PopulationModel,
+        path: PathBuf,
+    },
+    Session {
+        params: Box<Params>,
+        path: PathBuf,
+    },
+}
+
+/// Reads any file the app accepts: a session, a population model or a network.
+pub fn open(path: &Path) -> Result<Opened, String> {
+    if session::is_session_file(path) {
+        return session::load(path).map(|params| Opened::Session {
+            params: Box::new(params),
+            path: path.to_path_buf(),
+        });
+    }
+    match io::load_model(path).map_err(|e| e.to_string())? {
+        ModelFile::Network(file) => {
+            LoadedNetwork::new(path, &file.network).map(|n| Opened::Network(Arc::new(n)))
+        }
+        ModelFile::Population(model) => Ok(Opened::Population {
+            model,
+            path: path.to_path_buf(),
+        }),
+    }
+}
+
+/// Opens files on background threads; the UI polls [`Loader::poll`] every frame.
+pub struct Loader {
+    tx: Sender<Result<Opened, String>>,
+    rx: Receiver<Result<Opened, String>>,
+    pending: usize,
+}
+
+impl Default for Loader {
+    fn default() -> Self {
+        let (tx, rx) = channel();
+        Loader { tx, rx, pending: 0 }
+    }
+}
+
+impl Loader {
+    /// Starts reading `path`; the result arrives through [`Loader::poll`].
+    pub fn start(&mut self, path: PathBuf, ctx: &eframe::egui::Context) {
+        self.pending += 1;
+        let tx = self.tx.clone();
+        let ctx = ctx.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(open(&path));
+            ctx.request_repaint();
+        });
+    }
+
+    /// Reads `path` on the calling thread (start-up and tests, where the answer is needed now).
+    pub fn open_now(&mut self, path: &Path) {
+        self.pending += 1;
+        let _ = self.tx.send(open(path));
+    }
+
+    /// The files finished since the last call.
+    pub fn poll(&mut self) -> Vec<Result<Opened, String>> {
+        let done: Vec<_> = self.rx.try_iter().collect();
+        self.pending = self.pending.saturating_sub(done.len());
+        done
+    }
+
+    /// Whether a file is still being read.
+    pub fn busy(&self) -> bool {
+        self.pending > 0
+    }
+}

@@ -1,0 +1,117 @@
+//! The explorer on the DMS mixture preset, driven through its widgets (egui_kittest): what a
+//! teacher does first (no input, input A), a slider drag, undo.
+
+#![cfg(feature = "gui")]
+
+mod app_support;
+
+use app_support::{harness, settle};
+use eframe::egui::accesskit::Role;
+use eframe::egui::{Key, Modifiers};
+use egui_kittest::kittest::Queryable;
+use lowrank_explorer::analysis::cycles::CycleKind;
+use lowrank_explorer::app::Explorer;
+
+#[test]
+fn opens_on_two_memories_and_input_a_gives_a_limit_cycle() {
+    let mut h = harness(Explorer::new());
+    settle(&mut h);
+    let land = h.state().results.landscape.clone().expect("a landscape");
+    assert_eq!(land.fixed_points.len(), 5);
+    assert_eq!(land.fixed_points.iter().filter(|f| f.stable).count(), 2);
+    h.get_by_label_contains("5 fixed points (2 stable)");
+    h.get_by_role_and_label(Role::Label, "ODE");
+
+    h.get_by_role_and_label(Role::RadioButton, "A").click();
+    settle(&mut h);
+    let land = h.state().results.landscape.clone().unwrap();
+    assert_eq!(land.v, vec![1.0, 0.0]);
+    assert_eq!(land.cycles.len(), 1);
+    assert_eq!(land.cycles[0].kind, CycleKind::LimitCycle);
+    h.get_by_label_contains("limit cycle (stable, period");
+}
+
+#[test]
+fn moving_a_covariance_slider_changes_the_landscape_and_undo_restores_it() {
+    let mut h = harness(Explorer::new());
+    settle(&mut h);
+    let name = "p1.cov(n2,m1)";
+    let before_value = h.state().params.population.0.populations()[0].cov[(3, 0)];
+    let before = h.state().results.landscape.clone().unwrap();
+    h.get_by_role_and_label(Role::Slider, name)
+        .set_value_accesskit(-2.0);
+    settle(&mut h);
+    assert_eq!(
+        h.state().params.population.0.populations()[0].cov[(3, 0)],
+        -2.0
+    );
+    let after = h.state().results.landscape.clone().unwrap();
+    assert!(
+        after.fixed_points.len() != before.fixed_points.len()
+            || after
+                .fixed_points
+                .iter()
+                .zip(&before.fixed_points)
+                .any(|(a, b)| (a.kappa[0] - b.kappa[0]).abs() > 1e-3),
+        "the fixed points did not move"
+    );
+    // The value box shows the new value.
+    assert_eq!(
+        h.get_by_role_and_label(Role::TextInput, &format!("{name} value"))
+            .value()
+            .as_deref(),
+        Some("-2.000")
+    );
+
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    settle(&mut h);
+    assert_eq!(
+        h.state().params.population.0.populations()[0].cov[(3, 0)],
+        before_value
+    );
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_ok();
+    assert_eq!(
+        h.state().params.population.0.populations()[0].cov[(3, 0)],
+        -2.0
+    );
+}
+
+#[test]
+fn a_session_saved_from_the_file_menu_restores_the_parameters_and_reset_undoes_edits() {
+    let dir = std::env::temp_dir().join(format!("lre-app-session-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("s.json");
+    let mut h = harness(Explorer::new());
+    settle(&mut h);
+    h.get_by_role_and_label(Role::RadioButton, "B").click();
+    h.get_by_role_and_label(Role::Slider, "p1.cov(n1,m2)")
+        .set_value_accesskit(0.5);
+    h.run_ok();
+    let saved = h.state().params.clone();
+    h.get_by_label("File").click();
+    h.run_ok();
+    h.get_by_role_and_label(Role::TextInput, "file path")
+        .focus();
+    h.step();
+    h.get_by_role_and_label(Role::TextInput, "file path")
+        .type_text(path.to_str().unwrap());
+    h.run_ok();
+    h.get_by_label("Save session").click();
+    h.run_ok();
+    assert!(path.exists(), "no session written");
+
+    // Reset goes back to the preset as loaded; opening the session brings the edits back.
+    h.get_by_role_and_label(Role::Button, "reset").click();
+    settle(&mut h);
+    assert_eq!(
+        h.state().params,
+        lowrank_explorer::app::params::Params::default()
+    );
+    h.state_mut().open_now(&path);
+    settle(&mut h);
+    let mut restored = h.state().params.clone();
+    restored.view = saved.view;
+    assert_eq!(restored, saved);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

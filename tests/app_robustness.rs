@@ -1,0 +1,127 @@
+//! User input never panics the explorer: every slider driven to both ends, garbage typed in the
+//! value boxes, broken files. Each refusal is a visible warning and nothing already shown is
+//! lost.
+
+#![cfg(feature = "gui")]
+
+mod app_support;
+
+use app_support::{fixture, harness, settle};
+use eframe::egui::Key;
+use eframe::egui::accesskit::Role;
+use egui_kittest::kittest::{NodeT, Queryable};
+use lowrank_explorer::app::Explorer;
+
+/// A magnitude beyond every slider's range: an edit is clamped to the range's end.
+const FAR: f64 = 1e15;
+
+#[test]
+fn every_slider_at_both_ends_never_panics() {
+    let mut h = harness(Explorer::new());
+    settle(&mut h);
+    // Show every slider: custom input, the map's step, both populations clamped, every group.
+    h.get_by_role_and_label(Role::RadioButton, "custom")
+        .click_accesskit();
+    h.get_by_role_and_label(Role::RadioButton, "Euler map")
+        .click_accesskit();
+    h.get_by_label_contains("pop 2 (").click_accesskit();
+    h.run_ok();
+    for radio in h.query_all_by_role_and_label(Role::RadioButton, "clamped") {
+        radio.click_accesskit();
+    }
+    h.run_ok();
+    for title in [
+        "n–input overlaps (drive)",
+        "m variances, covariances",
+        "input variances, covariances",
+        "m–input covariances",
+        "readout w–m, w–input",
+    ] {
+        for header in h.query_all_by_label(title) {
+            header.click_accesskit();
+        }
+    }
+    h.run_ok();
+    let labels: Vec<String> = h
+        .query_all_by_role(Role::Slider)
+        .filter_map(|n| n.accesskit_node().label())
+        .collect();
+    assert!(labels.len() >= 50, "only {} sliders found", labels.len());
+    for label in &labels {
+        for value in [-FAR, FAR, 0.0] {
+            if let Some(s) = h.query_by_role_and_label(Role::Slider, label) {
+                s.set_value_accesskit(value);
+            }
+            h.step();
+        }
+    }
+    settle(&mut h);
+    let land = h.state().results.landscape.clone().expect("a landscape");
+    assert!(land.error.is_none(), "{:?}", land.error);
+}
+
+#[test]
+fn garbage_typed_in_value_boxes_is_refused_with_a_warning() {
+    let mut h = harness(Explorer::new());
+    settle(&mut h);
+    let name = "p1.cov(n2,m1) value";
+    let before = h.state().params.clone();
+    for garbage in ["NaN", "inf", "abc", "1e300"] {
+        h.get_by_role_and_label(Role::TextInput, name).focus();
+        h.step();
+        h.get_by_role_and_label(Role::TextInput, name)
+            .type_text(garbage);
+        h.step();
+        h.key_press(Key::Enter);
+        h.run_ok();
+    }
+    settle(&mut h);
+    assert_eq!(
+        h.state().params,
+        before,
+        "a refused value changed the parameters"
+    );
+    // One visible warning per refusal: NaN, inf, abc (not numbers) and 1e300 (out of range).
+    assert_eq!(
+        h.query_all_by_label_contains("is not a finite number")
+            .count(),
+        3
+    );
+    h.get_by_label_contains("larger in magnitude than the supported 1e12");
+    assert!(h.state().results.landscape.is_some());
+
+    h.get_by_role_and_label(Role::TextInput, "bifurcation range to")
+        .focus();
+    h.step();
+    h.get_by_role_and_label(Role::TextInput, "bifurcation range to")
+        .type_text("NaN");
+    h.step();
+    h.key_press(Key::Enter);
+    h.run_ok();
+    h.get_by_label_contains("bifurcation range to: “");
+    assert_eq!(h.state().params.bifurcation, before.bifurcation);
+}
+
+#[test]
+fn broken_files_give_a_warning_and_keep_the_model() {
+    let mut app = Explorer::new();
+    let before = app.params.clone();
+    app.open_now(&fixture("malformed/float16_m.pt"));
+    app.open_now(&fixture("does_not_exist.pt"));
+    let mut h = harness(app);
+    settle(&mut h);
+    assert_eq!(h.state().params, before);
+    let warnings: Vec<_> = h
+        .state()
+        .notices()
+        .iter()
+        .filter(|n| n.warning)
+        .map(|n| n.text.clone())
+        .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings.iter().all(|w| w.starts_with("cannot open")),
+        "{warnings:?}"
+    );
+    h.get_by_label_contains("float16_m.pt");
+}
