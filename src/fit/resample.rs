@@ -6,13 +6,14 @@
 //! `z ~ N(0, Id)`. The loadings are the effective (gain-scaled) vectors, so the network has
 //! `si = so = 1` and `h0 = 0`.
 
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DMatrix;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 use thiserror::Error;
 
-use crate::network::{MAX_NEURONS, Network, NetworkError, NetworkParts};
+use super::loadings::network_from_loadings;
+use crate::network::{MAX_NEURONS, Network, NetworkError};
 use crate::reduced::PopulationModel;
 
 /// Why a network could not be drawn.
@@ -49,7 +50,53 @@ pub fn block_sizes(fractions: &[f64], neurons: usize) -> Vec<usize> {
     sizes
 }
 
-/// Draws an N-neuron network from `model` with the given seed (deterministic).
+/// `neurons x dims` independent standard normals, drawn row by row (neuron by neuron) from `rng`:
+/// the basis `z` of MODEL.md 5 step 5.
+pub fn draw_basis(neurons: usize, dims: usize, rng: &mut StdRng) -> DMatrix<f64> {
+    let mut z = DMatrix::zeros(neurons, dims);
+    for i in 0..neurons {
+        for j in 0..dims {
+            z[(i, j)] = StandardNormal.sample(rng);
+        }
+    }
+    z
+}
+
+/// The loadings `x_i = mu_p + L_p z_i` of a network drawn from `model` with basis `z` (one row per
+/// neuron): population `p` takes the contiguous block of [`block_sizes`] rows, with factor
+/// `factors[p]` (`L_p`, `D x D`) and the model's mean `mu_p`.
+///
+/// # Panics
+/// If `factors` does not have one `D x D` matrix per population or `z` is not `N x D`.
+pub fn mixture_loadings(
+    model: &PopulationModel,
+    factors: &[DMatrix<f64>],
+    z: &DMatrix<f64>,
+) -> DMatrix<f64> {
+    let pops = model.populations();
+    assert_eq!(factors.len(), pops.len(), "one factor per population");
+    let mut x = DMatrix::zeros(z.nrows(), z.ncols());
+    let mut start = 0;
+    let sizes = block_sizes(&fractions(model), z.nrows());
+    for ((pop, l), size) in pops.iter().zip(factors).zip(sizes) {
+        let mut block = z.rows(start, size) * l.transpose();
+        let mean = pop.mean.transpose();
+        for mut row in block.row_iter_mut() {
+            row += &mean;
+        }
+        x.rows_mut(start, size).copy_from(&block);
+        start += size;
+    }
+    x
+}
+
+/// The fractions `alpha_p` of a model, in population order.
+pub fn fractions(model: &PopulationModel) -> Vec<f64> {
+    model.populations().iter().map(|p| p.fraction).collect()
+}
+
+/// Draws an N-neuron network from `model` with the given seed (deterministic): basis from
+/// [`draw_basis`] with `StdRng::seed_from_u64(seed)`, factors from [`covariance_factor`].
 pub fn resample_network(
     model: &PopulationModel,
     neurons: usize,
@@ -59,35 +106,14 @@ pub fn resample_network(
         return Err(ResampleError::Neurons(neurons));
     }
     let dims = model.dims();
-    let (r, s, o) = (dims.rank, dims.inputs, dims.outputs);
-    let fractions: Vec<f64> = model.populations().iter().map(|p| p.fraction).collect();
-    let mut loadings = DMatrix::zeros(neurons, dims.loadings());
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut row = 0;
-    for (pop, size) in model
+    let factors: Vec<DMatrix<f64>> = model
         .populations()
         .iter()
-        .zip(block_sizes(&fractions, neurons))
-    {
-        let l = covariance_factor(&pop.cov);
-        for i in row..row + size {
-            let z = DVector::from_fn(dims.loadings(), |_, _| StandardNormal.sample(&mut rng));
-            let x = &pop.mean + &l * z;
-            loadings.row_mut(i).copy_from(&x.transpose());
-        }
-        row += size;
-    }
-    let block = |start: usize, width: usize| loadings.columns(start, width).into_owned();
-    Ok(Network::new(NetworkParts {
-        m: block(0, r),
-        n: block(r, r),
-        wi: block(2 * r, s).transpose(),
-        si: DVector::from_element(s, 1.0),
-        wo: block(2 * r + s, o),
-        so: DVector::from_element(o, 1.0),
-        h0: DVector::zeros(neurons),
-        b: None,
-    })?)
+        .map(|p| covariance_factor(&p.cov))
+        .collect();
+    let z = draw_basis(neurons, dims.loadings(), &mut StdRng::seed_from_u64(seed));
+    let x = mixture_loadings(model, &factors, &z);
+    Ok(network_from_loadings(&x, dims)?)
 }
 
 #[cfg(test)]
