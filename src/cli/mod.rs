@@ -1,5 +1,6 @@
 //! The command-line shell: parses arguments (clap) and wires the core. No numerics live here.
 
+mod fit;
 mod info;
 mod simulate;
 mod train;
@@ -32,6 +33,10 @@ pub enum Command {
     Eval(simulate::EvalArgs),
     /// Train a low-rank network on a task by backpropagation through time (the papers' recipe).
     Train(train::TrainArgs),
+    /// Fit a zero-mean Gaussian mixture (cell populations) to a network's loadings (MODEL.md 5).
+    Fit(fit::FitArgs),
+    /// Draw a network of any size from a population model (MODEL.md 5).
+    Resample(fit::ResampleArgs),
 }
 
 /// The task a command works on.
@@ -68,6 +73,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Some(Command::Simulate(args)) => simulate::simulate(&args, out),
         Some(Command::Eval(args)) => simulate::eval(&args, out),
         Some(Command::Train(args)) => train::train(&args, out),
+        Some(Command::Fit(args)) => fit::fit(&args, out),
+        Some(Command::Resample(args)) => fit::resample_cmd(&args, out),
     }
 }
 

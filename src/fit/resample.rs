@@ -10,11 +10,14 @@ use nalgebra::DMatrix;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
+use serde::Serialize;
 use thiserror::Error;
 
 use super::loadings::network_from_loadings;
-use crate::network::{MAX_NEURONS, Network, NetworkError};
+use crate::network::{MAX_NEURONS, Network, NetworkError, trial_seed};
 use crate::reduced::PopulationModel;
+use crate::task::TaskKind;
+use crate::train::{Evaluation, evaluate};
 
 /// Why a network could not be drawn.
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -23,6 +26,33 @@ pub enum ResampleError {
     Neurons(usize),
     #[error("{0}")]
     Network(#[from] NetworkError),
+    #[error(
+        "the {task} task needs {task_inputs} input(s) and {task_outputs} output(s); the model has \
+         {inputs} and {outputs}"
+    )]
+    Task {
+        task: &'static str,
+        task_inputs: usize,
+        task_outputs: usize,
+        inputs: usize,
+        outputs: usize,
+    },
+}
+
+/// Checks that networks drawn from `model` have the inputs and outputs of `kind`.
+pub fn check_task(model: &PopulationModel, kind: &TaskKind) -> Result<(), ResampleError> {
+    let d = model.dims();
+    if d.inputs == kind.inputs() && d.outputs == kind.outputs() {
+        Ok(())
+    } else {
+        Err(ResampleError::Task {
+            task: kind.name(),
+            task_inputs: kind.inputs(),
+            task_outputs: kind.outputs(),
+            inputs: d.inputs,
+            outputs: d.outputs,
+        })
+    }
 }
 
 /// A factor `L` with `L L^T = Sigma` for a symmetric PSD `Sigma`, from its eigen-decomposition
@@ -114,6 +144,58 @@ pub fn resample_network(
     let z = draw_basis(neurons, dims.loadings(), &mut StdRng::seed_from_u64(seed));
     let x = mixture_loadings(model, &factors, &z);
     Ok(network_from_loadings(&x, dims)?)
+}
+
+/// How networks drawn from a model do on a task: one [`Evaluation`] per network.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResampleEvaluation {
+    pub neurons: usize,
+    /// Seed of the draws (network `k` is drawn with `trial_seed(seed, k)`) and of the trials.
+    pub seed: u64,
+    pub networks: Vec<Evaluation>,
+}
+
+impl ResampleEvaluation {
+    /// Mean accuracy over the networks.
+    pub fn mean_accuracy(&self) -> f64 {
+        self.networks.iter().map(|e| e.accuracy).sum::<f64>() / self.networks.len().max(1) as f64
+    }
+
+    /// Lowest and highest accuracy of a network.
+    pub fn accuracy_range(&self) -> (f64, f64) {
+        self.networks
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), e| {
+                (lo.min(e.accuracy), hi.max(e.accuracy))
+            })
+    }
+}
+
+/// Draws `networks` networks of `neurons` neurons from `model` (network `k` with seed
+/// `trial_seed(seed, k)`) and evaluates each with [`evaluate`] on the same `trials` fresh noisy trials
+/// of `kind` (seed `seed`, network noise `noise_std`): MODEL.md 5 step 5, "then test it on the task".
+/// The same trials for every network (and for every model, given the seed) make comparisons paired.
+pub fn evaluate_resamples(
+    model: &PopulationModel,
+    neurons: usize,
+    networks: usize,
+    kind: &TaskKind,
+    trials: usize,
+    noise_std: f64,
+    seed: u64,
+) -> Result<ResampleEvaluation, ResampleError> {
+    check_task(model, kind)?;
+    let evaluations = (0..networks)
+        .map(|k| {
+            let net = resample_network(model, neurons, trial_seed(seed, k))?;
+            Ok(evaluate(&net, kind, trials, noise_std, seed))
+        })
+        .collect::<Result<Vec<_>, ResampleError>>()?;
+    Ok(ResampleEvaluation {
+        neurons,
+        seed,
+        networks: evaluations,
+    })
 }
 
 #[cfg(test)]
