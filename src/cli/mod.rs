@@ -1,5 +1,6 @@
 //! The command-line shell: parses arguments (clap) and wires the core. No numerics live here.
 
+mod finetune;
 mod fit;
 mod info;
 mod simulate;
@@ -37,6 +38,8 @@ pub enum Command {
     Fit(fit::FitArgs),
     /// Draw a network of any size from a population model (MODEL.md 5).
     Resample(fit::ResampleArgs),
+    /// Train a population model's covariances so that networks drawn from it solve the task.
+    Finetune(finetune::FinetuneArgs),
 }
 
 /// The task a command works on.
@@ -75,6 +78,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Some(Command::Train(args)) => train::train(&args, out),
         Some(Command::Fit(args)) => fit::fit(&args, out),
         Some(Command::Resample(args)) => fit::resample_cmd(&args, out),
+        Some(Command::Finetune(args)) => finetune::finetune_cmd(&args, out),
     }
 }
 
