@@ -26,14 +26,15 @@ pub struct FinetuneArgs {
     #[arg(long, value_enum, default_value = "dms")]
     pub task: TaskName,
     /// Neurons of the networks drawn at every step and evaluated before and after.
-    #[arg(long, default_value_t = 512)]
+    #[arg(long, default_value_t = 2048)]
     pub n: usize,
     /// Adam steps, each on a freshly drawn network and a fresh batch of trials.
-    #[arg(long, default_value_t = 400)]
+    #[arg(long, default_value_t = 2000)]
     pub steps: usize,
     #[arg(long, default_value_t = 32)]
     pub batch_size: usize,
-    #[arg(long, default_value_t = 1e-2)]
+    /// Adam learning rate.
+    #[arg(long, default_value_t = 3e-3)]
     pub lr: f64,
     /// Maximal total gradient norm (0: no clipping).
     #[arg(long, default_value_t = 1.0)]

@@ -17,13 +17,13 @@
 //! Sigma_k = ( sum_i r_ik x_i x_i^T + Psi ) / N_k,        Psi = reg * s * N * Id,   s = tr(X^T X) / (N D)
 //! ```
 //!
-//! **Guard against degenerate covariances.** `Psi` is the exact M-step of the penalised likelihood
-//! `log L - (1/2) sum_k tr(Psi Sigma_k^{-1})` (a weak inverse-Wishart-type prior), so EM still
-//! increases its objective at every step, and every covariance keeps
-//! `Sigma_k >= Psi / N_k >= reg * s * Id`: a floor relative to the data's scale `s` (the mean second
-//! moment of a loading), which keeps `Sigma_k` invertible for duplicated points, a zero column or a
-//! component shrinking onto a few points. With `reg = 1e-6` it moves no covariance by more than a
-//! millionth of the data scale per `N / N_k`.
+//! **Guard against degenerate covariances.** This `Sigma_k` is the exact maximiser, in the M-step,
+//! of the penalised likelihood `log L - (1/2) sum_k tr(Psi Sigma_k^{-1})` (a weak
+//! inverse-Wishart-type prior), so EM still increases its objective at every step, and every
+//! covariance keeps `Sigma_k >= Psi / N_k >= reg * s * Id`: a floor relative to the data's scale `s`
+//! (the mean second moment of a loading), which keeps `Sigma_k` invertible for duplicated points, a
+//! zero column or a component shrinking onto a few points. With `reg = 1e-6` it adds
+//! `1e-6 * s * N / N_k` to each variance and nothing else.
 //!
 //! **Empty components are re-seeded**, not removed (the user asked for `P` populations): when a
 //! component's share `N_k` falls below `D` points (too few to determine a full covariance), it is

@@ -210,6 +210,7 @@ fn meta(report: &FitReport, opts: &FitOptions) -> Map<String, Value> {
             "log_likelihood": report.log_likelihood,
             "bic": report.bic,
             "candidates": report.candidates,
+            "restarts": report.restarts,
             "best_restart": report.best_restart,
             "warnings": report.warnings,
         }),
