@@ -14,16 +14,20 @@
 //! log-sum-exp so that no density underflows. M-step: `N_k = sum_i r_ik`, `pi_k = N_k / N`,
 //!
 //! ```text
-//! Sigma_k = ( sum_i r_ik x_i x_i^T + Psi ) / N_k,        Psi = reg * s * N * Id,   s = tr(X^T X) / (N D)
+//! Sigma_k = ( sum_i r_ik x_i x_i^T + Psi ) / N_k,        Psi = reg * N * diag(s_1 .. s_D)
 //! ```
+//!
+//! with `s_j = (1/N) sum_i x_ij^2` the mean square of loading `j` (a loading that is zero for every
+//! point takes the mean `s` of the others).
 //!
 //! **Guard against degenerate covariances.** This `Sigma_k` is the exact maximiser, in the M-step,
 //! of the penalised likelihood `log L - (1/2) sum_k tr(Psi Sigma_k^{-1})` (a weak
 //! inverse-Wishart-type prior), so EM still increases its objective at every step, and every
-//! covariance keeps `Sigma_k >= Psi / N_k >= reg * s * Id`: a floor relative to the data's scale `s`
-//! (the mean second moment of a loading), which keeps `Sigma_k` invertible for duplicated points, a
-//! zero column or a component shrinking onto a few points. With `reg = 1e-6` it adds
-//! `1e-6 * s * N / N_k` to each variance and nothing else.
+//! covariance keeps `Sigma_k >= Psi / N_k >= reg * diag(s_j)`: a floor relative to each loading's
+//! own scale, which keeps `Sigma_k` invertible for duplicated points, a zero column or a component
+//! shrinking onto a few points, and which rescales with its loading, so that the fit does not depend
+//! on the units of a loading (up to the initialisation). With `reg = 1e-6` it adds
+//! `1e-6 * s_j * N / N_k` to variance `j` and nothing else.
 //!
 //! **Empty components are re-seeded**, not removed (the user asked for `P` populations): when a
 //! component's share `N_k` falls below `D` points (too few to determine a full covariance), it is
@@ -293,13 +297,13 @@ pub fn select_by_bic(
         .ok_or(GmmError::Degenerate { components: 1 })
 }
 
-/// The data, row-major, with the covariance floor `Psi = psi Id`.
+/// The data, row-major, with the covariance floor `Psi = diag(psi)`.
 struct Data {
     n: usize,
     d: usize,
     rows: Vec<f64>,
-    /// `reg * s * N`, the diagonal of `Psi`.
-    psi: f64,
+    /// `reg * N * s_j`, the diagonal of `Psi`.
+    psi: Vec<f64>,
 }
 
 impl Data {
@@ -323,16 +327,22 @@ impl Data {
                 rows.push(v);
             }
         }
-        let second_moment = rows.iter().map(|v| v * v).sum::<f64>() / (n * d) as f64;
-        if second_moment == 0.0 {
+        let mut squares = vec![0.0; d];
+        for row in rows.chunks_exact(d) {
+            for (s, v) in squares.iter_mut().zip(row) {
+                *s += v * v;
+            }
+        }
+        let mean = squares.iter().sum::<f64>() / d as f64;
+        if mean == 0.0 {
             return Err(GmmError::AllZero);
         }
-        Ok(Self {
-            n,
-            d,
-            rows,
-            psi: reg * second_moment * n as f64,
-        })
+        // reg * N * s_j = reg * sum_i x_ij^2.
+        let psi = squares
+            .iter()
+            .map(|&sq| reg * if sq > 0.0 { sq } else { mean })
+            .collect();
+        Ok(Self { n, d, rows, psi })
     }
 
     fn row(&self, i: usize) -> &[f64] {
@@ -367,8 +377,8 @@ impl Data {
             .zip(&stats.counts)
             .map(|(s, &nk)| {
                 let mut cov = DMatrix::from_fn(d, d, |a, b| s[a.min(b) * d + a.max(b)]);
-                for a in 0..d {
-                    cov[(a, a)] += self.psi;
+                for (a, &p) in self.psi.iter().enumerate() {
+                    cov[(a, a)] += p;
                 }
                 cov / nk.max(1.0)
             })
@@ -379,13 +389,21 @@ impl Data {
         }
     }
 
-    /// The penalised objective `ln L - (psi/2) sum_k tr(Sigma_k^{-1})` that EM increases.
+    /// The penalised objective `ln L - (1/2) sum_k tr(Psi Sigma_k^{-1})` that EM increases, with
+    /// `(Sigma^{-1})_jj = sum_a (L^{-1})_aj^2`.
     fn objective(&self, log_likelihood: f64, comps: &[Component]) -> f64 {
+        let d = self.d;
         let penalty: f64 = comps
             .iter()
-            .map(|c| c.linv.iter().map(|v| v * v).sum::<f64>())
+            .map(|c| {
+                c.linv
+                    .iter()
+                    .enumerate()
+                    .map(|(k, v)| self.psi[k % d] * v * v)
+                    .sum::<f64>()
+            })
             .sum();
-        log_likelihood - 0.5 * self.psi * penalty
+        log_likelihood - 0.5 * penalty
     }
 }
 
@@ -989,20 +1007,51 @@ mod tests {
         }
     }
 
+    /// One population: the second-moment matrix with every variance raised by the floor,
+    /// `Sigma = X^T X / N + reg diag(X^T X / N)`.
     #[test]
     fn one_population_is_the_regularised_second_moment() {
         let (x, _) = synthetic(500, 6);
         let fit = fit_gmm(&x, 1, &options(2, 0), &never()).unwrap();
-        let n = 500.0;
-        let s = x.iter().map(|v| v * v).sum::<f64>() / (n * DIMS as f64);
-        let expected =
-            (x.transpose() * &x + DMatrix::identity(DIMS, DIMS) * (DEFAULT_REG * s * n)) / n;
+        let mut expected = x.transpose() * &x / 500.0;
+        for a in 0..DIMS {
+            expected[(a, a)] *= 1.0 + DEFAULT_REG;
+        }
         assert!((&fit.mixture.covs[0] - &expected).amax() < 1e-12 * expected.amax());
         assert_eq!(
             (fit.mixture.weights.clone(), fit.counts.clone()),
             (vec![1.0], vec![500])
         );
         assert!(fit.best().converged && fit.best().iterations == 2);
+    }
+
+    /// Rescaling a loading rescales the fit (`Sigma -> D Sigma D`) and leaves labels and likelihood
+    /// (up to the Jacobian `N ln |D|`) unchanged: the floor follows each loading's own scale.
+    #[test]
+    fn the_fit_does_not_depend_on_the_units_of_a_loading() {
+        let (x, _) = synthetic(4000, 10);
+        let scales = [1.0, 1000.0, 1.0, 1e-3, 1.0, 1.0, 50.0];
+        let d = DMatrix::from_diagonal(&nalgebra::DVector::from_row_slice(&scales));
+        // Converged far beyond the default tolerance, so that only the floor could tell them apart.
+        let opts = GmmOptions {
+            tol: 1e-13,
+            ..options(3, 2)
+        };
+        let fit = fit_gmm(&x, 2, &opts, &never()).unwrap();
+        let scaled = fit_gmm(&(&x * &d), 2, &opts, &never()).unwrap();
+        assert!(fit.best().converged && scaled.best().converged);
+        assert_eq!(fit.labels, scaled.labels);
+        for (a, b) in fit.mixture.covs.iter().zip(&scaled.mixture.covs) {
+            let back = d.clone().try_inverse().unwrap() * b * d.clone().try_inverse().unwrap();
+            assert!(
+                relative_frobenius(&back, a) < 1e-6,
+                "{}",
+                relative_frobenius(&back, a)
+            );
+        }
+        let jacobian = 4000.0 * scales.iter().map(|s| s.ln()).sum::<f64>();
+        let ll = scaled.log_likelihood + jacobian;
+        assert!((ll - fit.log_likelihood).abs() < 1e-9 * fit.log_likelihood.abs());
     }
 
     #[test]
@@ -1063,7 +1112,17 @@ mod tests {
     fn degenerate_data_are_guarded_by_the_covariance_floor() {
         let (mut x, _) = synthetic(600, 8);
         x.column_mut(4).fill(0.0);
+        // The mean square of every loading, and the floor reg * min_j s_j (a zero loading counts
+        // with the mean of all).
         let scale = |x: &DMatrix<f64>| x.iter().map(|v| v * v).sum::<f64>() / (600.0 * DIMS as f64);
+        let floor = |x: &DMatrix<f64>| {
+            let mean = scale(x);
+            x.column_iter()
+                .map(|c| c.norm_squared() / 600.0)
+                .map(|s| if s > 0.0 { s } else { mean })
+                .fold(f64::INFINITY, f64::min)
+                * DEFAULT_REG
+        };
         let mut dup = x.clone();
         for i in 0..400 {
             let row = x.row(0).into_owned();
@@ -1071,14 +1130,14 @@ mod tests {
         }
         let mut outcomes = vec![];
         for data in [&x, &dup] {
-            let s = scale(data);
+            let min_floor = floor(data);
             for k in 1..=3 {
                 match fit_gmm(data, k, &options(3, 1), &never()) {
                     Ok(fit) => {
                         assert!(fit.log_likelihood.is_finite());
                         for cov in &fit.mixture.covs {
                             let min = cov.clone().symmetric_eigenvalues().min();
-                            assert!(min >= DEFAULT_REG * s * (1.0 - 1e-6), "{min} < floor");
+                            assert!(min >= min_floor * (1.0 - 1e-6), "{min} < {min_floor}");
                         }
                         outcomes.push(format!("P = {k}: {:?}", fit.counts));
                     }
@@ -1092,10 +1151,10 @@ mod tests {
             }
         }
         println!("{outcomes:#?}");
-        // The zero column's variance is exactly the floor Psi / N_k.
+        // The zero column's variance is exactly its floor, reg times the mean square of a loading.
         let fit = fit_gmm(&x, 1, &options(1, 0), &never()).unwrap();
-        let floor = DEFAULT_REG * scale(&x);
-        assert!((fit.mixture.covs[0][(4, 4)] - floor).abs() < 1e-12 * floor);
+        let zero_floor = DEFAULT_REG * scale(&x);
+        assert!((fit.mixture.covs[0][(4, 4)] - zero_floor).abs() < 1e-12 * zero_floor);
     }
 
     #[test]
@@ -1111,7 +1170,7 @@ mod tests {
         reseed(&data, &mut mixture, 2, &dens);
         let worst = x.rows(0, 34).into_owned();
         let expected =
-            (worst.transpose() * &worst + DMatrix::identity(DIMS, DIMS) * data.psi) / 34.0;
+            (worst.transpose() * &worst + DMatrix::from_diagonal(&data.psi.clone().into())) / 34.0;
         assert!((&mixture.covs[2] - expected).amax() < 1e-12);
         assert!((mixture.weights[2] - 0.34).abs() < 1e-15);
         assert!((mixture.weights.iter().sum::<f64>() - 1.0).abs() < 1e-15);

@@ -222,8 +222,6 @@ fn meta(report: &FitReport, opts: &FitOptions) -> Map<String, Value> {
 mod tests {
     use std::path::Path;
 
-    use nalgebra::DMatrix;
-
     use super::*;
     use crate::fit::resample_network;
     use crate::io;
@@ -253,9 +251,10 @@ mod tests {
         let fit = fit_network(&net, &fixed(1, true, 0), &never).unwrap();
         let x = loadings(&net, true).unwrap();
         let n = x.nrows() as f64;
-        let s = x.iter().map(|v| v * v).sum::<f64>() / (n * 7.0);
-        let expected =
-            (x.transpose() * &x + DMatrix::identity(7, 7) * (gmm::DEFAULT_REG * s * n)) / n;
+        let mut expected = x.transpose() * &x / n;
+        for a in 0..7 {
+            expected[(a, a)] *= 1.0 + gmm::DEFAULT_REG;
+        }
         let pop = &fit.model.populations()[0];
         assert!((&pop.cov - &expected).amax() < 1e-12 * expected.amax());
         assert_eq!(pop.fraction, 1.0);
@@ -269,10 +268,8 @@ mod tests {
         assert!(fit.model.meta()["fit"]["bic"].is_f64());
         // Without the SVD the m, n blocks are the network's own vectors.
         let raw = fit_network(&net, &fixed(1, false, 0), &never).unwrap();
-        let x_raw = loadings(&net, false).unwrap();
-        let floor = gmm::DEFAULT_REG * x_raw.iter().map(|v| v * v).sum::<f64>() / (n * 7.0);
         let m1 = net.m().column(0);
-        let var_m1 = m1.dot(&m1) / n + floor;
+        let var_m1 = m1.dot(&m1) / n * (1.0 + gmm::DEFAULT_REG);
         assert!((raw.model.populations()[0].cov[(0, 0)] - var_m1).abs() < 1e-12 * var_m1);
     }
 
