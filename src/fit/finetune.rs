@@ -28,8 +28,8 @@ use thiserror::Error;
 
 use super::loadings::network_from_loadings;
 use super::resample::{
-    ResampleError, ResampleEvaluation, check_task, covariance_factor, draw_basis,
-    evaluate_resamples, mixture_loadings,
+    ResampleError, ResampleEvaluation, block_sizes, check_task, covariance_factor, draw_basis,
+    evaluate_resamples, fractions, mixture_loadings,
 };
 use crate::network::{MAX_NEURONS, NetworkError, PUBLISHED_NOISE_STD, SimOptions, trial_seed};
 use crate::reduced::{ModelDims, ModelError, Population, PopulationModel};
@@ -303,7 +303,7 @@ pub fn factor_gradient(
     let net = network_from_loadings(&x, dims)?;
     let batch = batch_gradient(&net, trials, opts, precision);
     let gx = loading_gradient(&batch.grad, dims, z.nrows());
-    let sizes = super::resample::block_sizes(&super::resample::fractions(model), z.nrows());
+    let sizes = block_sizes(&fractions(model), z.nrows());
     let mut start = 0;
     let grads = sizes
         .iter()
