@@ -2,6 +2,8 @@
 
 mod analyze;
 mod args;
+mod finetune;
+mod fit;
 mod info;
 mod render;
 mod simulate;
@@ -42,6 +44,12 @@ pub enum Command {
     Continue(analyze::ContinueArgs),
     /// Draw the phase plane of a network or population model to SVG or PNG (no window needed).
     Render(render::RenderArgs),
+    /// Fit a zero-mean Gaussian mixture (cell populations) to a network's loadings (MODEL.md 5).
+    Fit(fit::FitArgs),
+    /// Draw a network of any size from a population model (MODEL.md 5).
+    Resample(fit::ResampleArgs),
+    /// Train a population model's covariances so that networks drawn from it solve the task.
+    Finetune(finetune::FinetuneArgs),
     /// Open the phase-plane explorer, optionally on a network, a population model or a session.
     #[cfg(feature = "gui")]
     Gui(GuiArgs),
@@ -103,6 +111,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Some(Command::Analyze(args)) => analyze::analyze(&args, out),
         Some(Command::Continue(args)) => analyze::continue_param(&args, out),
         Some(Command::Render(args)) => render::render(&args, out),
+        Some(Command::Fit(args)) => fit::fit(&args, out),
+        Some(Command::Resample(args)) => fit::resample_cmd(&args, out),
+        Some(Command::Finetune(args)) => finetune::finetune_cmd(&args, out),
     }
 }
 

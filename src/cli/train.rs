@@ -69,12 +69,12 @@ impl From<TaskName> for TrainTask {
     }
 }
 
-/// Set by Ctrl-C; polled by the trainer before every batch.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// Set by Ctrl-C; polled by the trainer before every batch (and by `finetune` before every step).
+pub(super) static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Installs the Ctrl-C handler once per process: the first Ctrl-C asks the trainer to stop (it keeps
 /// the best network so far), a second one exits at once.
-fn install_ctrl_c() -> Result<(), CliError> {
+pub(super) fn install_ctrl_c() -> Result<(), CliError> {
     static INSTALL: Once = Once::new();
     let mut result = Ok(());
     INSTALL.call_once(|| {
@@ -86,6 +86,24 @@ fn install_ctrl_c() -> Result<(), CliError> {
         .map_err(|e| CliError(format!("cannot install the Ctrl-C handler: {e}")));
     });
     result
+}
+
+/// A pool of `--threads` workers (default: all cores), with its size.
+pub(super) fn thread_pool(threads: Option<usize>) -> Result<(rayon::ThreadPool, usize), CliError> {
+    let threads = match threads {
+        Some(t) if t == 0 || t > MAX_THREADS => {
+            return Err(CliError(format!(
+                "--threads must be between 1 and {MAX_THREADS}, got {t}"
+            )));
+        }
+        Some(t) => t,
+        None => rayon::current_num_threads(),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| CliError(format!("cannot start {threads} threads: {e}")))?;
+    Ok((pool, threads))
 }
 
 /// The recipe of the task, overridden by the config file, then by the flags.
@@ -124,7 +142,7 @@ fn read_config(path: &Path) -> Result<serde_json::Value, CliError> {
 }
 
 /// Fails early (before hours of training) if the output cannot be written where asked.
-fn check_out(path: &Path) -> Result<(), CliError> {
+pub(super) fn check_out(path: &Path) -> Result<(), CliError> {
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -269,19 +287,7 @@ pub fn train(args: &TrainArgs, out: &mut dyn Write) -> Result<(), CliError> {
             args.eval_trials
         )));
     }
-    let threads = match args.threads {
-        Some(t) if t == 0 || t > MAX_THREADS => {
-            return Err(CliError(format!(
-                "--threads must be between 1 and {MAX_THREADS}, got {t}"
-            )));
-        }
-        Some(t) => t,
-        None => rayon::current_num_threads(),
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| CliError(format!("cannot start {threads} threads: {e}")))?;
+    let (pool, threads) = thread_pool(args.threads)?;
     install_ctrl_c()?;
     INTERRUPTED.store(false, Ordering::SeqCst);
     let clock = Instant::now();

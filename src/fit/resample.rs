@@ -6,14 +6,18 @@
 //! `z ~ N(0, Id)`. The loadings are the effective (gain-scaled) vectors, so the network has
 //! `si = so = 1` and `h0 = 0`.
 
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DMatrix;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
+use serde::Serialize;
 use thiserror::Error;
 
-use crate::network::{MAX_NEURONS, Network, NetworkError, NetworkParts};
+use super::loadings::network_from_loadings;
+use crate::network::{MAX_NEURONS, Network, NetworkError, trial_seed};
 use crate::reduced::PopulationModel;
+use crate::task::TaskKind;
+use crate::train::{Evaluation, evaluate};
 
 /// Why a network could not be drawn.
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -22,6 +26,33 @@ pub enum ResampleError {
     Neurons(usize),
     #[error("{0}")]
     Network(#[from] NetworkError),
+    #[error(
+        "the {task} task needs {task_inputs} input(s) and {task_outputs} output(s); the model has \
+         {inputs} and {outputs}"
+    )]
+    Task {
+        task: &'static str,
+        task_inputs: usize,
+        task_outputs: usize,
+        inputs: usize,
+        outputs: usize,
+    },
+}
+
+/// Checks that networks drawn from `model` have the inputs and outputs of `kind`.
+pub fn check_task(model: &PopulationModel, kind: &TaskKind) -> Result<(), ResampleError> {
+    let d = model.dims();
+    if d.inputs == kind.inputs() && d.outputs == kind.outputs() {
+        Ok(())
+    } else {
+        Err(ResampleError::Task {
+            task: kind.name(),
+            task_inputs: kind.inputs(),
+            task_outputs: kind.outputs(),
+            inputs: d.inputs,
+            outputs: d.outputs,
+        })
+    }
 }
 
 /// A factor `L` with `L L^T = Sigma` for a symmetric PSD `Sigma`, from its eigen-decomposition
@@ -49,7 +80,53 @@ pub fn block_sizes(fractions: &[f64], neurons: usize) -> Vec<usize> {
     sizes
 }
 
-/// Draws an N-neuron network from `model` with the given seed (deterministic).
+/// `neurons x dims` independent standard normals, drawn row by row (neuron by neuron) from `rng`:
+/// the basis `z` of MODEL.md 5 step 5.
+pub fn draw_basis(neurons: usize, dims: usize, rng: &mut StdRng) -> DMatrix<f64> {
+    let mut z = DMatrix::zeros(neurons, dims);
+    for i in 0..neurons {
+        for j in 0..dims {
+            z[(i, j)] = StandardNormal.sample(rng);
+        }
+    }
+    z
+}
+
+/// The loadings `x_i = mu_p + L_p z_i` of a network drawn from `model` with basis `z` (one row per
+/// neuron): population `p` takes the contiguous block of [`block_sizes`] rows, with factor
+/// `factors[p]` (`L_p`, `D x D`) and the model's mean `mu_p`.
+///
+/// # Panics
+/// If `factors` does not have one `D x D` matrix per population or `z` is not `N x D`.
+pub fn mixture_loadings(
+    model: &PopulationModel,
+    factors: &[DMatrix<f64>],
+    z: &DMatrix<f64>,
+) -> DMatrix<f64> {
+    let pops = model.populations();
+    assert_eq!(factors.len(), pops.len(), "one factor per population");
+    let mut x = DMatrix::zeros(z.nrows(), z.ncols());
+    let mut start = 0;
+    let sizes = block_sizes(&fractions(model), z.nrows());
+    for ((pop, l), size) in pops.iter().zip(factors).zip(sizes) {
+        let mut block = z.rows(start, size) * l.transpose();
+        let mean = pop.mean.transpose();
+        for mut row in block.row_iter_mut() {
+            row += &mean;
+        }
+        x.rows_mut(start, size).copy_from(&block);
+        start += size;
+    }
+    x
+}
+
+/// The fractions `alpha_p` of a model, in population order.
+pub fn fractions(model: &PopulationModel) -> Vec<f64> {
+    model.populations().iter().map(|p| p.fraction).collect()
+}
+
+/// Draws an N-neuron network from `model` with the given seed (deterministic): basis from
+/// [`draw_basis`] with `StdRng::seed_from_u64(seed)`, factors from [`covariance_factor`].
 pub fn resample_network(
     model: &PopulationModel,
     neurons: usize,
@@ -59,35 +136,66 @@ pub fn resample_network(
         return Err(ResampleError::Neurons(neurons));
     }
     let dims = model.dims();
-    let (r, s, o) = (dims.rank, dims.inputs, dims.outputs);
-    let fractions: Vec<f64> = model.populations().iter().map(|p| p.fraction).collect();
-    let mut loadings = DMatrix::zeros(neurons, dims.loadings());
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut row = 0;
-    for (pop, size) in model
+    let factors: Vec<DMatrix<f64>> = model
         .populations()
         .iter()
-        .zip(block_sizes(&fractions, neurons))
-    {
-        let l = covariance_factor(&pop.cov);
-        for i in row..row + size {
-            let z = DVector::from_fn(dims.loadings(), |_, _| StandardNormal.sample(&mut rng));
-            let x = &pop.mean + &l * z;
-            loadings.row_mut(i).copy_from(&x.transpose());
-        }
-        row += size;
+        .map(|p| covariance_factor(&p.cov))
+        .collect();
+    let z = draw_basis(neurons, dims.loadings(), &mut StdRng::seed_from_u64(seed));
+    let x = mixture_loadings(model, &factors, &z);
+    Ok(network_from_loadings(&x, dims)?)
+}
+
+/// How networks drawn from a model do on a task: one [`Evaluation`] per network.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResampleEvaluation {
+    pub neurons: usize,
+    /// Seed of the draws (network `k` is drawn with `trial_seed(seed, k)`) and of the trials.
+    pub seed: u64,
+    pub networks: Vec<Evaluation>,
+}
+
+impl ResampleEvaluation {
+    /// Mean accuracy over the networks.
+    pub fn mean_accuracy(&self) -> f64 {
+        self.networks.iter().map(|e| e.accuracy).sum::<f64>() / self.networks.len().max(1) as f64
     }
-    let block = |start: usize, width: usize| loadings.columns(start, width).into_owned();
-    Ok(Network::new(NetworkParts {
-        m: block(0, r),
-        n: block(r, r),
-        wi: block(2 * r, s).transpose(),
-        si: DVector::from_element(s, 1.0),
-        wo: block(2 * r + s, o),
-        so: DVector::from_element(o, 1.0),
-        h0: DVector::zeros(neurons),
-        b: None,
-    })?)
+
+    /// Lowest and highest accuracy of a network.
+    pub fn accuracy_range(&self) -> (f64, f64) {
+        self.networks
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), e| {
+                (lo.min(e.accuracy), hi.max(e.accuracy))
+            })
+    }
+}
+
+/// Draws `networks` networks of `neurons` neurons from `model` (network `k` with seed
+/// `trial_seed(seed, k)`) and evaluates each with [`evaluate`] on the same `trials` fresh noisy trials
+/// of `kind` (seed `seed`, network noise `noise_std`): MODEL.md 5 step 5, "then test it on the task".
+/// The same trials for every network (and for every model, given the seed) make comparisons paired.
+pub fn evaluate_resamples(
+    model: &PopulationModel,
+    neurons: usize,
+    networks: usize,
+    kind: &TaskKind,
+    trials: usize,
+    noise_std: f64,
+    seed: u64,
+) -> Result<ResampleEvaluation, ResampleError> {
+    check_task(model, kind)?;
+    let evaluations = (0..networks)
+        .map(|k| {
+            let net = resample_network(model, neurons, trial_seed(seed, k))?;
+            Ok(evaluate(&net, kind, trials, noise_std, seed))
+        })
+        .collect::<Result<Vec<_>, ResampleError>>()?;
+    Ok(ResampleEvaluation {
+        neurons,
+        seed,
+        networks: evaluations,
+    })
 }
 
 #[cfg(test)]

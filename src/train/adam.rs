@@ -24,6 +24,70 @@ pub fn clip_grad_norm(grad: &mut ParamVecs, which: &[Param], max_norm: f64) -> f
     total
 }
 
+/// [`clip_grad_norm`] for one flat gradient vector: the same rule with `total_norm = ||grad||`.
+pub fn clip_norm(grad: &mut [f64], max_norm: f64) -> f64 {
+    let total = crate::kernels::dot(grad, grad).sqrt();
+    let coef = max_norm / (total + CLIP_EPS);
+    if coef < 1.0 {
+        grad.iter_mut().for_each(|g| *g *= coef);
+    }
+    total
+}
+
+/// The Adam update of one slice of parameters with its moments (step size and bias correction of
+/// the current step precomputed).
+fn update(
+    values: &mut [f64],
+    grad: &[f64],
+    m: &mut [f64],
+    v: &mut [f64],
+    step_size: f64,
+    bc2_sqrt: f64,
+) {
+    for (((x, &g), mi), vi) in values.iter_mut().zip(grad).zip(m).zip(v) {
+        *mi = BETA1 * *mi + (1.0 - BETA1) * g;
+        *vi = BETA2 * *vi + (1.0 - BETA2) * g * g;
+        *x -= step_size * *mi / (vi.sqrt() / bc2_sqrt + EPS);
+    }
+}
+
+/// [`Adam`] over one flat vector of parameters (e.g. the population factors `L_p` that `fit`'s
+/// fine-tuning trains): the same update, the same defaults.
+#[derive(Debug, Clone)]
+pub struct FlatAdam {
+    lr: f64,
+    step: i32,
+    first: Vec<f64>,
+    second: Vec<f64>,
+}
+
+impl FlatAdam {
+    /// A fresh optimiser (zero moments) for `len` parameters.
+    pub fn new(len: usize, lr: f64) -> Self {
+        Self {
+            lr,
+            step: 0,
+            first: vec![0.0; len],
+            second: vec![0.0; len],
+        }
+    }
+
+    /// One update of `values` with gradient `grad` (both of the length given to [`FlatAdam::new`]).
+    pub fn step(&mut self, values: &mut [f64], grad: &[f64]) {
+        self.step += 1;
+        let bc1 = 1.0 - BETA1.powi(self.step);
+        let bc2_sqrt = (1.0 - BETA2.powi(self.step)).sqrt();
+        update(
+            values,
+            grad,
+            &mut self.first,
+            &mut self.second,
+            self.lr / bc1,
+            bc2_sqrt,
+        );
+    }
+}
+
 /// Adam over the parameters `which` of a network (PyTorch's update, no weight decay, no amsgrad):
 ///
 /// ```text
@@ -58,14 +122,14 @@ impl Adam {
         let bc2_sqrt = (1.0 - BETA2.powi(self.step)).sqrt();
         let step_size = self.lr / bc1;
         for &p in &self.which {
-            let values = p.values_mut(parts);
-            let m = self.first.get_mut(p);
-            let v = self.second.get_mut(p);
-            for (((x, &g), mi), vi) in values.iter_mut().zip(grad.get(p)).zip(m).zip(v) {
-                *mi = BETA1 * *mi + (1.0 - BETA1) * g;
-                *vi = BETA2 * *vi + (1.0 - BETA2) * g * g;
-                *x -= step_size * *mi / (vi.sqrt() / bc2_sqrt + EPS);
-            }
+            update(
+                p.values_mut(parts),
+                grad.get(p),
+                self.first.get_mut(p),
+                self.second.get_mut(p),
+                step_size,
+                bc2_sqrt,
+            );
         }
     }
 }
@@ -113,6 +177,29 @@ mod tests {
             "{} vs {expected}",
             p.m[0]
         );
+    }
+
+    /// The flat optimiser and clipping are the per-parameter ones on a single vector.
+    #[test]
+    fn flat_adam_and_clipping_match_the_network_versions() {
+        let mut p = parts();
+        let mut g = ParamVecs::zeros_like(&p);
+        let mut flat = p.m.as_slice().to_vec();
+        let mut adam = Adam::new(&p, &[Param::M], 0.05);
+        let mut flat_adam = FlatAdam::new(2, 0.05);
+        for k in 0..5 {
+            let step = [0.5 - k as f64, 3.0 * k as f64 - 2.0];
+            g.get_mut(Param::M).copy_from_slice(&step);
+            let mut fg = step.to_vec();
+            assert_eq!(
+                clip_grad_norm(&mut g, &[Param::M], 1.5),
+                clip_norm(&mut fg, 1.5)
+            );
+            assert_eq!(g.get(Param::M), fg.as_slice());
+            adam.step(&mut p, &g);
+            flat_adam.step(&mut flat, &fg);
+            assert_eq!(p.m.as_slice(), flat.as_slice());
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub mod params;
 pub mod real;
 pub mod trainer;
 
-pub use adam::{Adam, clip_grad_norm};
+pub use adam::{Adam, FlatAdam, clip_grad_norm, clip_norm};
 pub use bptt::{BatchGradient, batch_gradient};
 pub use config::{InitConfig, StageConfig, TrainConfig, TrainTask};
 pub use evaluate::{Evaluation, evaluate, evaluate_trials};
