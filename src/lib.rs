@@ -15,6 +15,7 @@ pub mod analysis;
 #[cfg(feature = "gui")]
 pub mod app;
 pub mod cli;
+pub mod examples;
 pub mod fit;
 pub mod io;
 pub mod kernels;

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use crate::analysis::continuation::{Family, InputFamily, RebuiltFamily};
+use crate::examples;
 use crate::io::{self, IoError, ModelFile};
 use crate::network::Network;
 use crate::reduced::{
@@ -53,16 +54,22 @@ impl Model {
         }
     }
 
-    /// An embedded preset by id (see [`presets::ids`]).
+    /// An embedded preset by id: a population model ([`presets::ids`]) or an example network
+    /// ([`examples::ids`], on its SVD axes).
     pub fn preset(id: &str) -> Result<Model, String> {
-        presets::get(id)
-            .map(|p| Model::from_population(p.model))
-            .ok_or_else(|| {
-                format!(
-                    "no preset named {id:?}; the presets are: {}",
-                    presets::ids().collect::<Vec<_>>().join(", ")
-                )
-            })
+        if let Some(p) = presets::get(id) {
+            return Ok(Model::from_population(p.model));
+        }
+        match examples::get(id) {
+            Some(e) => Model::from_network(e.network()?, Axes::Svd).map_err(|err| err.to_string()),
+            None => Err(format!(
+                "no preset named {id:?}; the presets are: {}",
+                presets::ids()
+                    .chain(examples::ids())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
     }
 
     /// Wraps a network, re-parametrised to `axes`.

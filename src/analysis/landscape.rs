@@ -58,6 +58,53 @@ pub struct FieldSamples {
     pub flow: Vec<[f64; 2]>,
 }
 
+impl FieldSamples {
+    /// How far `other`'s flow is from this one on the same grid: the root mean square of
+    /// `|F_self - F_other|` and, for scale, of `|F_self|`, over the samples where both are finite.
+    /// This is the measure the app shows when a mean field is drawn over a network's exact
+    /// landscape (the error of MODEL.md 4's large-N limit over the view). `None` if the grids differ
+    /// or no sample is finite.
+    pub fn difference(&self, other: &FieldSamples) -> Option<FieldDifference> {
+        if self.n != other.n || self.points != other.points {
+            return None;
+        }
+        let (mut diff, mut reference, mut samples) = (0.0, 0.0, 0usize);
+        for (a, b) in self.flow.iter().zip(&other.flow) {
+            let d = [a[0] - b[0], a[1] - b[1]];
+            let d2 = d[0] * d[0] + d[1] * d[1];
+            let a2 = a[0] * a[0] + a[1] * a[1];
+            if d2.is_finite() && a2.is_finite() {
+                diff += d2;
+                reference += a2;
+                samples += 1;
+            }
+        }
+        (samples > 0).then(|| FieldDifference {
+            rms_difference: (diff / samples as f64).sqrt(),
+            rms_reference: (reference / samples as f64).sqrt(),
+            samples,
+        })
+    }
+}
+
+/// The root-mean-square distance of two flow fields ([`FieldSamples::difference`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FieldDifference {
+    /// `sqrt(mean |F_a - F_b|^2)`.
+    pub rms_difference: f64,
+    /// `sqrt(mean |F_a|^2)`, the scale the difference is read against.
+    pub rms_reference: f64,
+    /// Samples where both fields are finite.
+    pub samples: usize,
+}
+
+impl FieldDifference {
+    /// `rms_difference / rms_reference` (infinite for a zero reference field).
+    pub fn relative(&self) -> f64 {
+        self.rms_difference / self.rms_reference
+    }
+}
+
 /// Cost of one stage.
 #[derive(Debug, Clone, Serialize)]
 pub struct StageStats {
@@ -324,6 +371,40 @@ mod tests {
     use super::*;
     use crate::analysis::fixed_points::FixedPointKind;
     use crate::analysis::test_systems::{BlowUp, Hopf, NanSystem, TanhRank2};
+
+    #[test]
+    fn field_difference_is_zero_for_the_same_field_and_the_offset_for_a_shifted_one() {
+        let sys = TanhRank2 {
+            w: [2.0, -1.0, 1.5, 0.5],
+            b: [0.1, 0.0],
+        };
+        let rect = Rect::new(-2.0, 2.0, -1.0, 3.0);
+        let a = flow_field(&sys, &[], &rect, 16);
+        let same = a.difference(&a).unwrap();
+        assert_eq!(same.rms_difference, 0.0);
+        assert_eq!(same.samples, 256);
+        // The truth by hand: F + c differs by |c| everywhere; the reference is the mean of |F|^2.
+        let mut shifted = a.clone();
+        for f in &mut shifted.flow {
+            f[0] += 0.3;
+            f[1] -= 0.4;
+        }
+        shifted.flow[7] = [f64::NAN, 0.0];
+        let d = a.difference(&shifted).unwrap();
+        assert_eq!(d.samples, 255, "the NaN sample is skipped");
+        assert!((d.rms_difference - 0.5).abs() < 1e-12, "{d:?}");
+        let expected: f64 = a
+            .flow
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| *k != 7)
+            .map(|(_, f)| f[0] * f[0] + f[1] * f[1])
+            .sum::<f64>()
+            / 255.0;
+        assert!((d.rms_reference - expected.sqrt()).abs() < 1e-12);
+        let other_grid = flow_field(&sys, &[], &rect, 8);
+        assert!(a.difference(&other_grid).is_none());
+    }
 
     #[test]
     fn landscape_of_a_tanh_oscillator_has_everything_and_serialises() {

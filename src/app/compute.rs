@@ -14,7 +14,7 @@ use crate::analysis::continuation::{
 };
 use crate::analysis::fixed_points::FixedPoint;
 use crate::analysis::integrate::Trajectory;
-use crate::analysis::landscape::{self, Landscape, LandscapeRequest};
+use crate::analysis::landscape::{self, FieldDifference, Landscape, LandscapeRequest};
 use crate::analysis::linalg::{Complex, dist, eigenvalues};
 use crate::analysis::trial::{LatentTrajectory, reduced_trial};
 use crate::app::params::{BifurcationParam, Selection, TrajectoryStart, TrialSettings};
@@ -112,6 +112,27 @@ impl LandscapeKey {
 /// The cheap part of a landscape (flow field, nullclines, fixed points).
 pub fn fast_landscape(sys: &Built, key: &LandscapeKey) -> Landscape {
     landscape::analyze_fast(sys.system(), &key.request())
+}
+
+/// A population model's mean-field landscape drawn over a network's exact one, and how far the
+/// two flows are apart over the view.
+#[derive(Debug, Clone)]
+pub struct OverlayOutcome {
+    pub landscape: Landscape,
+    /// RMS of `|F_exact - F_mean field|` on the flow-field grid (MODEL.md 3 against 4).
+    pub difference: Option<FieldDifference>,
+}
+
+/// The complete mean-field landscape of `model` for `key`, compared with `exact` (the network's
+/// landscape for the same key).
+pub fn overlay(model: &PopulationModel, key: &LandscapeKey, exact: &Landscape) -> OverlayOutcome {
+    let built = Built::MeanField(MeanField::new(model));
+    let mut land = fast_landscape(&built, key);
+    complete_landscape(&built, key, &mut land);
+    OverlayOutcome {
+        difference: exact.field.difference(&land.field),
+        landscape: land,
+    }
 }
 
 /// Adds separatrices and cycles to a landscape from [`fast_landscape`].

@@ -7,6 +7,7 @@
 
 pub mod compute;
 pub mod export;
+pub mod fitting;
 pub mod params;
 pub mod session;
 pub mod source;
@@ -23,15 +24,19 @@ use egui::util::undoer::{Settings as UndoSettings, Undoer};
 
 use crate::analysis::landscape::Landscape;
 use crate::app::compute::{
-    BifurcationKey, BifurcationOutcome, LandscapeKey, Readout, SystemSpec, TrialSet, UserTrajectory,
+    BifurcationKey, BifurcationOutcome, LandscapeKey, OverlayOutcome, Readout, SystemSpec,
+    TrialSet, UserTrajectory,
 };
-use crate::app::params::{Params, Source};
+use crate::app::fitting::{FitJob, FittedNetwork};
+use crate::app::params::{Params, SerdeModel, Source};
 use crate::app::source::{LoadedNetwork, Loader, Opened};
 use crate::app::views::controls::WARN;
 use crate::app::views::{
-    Action, bifurcation, controls, phase_plane, readouts, time_series, trials,
+    Action, bifurcation, controls, loadings, phase_plane, readouts, time_series, trials,
 };
 use crate::app::worker::{Request, Update, Worker};
+use crate::examples;
+use crate::io;
 use crate::reduced::{TimeModel, presets};
 use crate::task::dms;
 
@@ -97,10 +102,14 @@ pub struct Results {
     pub readout: Option<Arc<Readout>>,
     pub trajectories: Arc<Vec<UserTrajectory>>,
     pub trials: Option<Arc<TrialSet>>,
-    pub overlay: Option<Arc<Landscape>>,
+    pub overlay: Option<Arc<OverlayOutcome>>,
     pub bifurcation: Option<Arc<BifurcationOutcome>>,
     /// The loaded network, if the source is one.
     pub network: Option<Arc<LoadedNetwork>>,
+    /// The last population fit of the loaded network (labels for the loadings scatter).
+    pub fit: Option<Arc<FittedNetwork>>,
+    /// Seconds a population fit has been running, while one runs.
+    pub fitting: Option<f64>,
     /// Generation of the newest request sent, and of the newest one the worker finished.
     pub requested: u64,
     pub finished: u64,
@@ -124,6 +133,7 @@ struct Views {
     trials: trials::TrialsPanel,
     series: time_series::TimeSeries,
     bifurcation: bifurcation::BifurcationView,
+    loadings: loadings::LoadingsView,
 }
 
 /// The whole app state.
@@ -135,6 +145,7 @@ pub struct Explorer {
     undoer: Undoer<Params>,
     worker: Worker,
     loader: Loader,
+    fit_job: Option<FitJob>,
     generation: u64,
     last_request: Option<Request>,
     notices: Vec<Notice>,
@@ -167,6 +178,7 @@ impl Explorer {
             }),
             worker: Worker::spawn(),
             loader: Loader::default(),
+            fit_job: None,
             generation: 0,
             last_request: None,
             notices: Vec::new(),
@@ -194,9 +206,12 @@ impl Explorer {
         median(&self.frame_ms)
     }
 
-    /// Whether the worker has finished every stage of the newest request (and no file is loading).
+    /// Whether the worker has finished every stage of the newest request (and no file is loading,
+    /// no fit running).
     pub fn settled(&self) -> bool {
-        self.results.finished == self.results.requested && !self.loader.busy()
+        self.results.finished == self.results.requested
+            && !self.loader.busy()
+            && self.fit_job.is_none()
     }
 
     fn warn(&mut self, text: String) {
@@ -290,6 +305,7 @@ impl Explorer {
                 ui.separator();
                 views.bifurcation.ui(ui, params, results, actions);
             });
+        views.loadings.show(ui.ctx(), params, results);
         egui::CentralPanel::default().show(ui, |ui| {
             views.phase.ui(ui, params, results);
         });
@@ -315,6 +331,13 @@ impl Explorer {
                         .clicked()
                     {
                         actions.push(Action::SaveSession(path.clone()));
+                    }
+                    if ui
+                        .add_enabled(has_path, egui::Button::new("Save population model"))
+                        .on_hover_text("The population model of the sliders (e.g. a fit), as JSON for `analyze`, `resample`, `finetune`")
+                        .clicked()
+                    {
+                        actions.push(Action::SaveModel(path.clone()));
                     }
                 });
                 ui.separator();
@@ -360,9 +383,17 @@ impl Explorer {
                 }
             });
             ui.menu_button("Presets", |ui| {
+                ui.label(RichText::new("Population models (mean field)").weak());
                 for p in presets::all() {
                     if ui.button(&p.name).on_hover_text(&p.description).clicked() {
                         actions.push(Action::LoadPreset(p.id));
+                    }
+                }
+                ui.separator();
+                ui.label(RichText::new("Networks (exact reduction, trials)").weak());
+                for e in examples::ALL {
+                    if ui.button(e.name).on_hover_text(e.description).clicked() {
+                        actions.push(Action::Open(PathBuf::from(e.path())));
                     }
                 }
             });
@@ -527,7 +558,73 @@ impl Explorer {
                 }
             }
             Action::Reset => self.reset(),
+            Action::Fit(req) => match &self.results.network {
+                Some(net) if self.fit_job.is_none() => {
+                    self.fit_job = Some(FitJob::start(net.clone(), req, ctx));
+                    self.results.fitting = Some(0.0);
+                }
+                Some(_) => self.warn("a fit is already running".into()),
+                None => self.warn("open a network to fit its populations".into()),
+            },
+            Action::CancelFit => {
+                if let Some(job) = &self.fit_job {
+                    job.cancel();
+                }
+            }
+            Action::SaveModel(p) => {
+                match io::save_population_model(&self.params.population.0, &p) {
+                    Ok(()) => {
+                        self.notice(format!("population model saved to {}", p.display()), false)
+                    }
+                    Err(e) => self.warn(format!("population model not saved: {e}")),
+                }
+            }
         }
+    }
+
+    /// Takes a finished population fit: the fitted model becomes the population model (sliders)
+    /// and is drawn over the network's exact landscape.
+    fn apply_fit(&mut self) {
+        let Some(job) = &self.fit_job else { return };
+        self.results.fitting = Some(job.elapsed());
+        let Some(outcome) = job.poll() else { return };
+        self.fit_job = None;
+        self.results.fitting = None;
+        let (fit, fitted) = match outcome {
+            Ok(x) => x,
+            Err(e) => return self.warn(format!("population fit stopped: {e}")),
+        };
+        if !self
+            .results
+            .network
+            .as_ref()
+            .is_some_and(|n| fitted.describes(n))
+        {
+            return; // another network was opened meanwhile
+        }
+        for w in &fitted.report.warnings {
+            self.warn(format!("fit: {w}"));
+        }
+        let name = fitted.network.describe();
+        self.notice(
+            format!(
+                "fitted {} to {name} in {:.1} s; its mean field is drawn dashed over the exact landscape",
+                fitted.summary(),
+                fitted.seconds
+            ),
+            false,
+        );
+        let p = fitted.report.populations.len();
+        self.params.population = SerdeModel(fit.model);
+        self.params.population_label = format!("fit of {name}, {p} pop.");
+        if let Source::Network {
+            overlay_mean_field, ..
+        } = &mut self.params.source
+        {
+            *overlay_mean_field = true;
+        }
+        self.views.controls.reset_ranges();
+        self.results.fit = Some(Arc::new(fitted));
     }
 
     /// Back to the parameters as loaded (the preset, the file, the network or the session).
@@ -551,8 +648,9 @@ impl Explorer {
         });
     }
 
-    /// Applies finished file loads and screenshot exports.
+    /// Applies finished file loads, fits and screenshot exports.
     fn apply_opened(&mut self) {
+        self.apply_fit();
         for r in self.png_done.1.try_iter().collect::<Vec<_>>() {
             match r {
                 Ok(p) => self.notice(format!("wrote {}", p.display()), false),
@@ -588,6 +686,7 @@ impl Explorer {
                 }
                 self.notice(format!("opened {}", net.describe()), false);
                 self.results.network = Some(net);
+                self.results.fit = None;
                 self.origin = self.params.clone();
             }
             Opened::Population { model, path } => {

@@ -225,6 +225,8 @@ pub struct Display {
     pub cycles: bool,
     /// The DMS trial trajectories (reduced, and full-network projections when a network is loaded).
     pub trials: bool,
+    /// The loaded network's loadings scatter window.
+    pub loadings: bool,
 }
 
 impl Default for Display {
@@ -236,6 +238,7 @@ impl Default for Display {
             separatrices: true,
             cycles: true,
             trials: true,
+            loadings: false,
         }
     }
 }

@@ -6,8 +6,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
+use nalgebra::DMatrix;
+
 use crate::app::params::Params;
 use crate::app::session;
+use crate::examples;
+use crate::fit;
 use crate::io::{self, ModelFile};
 use crate::network::{Dims, Network, Projector};
 use crate::reduced::{ExactReduction, PopulationModel};
@@ -20,6 +24,9 @@ pub struct LoadedNetwork {
     pub network: Network,
     pub exact: ExactReduction,
     pub projector: Projector,
+    /// Each neuron's loadings on the SVD axes, `(m, n, I, w)` in MODEL.md 4 order, for the scatter
+    /// view and the population fit.
+    pub loadings: DMatrix<f64>,
 }
 
 impl LoadedNetwork {
@@ -28,10 +35,13 @@ impl LoadedNetwork {
         let network = network
             .svd_reparametrised()
             .map_err(|e| format!("{}: {e}", path.display()))?;
+        let loadings =
+            fit::loadings(&network, false).map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(LoadedNetwork {
             path: path.to_path_buf(),
             exact: ExactReduction::new(&network),
             projector: Projector::new(&network),
+            loadings,
             network,
         })
     }
@@ -66,8 +76,13 @@ pub enum Opened {
     },
 }
 
-/// Reads any file the app accepts: a session, a population model or a network.
+/// Reads any file the app accepts: a session, a population model or a network, or a built-in
+/// example network named `builtin:<id>`.
 pub fn open(path: &Path) -> Result<Opened, String> {
+    if let Some(example) = examples::from_path(path) {
+        let net = example?.network()?;
+        return LoadedNetwork::new(path, &net).map(|n| Opened::Network(Arc::new(n)));
+    }
     if session::is_session_file(path) {
         return session::load(path).map(|params| Opened::Session {
             params: Box::new(params),

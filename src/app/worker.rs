@@ -16,8 +16,8 @@ use eframe::egui;
 
 use crate::analysis::landscape::Landscape;
 use crate::app::compute::{
-    self, BifurcationKey, BifurcationOutcome, Built, LandscapeKey, Readout, SystemSpec, TrialSet,
-    UserTrajectory,
+    self, BifurcationKey, BifurcationOutcome, Built, LandscapeKey, OverlayOutcome, Readout,
+    SystemSpec, TrialSet, UserTrajectory,
 };
 use crate::app::params::{Selection, TrajectoryStart, TrialSettings};
 use crate::reduced::{PopulationModel, TimeModel};
@@ -46,7 +46,7 @@ pub enum Update {
     Readout(Option<Arc<Readout>>),
     Trajectories(Arc<Vec<UserTrajectory>>),
     Trials(Arc<TrialSet>),
-    Overlay(Option<Arc<Landscape>>),
+    Overlay(Option<Arc<OverlayOutcome>>),
     Bifurcation(Option<Arc<BifurcationOutcome>>),
     /// Every stage of the request of this generation is done.
     Idle(u64),
@@ -124,7 +124,7 @@ struct Stages {
     readout: Option<(Arc<Landscape>, Option<Selection>)>,
     trajectories: Option<(SystemSpec, LandscapeKey, Vec<TrajectoryStart>)>,
     trials: Option<(SystemSpec, Option<(TimeModel, TrialSettings)>)>,
-    overlay: Option<(Option<PopulationModel>, LandscapeKey)>,
+    overlay: Option<(SystemSpec, Option<PopulationModel>, LandscapeKey)>,
     bifurcation: Option<(SystemSpec, Option<BifurcationKey>)>,
 }
 
@@ -254,16 +254,18 @@ impl Stages {
         }
         yield_if_newer!();
 
-        // 6. The mean-field overlay of a network.
-        if !matches!(&self.overlay, Some((m, k)) if *m == req.overlay && *k == req.landscape) {
-            let over = req.overlay.as_ref().map(|m| {
-                let spec = SystemSpec::MeanField(m.clone());
-                let built = Built::new(&spec);
-                let mut land = compute::fast_landscape(&built, &req.landscape);
-                compute::complete_landscape(&built, &req.landscape, &mut land);
-                Arc::new(land)
-            });
-            self.overlay = Some((req.overlay.clone(), req.landscape.clone()));
+        // 6. The mean-field overlay of a network, and its distance to the exact flow.
+        if !matches!(&self.overlay, Some((s, m, k)) if *s == req.system && *m == req.overlay && *k == req.landscape)
+        {
+            let over = req
+                .overlay
+                .as_ref()
+                .map(|m| Arc::new(compute::overlay(m, &req.landscape, &fast)));
+            self.overlay = Some((
+                req.system.clone(),
+                req.overlay.clone(),
+                req.landscape.clone(),
+            ));
             send(Update::Overlay(over));
         }
         yield_if_newer!();

@@ -15,7 +15,8 @@ pub struct SourceArgs {
     /// A network (.pt zip or legacy, .npz, our .json) or a population model (.json).
     #[arg(required_unless_present = "preset")]
     pub file: Option<PathBuf>,
-    /// An embedded population model instead of a file: dms_mixture_2pop, poster_didactic.
+    /// An embedded preset instead of a file: the population models dms_mixture_2pop and
+    /// poster_didactic, or the example networks dms_rank2_n512 and dms_mixture_n4096 (SVD axes).
     #[arg(long, conflicts_with = "file")]
     pub preset: Option<String>,
     /// For a network: keep its own m as the latent axes instead of the SVD axes (MODEL.md 2).

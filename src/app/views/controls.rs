@@ -3,9 +3,13 @@
 use eframe::egui::{self, CollapsingHeader, RichText, Ui};
 
 use crate::app::Results;
+use crate::app::fitting::FitRequest;
 use crate::app::params::{InputMode, Params, Source};
 use crate::app::views::widgets::{Edit, value_slider};
 use crate::app::views::{Action, time_model_label};
+use crate::fit::PopulationCount;
+use crate::fit::gmm::GmmOptions;
+use crate::fit::populations::DEFAULT_MAX_POPULATIONS;
 use crate::reduced::{Loading, ModelDims, ModelParam, PopulationModel, TimeModel};
 
 /// Range of the custom input sliders.
@@ -19,9 +23,21 @@ pub const WARN: egui::Color32 = egui::Color32::from_rgb(200, 80, 0);
 
 /// The controls panel. Slider ranges come from the model as it was loaded (`reference`), so they
 /// stay put while the values move.
-#[derive(Default)]
 pub struct Controls {
     reference: Option<PopulationModel>,
+    /// The fit's population count: 0 for "auto (BIC)", else fixed.
+    fit_populations: usize,
+    fit_restarts: usize,
+}
+
+impl Default for Controls {
+    fn default() -> Self {
+        Controls {
+            reference: None,
+            fit_populations: 0,
+            fit_restarts: GmmOptions::default().restarts,
+        }
+    }
 }
 
 /// A group of covariance entries shown together.
@@ -45,7 +61,7 @@ impl Controls {
         actions: &mut Vec<Action>,
     ) {
         tour(ui);
-        self.model_section(ui, params, results);
+        self.model_section(ui, params, results, actions);
         ui.separator();
         input_section(ui, params, results, actions);
         ui.separator();
@@ -66,7 +82,13 @@ impl Controls {
         display_section(ui, params);
     }
 
-    fn model_section(&mut self, ui: &mut Ui, params: &mut Params, results: &Results) {
+    fn model_section(
+        &mut self,
+        ui: &mut Ui,
+        params: &mut Params,
+        results: &Results,
+        actions: &mut Vec<Action>,
+    ) {
         ui.heading("Model");
         match (&mut params.source, &results.network) {
             (
@@ -78,8 +100,13 @@ impl Controls {
                 ui.label(RichText::new(net.describe()).strong());
                 ui.label("Exact reduction, on the network's SVD axes (MODEL.md 2): κ are the coordinates along the orthogonal m₁, m₂.")
                     .on_hover_text("m n^T = U S V^T, m = U sqrt(S), n = V sqrt(S); full-network states are projected on these axes by least squares.");
+                self.fit_row(ui, results, actions);
                 let label = format!("overlay mean field of “{}”", params.population_label);
                 ui.checkbox(overlay_mean_field, label);
+                if *overlay_mean_field {
+                    overlay_readout(ui, params, results);
+                }
+                ui.checkbox(&mut params.display.loadings, "loadings scatter (window)");
             }
             (Source::Network { path, .. }, None) => {
                 ui.label(format!("loading {} …", path.display()));
@@ -88,6 +115,61 @@ impl Controls {
                 ui.label(RichText::new(&params.population_label).strong());
                 ui.label("Population mean field (MODEL.md 4)");
             }
+        }
+    }
+
+    /// "Fit populations": a zero-mean Gaussian mixture of the neurons' loadings (MODEL.md 5).
+    fn fit_row(&mut self, ui: &mut Ui, results: &Results, actions: &mut Vec<Action>) {
+        ui.horizontal(|ui| {
+            if let Some(seconds) = results.fitting {
+                ui.spinner();
+                ui.label(format!("fitting… {seconds:.0} s"));
+                if ui.button("cancel fit").clicked() {
+                    actions.push(Action::CancelFit);
+                }
+                return;
+            }
+            if ui
+                .button("Fit populations")
+                .on_hover_text("Zero-mean Gaussian mixture of the neurons' loadings (m, n, I, w on the SVD axes) by EM with restarts, the papers' reverse engineering (MODEL.md 5). The fitted model becomes the sliders' population model and its mean field is drawn over the exact landscape.")
+                .clicked()
+            {
+                let populations = match self.fit_populations {
+                    0 => PopulationCount::Auto {
+                        max: DEFAULT_MAX_POPULATIONS,
+                    },
+                    p => PopulationCount::Fixed(p),
+                };
+                actions.push(Action::Fit(FitRequest {
+                    populations,
+                    restarts: self.fit_restarts,
+                    seed: 0,
+                }));
+            }
+            let shown = match self.fit_populations {
+                0 => "auto (BIC)".to_string(),
+                p => p.to_string(),
+            };
+            egui::ComboBox::from_label("populations")
+                .selected_text(shown)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.fit_populations, 0, "auto (BIC)");
+                    for p in 1..=DEFAULT_MAX_POPULATIONS {
+                        ui.selectable_value(&mut self.fit_populations, p, p.to_string());
+                    }
+                });
+            ui.add(
+                egui::DragValue::new(&mut self.fit_restarts)
+                    .range(1..=100)
+                    .prefix("restarts "),
+            );
+        });
+        if let Some(fit) = results
+            .fit
+            .as_ref()
+            .filter(|f| results.network.as_ref().is_some_and(|n| f.describes(n)))
+        {
+            ui.label(RichText::new(format!("fit: {}", fit.summary())).small());
         }
     }
 
@@ -420,6 +502,41 @@ fn display_section(ui: &mut Ui, params: &mut Params) {
         ui.checkbox(&mut d.cycles, "limit cycles");
         ui.checkbox(&mut d.trials, "trial trajectories");
     });
+}
+
+/// How far the overlaid mean field is from the exact flow over the view.
+fn overlay_readout(ui: &mut Ui, params: &Params, results: &Results) {
+    let dims_match = results.network.as_ref().is_some_and(|n| {
+        let d = n.dims();
+        let m = params.population.0.dims();
+        (d.rank, d.inputs) == (m.rank, m.inputs)
+    });
+    if !dims_match {
+        ui.label(
+            RichText::new(
+                "the population model's rank or inputs differ from the network's: no overlay",
+            )
+            .color(WARN),
+        );
+        return;
+    }
+    match results.overlay.as_ref().and_then(|o| o.difference) {
+        Some(d) => {
+            ui.label(format!(
+                "RMS |F_exact − F_mean field| over the view: {:.3} ({:.0} % of RMS |F_exact| = {:.3})",
+                d.rms_difference,
+                100.0 * d.relative(),
+                d.rms_reference
+            ))
+            .on_hover_text(format!(
+                "Root mean square over the {} flow-field samples of the view; the mean field is MODEL.md 4's large-N limit of the exact reduction (MODEL.md 3).",
+                d.samples
+            ));
+        }
+        None => {
+            ui.label(RichText::new("mean field: computing…").weak());
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 pub mod bifurcation;
 pub mod controls;
+pub mod loadings;
 pub mod phase_plane;
 pub mod readouts;
 pub mod time_series;
@@ -15,6 +16,7 @@ use std::path::PathBuf;
 use eframe::egui::Color32;
 
 use crate::analysis::linalg::Complex;
+use crate::app::fitting::FitRequest;
 use crate::reduced::TimeModel;
 use crate::style::Rgb;
 
@@ -29,9 +31,14 @@ pub enum Action {
     ExportPng(PathBuf),
     ExportSvg(PathBuf),
     ExportCsv(PathBuf),
+    /// Write the population model (a fitted or edited one) as JSON.
+    SaveModel(PathBuf),
     Undo,
     Redo,
     Reset,
+    /// Fit populations to the loaded network's loadings (MODEL.md 5).
+    Fit(FitRequest),
+    CancelFit,
 }
 
 /// An sRGB triple of [`crate::style`] as an egui colour.

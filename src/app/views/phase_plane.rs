@@ -77,7 +77,7 @@ impl PhasePlane {
                 draw_landscape(pui, land, params);
             }
             if let Some(over) = results.overlay.as_deref() {
-                draw_overlay(pui, over);
+                draw_overlay(pui, &over.landscape);
             }
             draw_trials(pui, params, results);
             draw_user_trajectories(pui, results);
@@ -422,7 +422,8 @@ fn draw_fixed_points(
     }
 }
 
-/// The mean-field landscape over a network's exact one: dashed nullclines, grey fixed points.
+/// The mean-field landscape over a network's exact one: dashed nullclines and cycles, grey fixed
+/// points.
 fn draw_overlay(pui: &mut egui_plot::PlotUi, over: &Landscape) {
     let colours = [style::NULLCLINE_1, style::NULLCLINE_2];
     for (i, curves) in over.nullclines.curves.iter().enumerate() {
@@ -435,6 +436,17 @@ fn draw_overlay(pui: &mut egui_plot::PlotUi, over: &Landscape) {
                     .allow_hover(false),
             );
         }
+    }
+    for c in &over.cycles {
+        let mut pts: Vec<[f64; 2]> = c.points.iter().map(|p| [p[0], p[1]]).collect();
+        pts.extend(pts.first().copied());
+        pui.line(
+            Line::new("mean field: cycles", PlotPoints::from(pts))
+                .color(Color32::from_gray(110))
+                .width(2.0)
+                .style(LineStyle::dashed_loose())
+                .allow_hover(false),
+        );
     }
     draw_fixed_points(
         pui,

@@ -1,0 +1,95 @@
+//! Reverse engineering in the explorer (issue 6): "Fit populations" on a loaded network, the fitted
+//! model in the sliders and as a mean-field overlay with its distance to the exact flow, and the
+//! loadings scatter coloured by population.
+
+#![cfg(feature = "gui")]
+
+mod app_support;
+
+use std::path::Path;
+
+use app_support::{harness, settle};
+use eframe::egui::accesskit::Role;
+use egui_kittest::kittest::Queryable;
+use lowrank_explorer::app::Explorer;
+use lowrank_explorer::app::params::Source;
+
+#[test]
+fn fitting_a_network_brings_its_populations_into_the_sliders_the_overlay_and_the_scatter() {
+    let mut app = Explorer::new();
+    app.open_now(Path::new("builtin:dms_rank2_n512"));
+    let mut h = harness(app);
+    settle(&mut h);
+    assert!(
+        h.query_all_by_label_contains("builtin:dms_rank2_n512 (N = 512, rank 2)")
+            .next()
+            .is_some()
+    );
+    assert!(h.state().results.fit.is_none());
+
+    h.get_by_label("Fit populations").click();
+    settle(&mut h);
+    let fit = h.state().results.fit.clone().expect("a fit");
+    let counts: Vec<usize> = fit.report.populations.iter().map(|p| p.count).collect();
+    assert_eq!(counts.iter().sum::<usize>(), 512, "{counts:?}");
+    assert!(
+        counts.windows(2).all(|w| w[0] >= w[1]),
+        "largest first: {counts:?}"
+    );
+    assert_eq!(fit.report.labels.len(), 512);
+
+    // The fitted model is the sliders' model, one section per population.
+    let model = h.state().params.population.0.clone();
+    assert_eq!(model.populations().len(), counts.len());
+    for p in model.populations() {
+        h.get_by_label_contains(&format!("{} (α = {:.3})", p.name, p.fraction));
+    }
+    // ... and its mean field is overlaid, with its RMS distance to the exact flow.
+    assert!(matches!(
+        h.state().params.source,
+        Source::Network {
+            overlay_mean_field: true,
+            ..
+        }
+    ));
+    let over = h.state().results.overlay.clone().expect("an overlay");
+    let d = over.difference.expect("a flow difference");
+    assert_eq!(d.samples, 32 * 32);
+    assert!(
+        d.rms_difference.is_finite() && d.rms_reference > 0.0,
+        "{d:?}"
+    );
+    h.get_by_label_contains("RMS |F_exact − F_mean field| over the view");
+    h.get_by_label("mean field: nullclines");
+
+    // Undo goes back to the model before the fit, redo to the fit.
+    h.get_by_label("undo").click();
+    settle(&mut h);
+    assert_ne!(h.state().params.population.0, model);
+    h.get_by_label("redo").click();
+    settle(&mut h);
+    assert_eq!(h.state().params.population.0, model);
+
+    // The scatter colours the neurons by population.
+    h.get_by_role_and_label(Role::CheckBox, "loadings scatter (window)")
+        .click();
+    settle(&mut h);
+    h.get_by_label_contains(&format!("pop 1 ({} neurons)", counts[0]));
+}
+
+#[test]
+fn the_presets_menu_opens_the_example_networks() {
+    let mut h = harness(Explorer::new());
+    settle(&mut h);
+    h.get_by_label("Presets").click();
+    h.run();
+    h.get_by_label("DMS network trained here (N = 512)").click();
+    settle(&mut h);
+    let net = h.state().results.network.clone().expect("a network");
+    assert_eq!(net.dims().neurons, 512);
+    assert!(
+        h.state().results.trials.as_ref().unwrap().runs[0]
+            .network
+            .is_some()
+    );
+}
