@@ -115,3 +115,25 @@ fn a_session_saved_from_the_file_menu_restores_the_parameters_and_reset_undoes_e
     assert_eq!(restored, saved);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_view_stays_where_it_was_put_while_results_arrive() {
+    // The flow field is drawn over the analysed rectangle; if the plot fitted its bounds to its
+    // items, every new landscape would widen the view and the next analysed rectangle.
+    let mut h = harness(Explorer::new());
+    settle(&mut h);
+    let first = h.state().results.landscape.clone().unwrap().rect;
+    h.get_by_role_and_label(Role::RadioButton, "A").click();
+    settle(&mut h);
+    h.get_by_role_and_label(Role::RadioButton, "none").click();
+    for _ in 0..10 {
+        settle(&mut h);
+    }
+    let last = h.state().results.landscape.clone().unwrap().rect;
+    assert_eq!(first, last, "the analysed rectangle drifted");
+    // The plot's aspect trims one axis of the requested view; the other is shown exactly.
+    let view = h.state().params.view;
+    let exact_x = (last.x_min, last.x_max) == (view.x_min, view.x_max);
+    let exact_y = (last.y_min, last.y_max) == (view.y_min, view.y_max);
+    assert!(exact_x || exact_y, "{last:?} against the view {view:?}");
+}

@@ -687,6 +687,7 @@ impl Explorer {
                 self.notice(format!("opened {}", net.describe()), false);
                 self.results.network = Some(net);
                 self.results.fit = None;
+                self.views.phase.auto_range_pending = true;
                 self.origin = self.params.clone();
             }
             Opened::Population { model, path } => {

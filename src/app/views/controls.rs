@@ -523,7 +523,7 @@ fn overlay_readout(ui: &mut Ui, params: &Params, results: &Results) {
     match results.overlay.as_ref().and_then(|o| o.difference) {
         Some(d) => {
             ui.label(format!(
-                "RMS |F_exact − F_mean field| over the view: {:.3} ({:.0} % of RMS |F_exact| = {:.3})",
+                "RMS |F_exact − F_mean field| over the view: {:.2e} ({:.2} % of RMS |F_exact| = {:.3})",
                 d.rms_difference,
                 100.0 * d.relative(),
                 d.rms_reference

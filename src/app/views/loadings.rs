@@ -43,6 +43,8 @@ impl LoadingsView {
         let mut open = true;
         egui::Window::new("Loadings")
             .open(&mut open)
+            // Over the phase plane, clear of the controls it is opened from.
+            .default_pos([440.0, 130.0])
             .default_size([420.0, 420.0])
             .show(ctx, |ui| self.ui(ui, net, results));
         params.display.loadings = open;

@@ -46,13 +46,28 @@ pub struct PhasePlane {
     pub shown: Option<Rect>,
     /// Where the plot is on screen (for the PNG export).
     pub plot_rect: Option<egui::Rect>,
+    /// Fit the view to the content as soon as a complete landscape is in (set on opening a
+    /// network, whose states need not lie in the default view).
+    pub auto_range_pending: bool,
 }
 
 impl PhasePlane {
     pub fn ui(&mut self, ui: &mut Ui, params: &mut Params, results: &Results) {
+        // A newly opened network: fit the view once its landscape and trials are in.
+        if self.auto_range_pending
+            && results.landscape_complete
+            && (results.network.is_none() || results.trials.is_some())
+        {
+            auto_range(params, results);
+            self.auto_range_pending = false;
+        }
         self.header(ui, params, results);
         let land = results.landscape.as_deref();
+        // The view is ours (`params.view`, pan and zoom): egui_plot must never fit it to the items,
+        // or the flow field drawn over the analysed rectangle would widen the view, which widens
+        // the analysed rectangle, frame after frame.
         let plot = Plot::new("phase_plane")
+            .auto_bounds(false)
             .data_aspect(1.0)
             .allow_double_click_reset(false)
             .allow_boxed_zoom(false)
@@ -137,18 +152,7 @@ impl PhasePlane {
                 .on_hover_text("Fit the view to the fixed points and cycles")
                 .clicked()
             {
-                let trials = results
-                    .trials
-                    .iter()
-                    .filter(|_| params.display.trials)
-                    .flat_map(|t| t.runs.iter().enumerate())
-                    .filter(|(k, _)| params.trials.shown.get(*k).copied().unwrap_or(false))
-                    .flat_map(|(_, r)| r.reduced.kappa.iter().map(Vec::as_slice));
-                params.view = results
-                    .landscape
-                    .as_deref()
-                    .and_then(|l| content_rect(l, trials))
-                    .unwrap_or(DEFAULT_VIEW);
+                auto_range(params, results);
             }
             if !params.starts.is_empty()
                 && ui
@@ -180,6 +184,22 @@ impl PhasePlane {
         }
         self.requested = Some(params.view);
     }
+}
+
+/// Fits `params.view` to the fixed points, cycles and shown trials ([`content_rect`]).
+fn auto_range(params: &mut Params, results: &Results) {
+    let trials = results
+        .trials
+        .iter()
+        .filter(|_| params.display.trials)
+        .flat_map(|t| t.runs.iter().enumerate())
+        .filter(|(k, _)| params.trials.shown.get(*k).copied().unwrap_or(false))
+        .flat_map(|(_, r)| r.reduced.kappa.iter().map(Vec::as_slice));
+    params.view = results
+        .landscape
+        .as_deref()
+        .and_then(|l| content_rect(l, trials))
+        .unwrap_or(DEFAULT_VIEW);
 }
 
 /// "5 fixed points (2 stable) · 1 limit cycle (stable, period 7.1 τ)".
