@@ -93,3 +93,61 @@ fn the_presets_menu_opens_the_example_networks() {
             .is_some()
     );
 }
+
+#[test]
+fn a_network_drawn_from_the_model_opens_and_fine_tuning_replaces_the_model() {
+    let mut h = harness(Explorer::new());
+    settle(&mut h);
+    let preset = h.state().params.population.0.clone();
+    h.get_by_label("Networks from this model").click();
+    h.run();
+    h.get_by_role_and_label(Role::SpinButton, "drawn network N")
+        .set_value_accesskit(1000.0);
+    h.run();
+    h.get_by_label("Draw network").click();
+    settle(&mut h);
+    let net = h
+        .state()
+        .results
+        .network
+        .clone()
+        .expect("the drawn network");
+    assert_eq!(net.dims().neurons, 1000);
+    assert!(matches!(h.state().params.source, Source::Network { .. }));
+    let trials = h.state().results.trials.clone().expect("trials");
+    assert!(trials.runs.iter().all(|r| r.network.is_some()));
+    // Its mean-field overlay is the model it was drawn from (on the network's SVD axes).
+    assert_eq!(h.state().params.population.0, preset);
+
+    // Fine-tuning, shortened to two steps of small networks: the tuned model replaces the
+    // population model (an undoable edit) and the notice reports the accuracies.
+    let mut h = harness(Explorer::new());
+    settle(&mut h);
+    h.get_by_label("Networks from this model").click();
+    h.run();
+    for (name, value) in [("fine-tuning N", 64.0), ("fine-tuning steps", 2.0)] {
+        h.get_by_role_and_label(Role::SpinButton, name)
+            .set_value_accesskit(value);
+        h.run();
+    }
+    h.get_by_label("Fine-tune on DMS").click();
+    settle(&mut h);
+    assert!(h.state().results.job.is_none());
+    let tuned = h.state().params.population.0.clone();
+    assert_ne!(tuned, preset, "the covariances moved");
+    assert_eq!(tuned.populations().len(), preset.populations().len());
+    for (a, b) in tuned.populations().iter().zip(preset.populations()) {
+        assert_eq!(a.fraction, b.fraction, "fractions are fixed by fine-tuning");
+    }
+    assert!(
+        h.state()
+            .notices()
+            .iter()
+            .any(|n| n.text.contains("fine-tuned") && n.text.contains("over 2 steps")),
+        "{:?}",
+        h.state().notices()
+    );
+    h.get_by_label("undo").click();
+    settle(&mut h);
+    assert_eq!(h.state().params.population.0, preset);
+}

@@ -1,17 +1,19 @@
-//! The "Fit populations" action: [`fit_network`] (MODEL.md 5) on a background thread, cancellable,
-//! so a fit of a big network never freezes the window. The fitted model then becomes the app's
-//! population model (sliders, mean-field overlay) and its labels colour the loadings scatter.
+//! Reverse engineering from the app (MODEL.md 5), as background [`Job`]s: "Fit populations"
+//! ([`fit_network`]) on a loaded network, and fine-tuning ([`finetune`]) of the population model.
+//! Their results become the app's population model (sliders, mean-field overlay); the fit's
+//! labels colour the loadings scatter.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, channel};
-use std::time::Instant;
 
 use eframe::egui;
 
+use crate::app::jobs::Job;
 use crate::app::source::LoadedNetwork;
+use crate::fit::finetune::{FinetuneConfig, FinetuneOutcome, FinetuneProgress, finetune};
 use crate::fit::gmm::GmmOptions;
-use crate::fit::{FitOptions, FitReport, NetworkFit, PopulationCount, fit_network};
+use crate::fit::{FitOptions, FitReport, PopulationCount, fit_network};
+use crate::reduced::PopulationModel;
+use crate::task::{TaskKind, dms};
 
 /// What the user asked to fit.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -19,20 +21,6 @@ pub struct FitRequest {
     pub populations: PopulationCount,
     pub restarts: usize,
     pub seed: u64,
-}
-
-impl FitRequest {
-    fn options(&self) -> FitOptions {
-        FitOptions {
-            populations: self.populations,
-            svd: true,
-            em: GmmOptions {
-                restarts: self.restarts,
-                seed: self.seed,
-                ..GmmOptions::default()
-            },
-        }
-    }
 }
 
 /// A finished fit, tied to the network it describes.
@@ -69,54 +57,82 @@ impl FittedNetwork {
     }
 }
 
-/// A running fit.
-pub struct FitJob {
-    rx: Receiver<Result<NetworkFit, String>>,
-    cancel: Arc<AtomicBool>,
-    network: Arc<LoadedNetwork>,
-    started: Instant,
+/// What a fit job returns: the fitted model and its report.
+pub type FitResult = Result<(PopulationModel, FittedNetwork), String>;
+
+/// Starts fitting `net`'s loadings on the SVD axes (the axes the app shows it on).
+pub fn start_fit(net: Arc<LoadedNetwork>, req: FitRequest, ctx: &egui::Context) -> Job<FitResult> {
+    let opts = FitOptions {
+        populations: req.populations,
+        svd: true,
+        em: GmmOptions {
+            restarts: req.restarts,
+            seed: req.seed,
+            ..GmmOptions::default()
+        },
+    };
+    Job::spawn(ctx, move |job| {
+        job.report(format!("fitting populations to {}", net.describe()));
+        let t0 = std::time::Instant::now();
+        let fit = fit_network(&net.network, &opts, &job.cancel).map_err(|e| e.to_string())?;
+        Ok((
+            fit.model,
+            FittedNetwork {
+                network: net,
+                report: fit.report,
+                seconds: t0.elapsed().as_secs_f64(),
+            },
+        ))
+    })
 }
 
-impl FitJob {
-    /// Starts fitting `net`'s loadings; `ctx` is woken when the result is ready.
-    pub fn start(net: Arc<LoadedNetwork>, req: FitRequest, ctx: &egui::Context) -> FitJob {
-        let (tx, rx) = channel();
-        let cancel = Arc::new(AtomicBool::new(false));
-        let (thread_net, thread_cancel, wake) = (net.clone(), cancel.clone(), ctx.clone());
-        std::thread::spawn(move || {
-            let fit = fit_network(&thread_net.network, &req.options(), &thread_cancel)
-                .map_err(|e| e.to_string());
-            let _ = tx.send(fit);
-            wake.request_repaint();
-        });
-        FitJob {
-            rx,
-            cancel,
-            network: net,
-            started: Instant::now(),
+/// What the user asked to fine-tune.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FinetuneRequest {
+    pub neurons: usize,
+    pub steps: usize,
+    pub lr: f64,
+    pub seed: u64,
+}
+
+impl Default for FinetuneRequest {
+    fn default() -> Self {
+        let c = FinetuneConfig::default();
+        FinetuneRequest {
+            neurons: c.neurons,
+            steps: c.steps,
+            lr: c.lr,
+            seed: 1,
         }
     }
+}
 
-    /// The outcome, once the thread has finished.
-    pub fn poll(&self) -> Option<Result<(NetworkFit, FittedNetwork), String>> {
-        let fit = self.rx.try_recv().ok()?;
-        Some(fit.map(|fit| {
-            let fitted = FittedNetwork {
-                network: self.network.clone(),
-                report: fit.report.clone(),
-                seconds: self.started.elapsed().as_secs_f64(),
-            };
-            (fit, fitted)
-        }))
-    }
-
-    /// Asks the fit to stop (it answers with a "cancelled" error at its next EM iteration).
-    pub fn cancel(&self) {
-        self.cancel.store(true, Ordering::Relaxed);
-    }
-
-    /// Seconds since the start.
-    pub fn elapsed(&self) -> f64 {
-        self.started.elapsed().as_secs_f64()
-    }
+/// Starts fine-tuning `model` on DMS (the task of the app's trials), with the CLI's defaults
+/// for everything `req` does not set.
+pub fn start_finetune(
+    model: PopulationModel,
+    req: FinetuneRequest,
+    ctx: &egui::Context,
+) -> Job<Result<FinetuneOutcome, String>> {
+    let config = FinetuneConfig {
+        neurons: req.neurons,
+        steps: req.steps,
+        lr: req.lr,
+        ..FinetuneConfig::default()
+    };
+    let kind = TaskKind::Dms(dms::DmsConfig::default());
+    Job::spawn(ctx, move |job| {
+        let mut progress = |p: FinetuneProgress<'_>| match p {
+            FinetuneProgress::Evaluating(when) => {
+                job.report(format!("evaluating resamples {when}"));
+            }
+            FinetuneProgress::Evaluated(..) => {}
+            FinetuneProgress::Step(s) => job.report(format!(
+                "step {}/{}: loss {:.3}, accuracy {:.2}",
+                s.step, config.steps, s.loss, s.accuracy
+            )),
+        };
+        finetune(&model, &kind, &config, req.seed, &job.cancel, &mut progress)
+            .map_err(|e| e.to_string())
+    })
 }

@@ -8,6 +8,7 @@
 pub mod compute;
 pub mod export;
 pub mod fitting;
+pub mod jobs;
 pub mod params;
 pub mod session;
 pub mod source;
@@ -27,7 +28,8 @@ use crate::app::compute::{
     BifurcationKey, BifurcationOutcome, LandscapeKey, OverlayOutcome, Readout, SystemSpec,
     TrialSet, UserTrajectory,
 };
-use crate::app::fitting::{FitJob, FittedNetwork};
+use crate::app::fitting::{FitResult, FittedNetwork, start_finetune, start_fit};
+use crate::app::jobs::Job;
 use crate::app::params::{Params, SerdeModel, Source};
 use crate::app::source::{LoadedNetwork, Loader, Opened};
 use crate::app::views::controls::WARN;
@@ -36,8 +38,10 @@ use crate::app::views::{
 };
 use crate::app::worker::{Request, Update, Worker};
 use crate::examples;
+use crate::fit::finetune::FinetuneOutcome;
+use crate::fit::resample_network;
 use crate::io;
-use crate::reduced::{TimeModel, presets};
+use crate::reduced::{PopulationModel, TimeModel, presets};
 use crate::task::dms;
 
 /// The eframe storage key of the last session.
@@ -108,11 +112,26 @@ pub struct Results {
     pub network: Option<Arc<LoadedNetwork>>,
     /// The last population fit of the loaded network (labels for the loadings scatter).
     pub fit: Option<Arc<FittedNetwork>>,
-    /// Seconds a population fit has been running, while one runs.
-    pub fitting: Option<f64>,
+    /// The running fit or fine-tuning, if any.
+    pub job: Option<JobStatus>,
     /// Generation of the newest request sent, and of the newest one the worker finished.
     pub requested: u64,
     pub finished: u64,
+}
+
+/// What the views show of a running [`Job`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobStatus {
+    /// "fit" or "fine-tuning".
+    pub what: &'static str,
+    pub progress: String,
+    pub seconds: f64,
+}
+
+/// The one long computation the user can run at a time.
+enum RunningJob {
+    Fit(Job<FitResult>),
+    Finetune(Job<Result<FinetuneOutcome, String>>),
 }
 
 /// The outcome of a PNG export: the file written, or why not.
@@ -145,7 +164,7 @@ pub struct Explorer {
     undoer: Undoer<Params>,
     worker: Worker,
     loader: Loader,
-    fit_job: Option<FitJob>,
+    job: Option<RunningJob>,
     generation: u64,
     last_request: Option<Request>,
     notices: Vec<Notice>,
@@ -178,7 +197,7 @@ impl Explorer {
             }),
             worker: Worker::spawn(),
             loader: Loader::default(),
-            fit_job: None,
+            job: None,
             generation: 0,
             last_request: None,
             notices: Vec::new(),
@@ -209,9 +228,7 @@ impl Explorer {
     /// Whether the worker has finished every stage of the newest request (and no file is loading,
     /// no fit running).
     pub fn settled(&self) -> bool {
-        self.results.finished == self.results.requested
-            && !self.loader.busy()
-            && self.fit_job.is_none()
+        self.results.finished == self.results.requested && !self.loader.busy() && self.job.is_none()
     }
 
     fn warn(&mut self, text: String) {
@@ -338,6 +355,16 @@ impl Explorer {
                         .clicked()
                     {
                         actions.push(Action::SaveModel(path.clone()));
+                    }
+                    if ui
+                        .add_enabled(
+                            has_path && self.results.network.is_some(),
+                            egui::Button::new("Save network"),
+                        )
+                        .on_hover_text("The open network as JSON, on its SVD axes (same dynamics)")
+                        .clicked()
+                    {
+                        actions.push(Action::SaveNetwork(path.clone()));
                     }
                 });
                 ui.separator();
@@ -559,18 +586,41 @@ impl Explorer {
             }
             Action::Reset => self.reset(),
             Action::Fit(req) => match &self.results.network {
-                Some(net) if self.fit_job.is_none() => {
-                    self.fit_job = Some(FitJob::start(net.clone(), req, ctx));
-                    self.results.fitting = Some(0.0);
+                Some(_) if self.job.is_some() => {
+                    self.warn("a computation is already running".into())
                 }
-                Some(_) => self.warn("a fit is already running".into()),
+                Some(net) => self.job = Some(RunningJob::Fit(start_fit(net.clone(), req, ctx))),
                 None => self.warn("open a network to fit its populations".into()),
             },
-            Action::CancelFit => {
-                if let Some(job) = &self.fit_job {
-                    job.cancel();
+            Action::Finetune(req) => {
+                if self.job.is_some() {
+                    self.warn("a computation is already running".into());
+                } else {
+                    let model = self.params.population.0.clone();
+                    self.job = Some(RunningJob::Finetune(start_finetune(model, req, ctx)));
                 }
             }
+            Action::CancelJob => match &self.job {
+                Some(RunningJob::Fit(j)) => j.cancel(),
+                Some(RunningJob::Finetune(j)) => j.cancel(),
+                None => {}
+            },
+            Action::Resample { neurons, seed } => {
+                let model = self.params.population.0.clone();
+                let label = self.params.population_label.clone();
+                self.loader.start_with(ctx, move || {
+                    let net = resample_network(&model, neurons, seed).map_err(|e| e.to_string())?;
+                    let name = format!("drawn from {label} (seed {seed})");
+                    LoadedNetwork::new(Path::new(&name), &net).map(|n| Opened::Network(Arc::new(n)))
+                });
+            }
+            Action::SaveNetwork(p) => match &self.results.network {
+                Some(net) => match io::save_network_json(&net.network, &p) {
+                    Ok(()) => self.notice(format!("network saved to {}", p.display()), false),
+                    Err(e) => self.warn(format!("network not saved: {e}")),
+                },
+                None => self.warn("no network is open".into()),
+            },
             Action::SaveModel(p) => {
                 match io::save_population_model(&self.params.population.0, &p) {
                     Ok(()) => {
@@ -582,18 +632,43 @@ impl Explorer {
         }
     }
 
+    /// Shows the running job's progress and takes its result when it is done.
+    fn poll_job(&mut self) {
+        let status = |what, progress: String, seconds| JobStatus {
+            what,
+            progress,
+            seconds,
+        };
+        match &self.job {
+            None => self.results.job = None,
+            Some(RunningJob::Fit(j)) => {
+                self.results.job = Some(status("fit", j.progress(), j.elapsed()));
+                if let Some(r) = j.poll() {
+                    self.job = None;
+                    self.results.job = None;
+                    match r {
+                        Ok((model, fitted)) => self.apply_fit(model, fitted),
+                        Err(e) => self.warn(format!("population fit stopped: {e}")),
+                    }
+                }
+            }
+            Some(RunningJob::Finetune(j)) => {
+                self.results.job = Some(status("fine-tuning", j.progress(), j.elapsed()));
+                if let Some(r) = j.poll() {
+                    self.job = None;
+                    self.results.job = None;
+                    match r {
+                        Ok(outcome) => self.apply_finetune(outcome),
+                        Err(e) => self.warn(format!("fine-tuning stopped: {e}")),
+                    }
+                }
+            }
+        }
+    }
+
     /// Takes a finished population fit: the fitted model becomes the population model (sliders)
     /// and is drawn over the network's exact landscape.
-    fn apply_fit(&mut self) {
-        let Some(job) = &self.fit_job else { return };
-        self.results.fitting = Some(job.elapsed());
-        let Some(outcome) = job.poll() else { return };
-        self.fit_job = None;
-        self.results.fitting = None;
-        let (fit, fitted) = match outcome {
-            Ok(x) => x,
-            Err(e) => return self.warn(format!("population fit stopped: {e}")),
-        };
+    fn apply_fit(&mut self, model: PopulationModel, fitted: FittedNetwork) {
         if !self
             .results
             .network
@@ -615,16 +690,45 @@ impl Explorer {
             false,
         );
         let p = fitted.report.populations.len();
-        self.params.population = SerdeModel(fit.model);
-        self.params.population_label = format!("fit of {name}, {p} pop.");
+        self.set_population(model, format!("fit of {name}, {p} pop."));
         if let Source::Network {
             overlay_mean_field, ..
         } = &mut self.params.source
         {
             *overlay_mean_field = true;
         }
-        self.views.controls.reset_ranges();
         self.results.fit = Some(Arc::new(fitted));
+    }
+
+    /// Takes a finished fine-tuning run: the tuned model becomes the population model.
+    fn apply_finetune(&mut self, outcome: FinetuneOutcome) {
+        let (before, after) = (
+            outcome.before.mean_accuracy(),
+            outcome.after.mean_accuracy(),
+        );
+        let stopped = if outcome.interrupted {
+            " (cancelled: the model reached so far)"
+        } else {
+            ""
+        };
+        self.notice(
+            format!(
+                "fine-tuned {} over {} steps{stopped}: mean accuracy of fresh N = {} networks {before:.3} before, {after:.3} after",
+                self.params.population_label,
+                outcome.steps.len(),
+                outcome.after.neurons
+            ),
+            false,
+        );
+        let label = format!("{}, fine-tuned", self.params.population_label);
+        self.set_population(outcome.model, label);
+    }
+
+    /// Makes `model` the population model (an undoable edit), with fresh slider ranges.
+    fn set_population(&mut self, model: PopulationModel, label: String) {
+        self.params.population = SerdeModel(model);
+        self.params.population_label = label;
+        self.views.controls.reset_ranges();
     }
 
     /// Back to the parameters as loaded (the preset, the file, the network or the session).
@@ -650,7 +754,7 @@ impl Explorer {
 
     /// Applies finished file loads, fits and screenshot exports.
     fn apply_opened(&mut self) {
-        self.apply_fit();
+        self.poll_job();
         for r in self.png_done.1.try_iter().collect::<Vec<_>>() {
             match r {
                 Ok(p) => self.notice(format!("wrote {}", p.display()), false),

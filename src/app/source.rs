@@ -117,11 +117,21 @@ impl Default for Loader {
 impl Loader {
     /// Starts reading `path`; the result arrives through [`Loader::poll`].
     pub fn start(&mut self, path: PathBuf, ctx: &eframe::egui::Context) {
+        self.start_with(ctx, move || open(&path));
+    }
+
+    /// Starts making something to open (a file read, a network drawn from a model) on a
+    /// background thread; the result arrives through [`Loader::poll`].
+    pub fn start_with(
+        &mut self,
+        ctx: &eframe::egui::Context,
+        make: impl FnOnce() -> Result<Opened, String> + Send + 'static,
+    ) {
         self.pending += 1;
         let tx = self.tx.clone();
         let ctx = ctx.clone();
         std::thread::spawn(move || {
-            let _ = tx.send(open(&path));
+            let _ = tx.send(make());
             ctx.request_repaint();
         });
     }

@@ -3,7 +3,7 @@
 use eframe::egui::{self, CollapsingHeader, RichText, Ui};
 
 use crate::app::Results;
-use crate::app::fitting::FitRequest;
+use crate::app::fitting::{FinetuneRequest, FitRequest};
 use crate::app::params::{InputMode, Params, Source};
 use crate::app::views::widgets::{Edit, value_slider};
 use crate::app::views::{Action, time_model_label};
@@ -18,6 +18,8 @@ const INPUT_RANGE: f64 = 2.0;
 const ALPHA_RANGE: (f64, f64) = (0.01, 1.0);
 /// Decimals of the typed-value boxes.
 const DECIMALS: usize = 3;
+/// Largest network the "Draw network" button makes (the core allows more; the app stays responsive).
+const MAX_DRAWN_NEURONS: usize = 65_536;
 /// Warning colour.
 pub const WARN: egui::Color32 = egui::Color32::from_rgb(200, 80, 0);
 
@@ -28,6 +30,10 @@ pub struct Controls {
     /// The fit's population count: 0 for "auto (BIC)", else fixed.
     fit_populations: usize,
     fit_restarts: usize,
+    /// Size and seed of a network drawn from the model.
+    draw_neurons: usize,
+    draw_seed: u64,
+    finetune: FinetuneRequest,
 }
 
 impl Default for Controls {
@@ -36,6 +42,10 @@ impl Default for Controls {
             reference: None,
             fit_populations: 0,
             fit_restarts: GmmOptions::default().restarts,
+            // The published mixture solves DMS at this size, not at 512 (docs/FIT.md).
+            draw_neurons: 4096,
+            draw_seed: 1,
+            finetune: FinetuneRequest::default(),
         }
     }
 }
@@ -62,11 +72,6 @@ impl Controls {
     ) {
         tour(ui);
         self.model_section(ui, params, results, actions);
-        ui.separator();
-        input_section(ui, params, results, actions);
-        ui.separator();
-        time_model_section(ui, params, actions);
-        ui.separator();
         let edits_population = matches!(
             params.source,
             Source::Population
@@ -75,6 +80,14 @@ impl Controls {
                     ..
                 }
         );
+        if edits_population {
+            self.model_networks_section(ui, results, actions);
+        }
+        ui.separator();
+        input_section(ui, params, results, actions);
+        ui.separator();
+        time_model_section(ui, params, actions);
+        ui.separator();
         if edits_population {
             self.populations_section(ui, params, results, actions);
             ui.separator();
@@ -90,6 +103,7 @@ impl Controls {
         actions: &mut Vec<Action>,
     ) {
         ui.heading("Model");
+        job_row(ui, results, actions);
         match (&mut params.source, &results.network) {
             (
                 Source::Network {
@@ -118,19 +132,79 @@ impl Controls {
         }
     }
 
+    /// Networks from the population model (MODEL.md 5): draw one and open it, or fine-tune the
+    /// covariances until drawn networks solve DMS.
+    fn model_networks_section(
+        &mut self,
+        ui: &mut Ui,
+        results: &Results,
+        actions: &mut Vec<Action>,
+    ) {
+        CollapsingHeader::new(RichText::new("Networks from this model").strong())
+            .id_salt("model_networks")
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    if ui
+                        .button("Draw network")
+                        .on_hover_text("Draw a network from the population model (MODEL.md 5: each population's loadings are Gaussian with its covariance) and open it: its exact landscape and full-network trials.")
+                        .clicked()
+                    {
+                        actions.push(Action::Resample {
+                            neurons: self.draw_neurons,
+                            seed: self.draw_seed,
+                        });
+                    }
+                    ui.add(
+                        egui::DragValue::new(&mut self.draw_neurons)
+                            .range(16..=MAX_DRAWN_NEURONS)
+                            .prefix("N "),
+                    )
+                    .accessible_name("drawn network N");
+                    ui.add(egui::DragValue::new(&mut self.draw_seed).prefix("seed "))
+                        .accessible_name("drawn network seed");
+                });
+                ui.horizontal(|ui| {
+                    if ui
+                        .add_enabled(results.job.is_none(), egui::Button::new("Fine-tune on DMS"))
+                        .on_hover_text("Train the populations' covariance factors by backpropagation through time, a fresh network drawn at every step (MODEL.md 5), until drawn networks solve delayed match-to-sample. Minutes; runs in the background and can be cancelled.")
+                        .clicked()
+                    {
+                        actions.push(Action::Finetune(self.finetune));
+                    }
+                    let f = &mut self.finetune;
+                    ui.add(
+                        egui::DragValue::new(&mut f.neurons)
+                            .range(64..=MAX_DRAWN_NEURONS)
+                            .prefix("N "),
+                    )
+                    .accessible_name("fine-tuning N");
+                    ui.add(
+                        egui::DragValue::new(&mut f.steps)
+                            .range(1..=100_000)
+                            .prefix("steps "),
+                    )
+                    .accessible_name("fine-tuning steps");
+                });
+                ui.horizontal(|ui| {
+                    let f = &mut self.finetune;
+                    ui.add(
+                        egui::DragValue::new(&mut f.lr)
+                            .range(1e-5..=0.1)
+                            .speed(1e-4)
+                            .prefix("learning rate "),
+                    )
+                    .accessible_name("fine-tuning learning rate");
+                    ui.add(egui::DragValue::new(&mut f.seed).prefix("seed "))
+                        .accessible_name("fine-tuning seed");
+                });
+            });
+    }
+
     /// "Fit populations": a zero-mean Gaussian mixture of the neurons' loadings (MODEL.md 5).
     fn fit_row(&mut self, ui: &mut Ui, results: &Results, actions: &mut Vec<Action>) {
         ui.horizontal(|ui| {
-            if let Some(seconds) = results.fitting {
-                ui.spinner();
-                ui.label(format!("fitting… {seconds:.0} s"));
-                if ui.button("cancel fit").clicked() {
-                    actions.push(Action::CancelFit);
-                }
-                return;
-            }
             if ui
-                .button("Fit populations")
+                .add_enabled(results.job.is_none(), egui::Button::new("Fit populations"))
                 .on_hover_text("Zero-mean Gaussian mixture of the neurons' loadings (m, n, I, w on the SVD axes) by EM with restarts, the papers' reverse engineering (MODEL.md 5). The fitted model becomes the sliders' population model and its mean field is drawn over the exact landscape.")
                 .clicked()
             {
@@ -162,7 +236,8 @@ impl Controls {
                 egui::DragValue::new(&mut self.fit_restarts)
                     .range(1..=100)
                     .prefix("restarts "),
-            );
+            )
+            .accessible_name("fit restarts");
         });
         if let Some(fit) = results
             .fit
@@ -501,6 +576,21 @@ fn display_section(ui: &mut Ui, params: &mut Params) {
         ui.checkbox(&mut d.separatrices, "separatrices");
         ui.checkbox(&mut d.cycles, "limit cycles");
         ui.checkbox(&mut d.trials, "trial trajectories");
+    });
+}
+
+/// The running fit or fine-tuning: what it does now, and a way to stop it.
+fn job_row(ui: &mut Ui, results: &Results, actions: &mut Vec<Action>) {
+    let Some(job) = &results.job else { return };
+    ui.horizontal_wrapped(|ui| {
+        ui.spinner();
+        ui.label(format!(
+            "{}: {} ({:.0} s)",
+            job.what, job.progress, job.seconds
+        ));
+        if ui.button(format!("cancel {}", job.what)).clicked() {
+            actions.push(Action::CancelJob);
+        }
     });
 }
 

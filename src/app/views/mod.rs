@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use eframe::egui::Color32;
 
 use crate::analysis::linalg::Complex;
-use crate::app::fitting::FitRequest;
+use crate::app::fitting::{FinetuneRequest, FitRequest};
 use crate::reduced::TimeModel;
 use crate::style::Rgb;
 
@@ -38,7 +38,17 @@ pub enum Action {
     Reset,
     /// Fit populations to the loaded network's loadings (MODEL.md 5).
     Fit(FitRequest),
-    CancelFit,
+    /// Fine-tune the population model's covariances on DMS (MODEL.md 5).
+    Finetune(FinetuneRequest),
+    /// Stop the running fit or fine-tuning.
+    CancelJob,
+    /// Draw a network from the population model and open it.
+    Resample {
+        neurons: usize,
+        seed: u64,
+    },
+    /// Write the loaded network (on its SVD axes) as JSON.
+    SaveNetwork(PathBuf),
 }
 
 /// An sRGB triple of [`crate::style`] as an egui colour.

@@ -130,8 +130,11 @@ impl PhasePlane {
         }
     }
 
+    /// Three lines of fixed height above the plot: what is shown, what was found, how to use it.
+    /// Nothing here may wrap: a header whose height followed its text would resize the plot,
+    /// change the analysed rectangle and start a new analysis, whose text resizes it back.
     fn header(&self, ui: &mut Ui, params: &mut Params, results: &Results) {
-        ui.horizontal_wrapped(|ui| {
+        ui.horizontal(|ui| {
             let tm = results
                 .landscape
                 .as_ref()
@@ -141,10 +144,6 @@ impl PhasePlane {
                 .on_hover_text("Which reading of the dynamics the plane shows: the ODE dκ/dt = F, or the trained Euler map κ(t+1) = κ(t) + αF (same fixed points, different cycles).");
             if let Some(l) = &results.landscape {
                 ui.label(RichText::new(format!("v = {}", format_point(&l.v, 2))).strong());
-                ui.separator();
-                ui.label(summary(l, results.landscape_complete));
-            } else {
-                ui.label("computing…");
             }
             ui.separator();
             if ui
@@ -163,10 +162,18 @@ impl PhasePlane {
                 params.starts.clear();
             }
         });
-        ui.label(
-            RichText::new("click: trajectory from a point · shift-click: backward · drag: pan · scroll/ctrl+scroll: zoom · click a fixed point: readouts")
-                .small()
-                .weak(),
+        let found = match &results.landscape {
+            Some(l) => summary(l, results.landscape_complete),
+            None => "computing…".to_string(),
+        };
+        ui.add(egui::Label::new(found).truncate());
+        ui.add(
+            egui::Label::new(
+                RichText::new("click: trajectory from a point · shift-click: backward · drag: pan · scroll/ctrl+scroll: zoom · click a fixed point: readouts")
+                    .small()
+                    .weak(),
+            )
+            .truncate(),
         );
     }
 
