@@ -60,11 +60,12 @@ impl FittedNetwork {
 /// What a fit job returns: the fitted model and its report.
 pub type FitResult = Result<(PopulationModel, FittedNetwork), String>;
 
-/// Starts fitting `net`'s loadings on the SVD axes (the axes the app shows it on).
+/// Starts fitting `net`'s loadings on the axes the app shows it on (the SVD axes of a file; a
+/// drawn network's own).
 pub fn start_fit(net: Arc<LoadedNetwork>, req: FitRequest, ctx: &egui::Context) -> Job<FitResult> {
     let opts = FitOptions {
         populations: req.populations,
-        svd: true,
+        svd: net.svd_axes,
         em: GmmOptions {
             restarts: req.restarts,
             seed: req.seed,

@@ -611,7 +611,7 @@ impl Explorer {
                 self.loader.start_with(ctx, move || {
                     let net = resample_network(&model, neurons, seed).map_err(|e| e.to_string())?;
                     let name = format!("drawn from {label} (seed {seed})");
-                    LoadedNetwork::new(Path::new(&name), &net).map(|n| Opened::Network(Arc::new(n)))
+                    LoadedNetwork::drawn(&name, net).map(|n| Opened::Network(Arc::new(n)))
                 });
             }
             Action::SaveNetwork(p) => match &self.results.network {
@@ -634,36 +634,41 @@ impl Explorer {
 
     /// Shows the running job's progress and takes its result when it is done.
     fn poll_job(&mut self) {
-        let status = |what, progress: String, seconds| JobStatus {
-            what,
-            progress,
-            seconds,
-        };
-        match &self.job {
-            None => self.results.job = None,
-            Some(RunningJob::Fit(j)) => {
-                self.results.job = Some(status("fit", j.progress(), j.elapsed()));
-                if let Some(r) = j.poll() {
-                    self.job = None;
-                    self.results.job = None;
-                    match r {
-                        Ok((model, fitted)) => self.apply_fit(model, fitted),
-                        Err(e) => self.warn(format!("population fit stopped: {e}")),
-                    }
-                }
-            }
+        self.results.job = None;
+        match self.job.take() {
+            None => {}
+            Some(RunningJob::Fit(j)) => match self.watch(j, "fit", RunningJob::Fit) {
+                Some(Ok((model, fitted))) => self.apply_fit(model, fitted),
+                Some(Err(e)) => self.warn(format!("population fit stopped: {e}")),
+                None => {}
+            },
             Some(RunningJob::Finetune(j)) => {
-                self.results.job = Some(status("fine-tuning", j.progress(), j.elapsed()));
-                if let Some(r) = j.poll() {
-                    self.job = None;
-                    self.results.job = None;
-                    match r {
-                        Ok(outcome) => self.apply_finetune(outcome),
-                        Err(e) => self.warn(format!("fine-tuning stopped: {e}")),
-                    }
+                match self.watch(j, "fine-tuning", RunningJob::Finetune) {
+                    Some(Ok(outcome)) => self.apply_finetune(outcome),
+                    Some(Err(e)) => self.warn(format!("fine-tuning stopped: {e}")),
+                    None => {}
                 }
             }
         }
+    }
+
+    /// The result of a finished `job`; a running one is put back, its status shown.
+    fn watch<T: Send + 'static>(
+        &mut self,
+        job: Job<T>,
+        what: &'static str,
+        running: fn(Job<T>) -> RunningJob,
+    ) -> Option<T> {
+        let done = job.poll();
+        if done.is_none() {
+            self.results.job = Some(JobStatus {
+                what,
+                progress: job.progress(),
+                seconds: job.elapsed(),
+            });
+            self.job = Some(running(job));
+        }
+        done
     }
 
     /// Takes a finished population fit: the fitted model becomes the population model (sliders)

@@ -16,15 +16,19 @@ use crate::io::{self, ModelFile};
 use crate::network::{Dims, Network, Projector};
 use crate::reduced::{ExactReduction, PopulationModel};
 
-/// A loaded network on its SVD axes (MODEL.md 2): the exact reduction and the projection of
-/// full states both use these orthogonal axes, so `kappa` means the same in every view.
+/// A loaded network on its latent axes: the SVD axes of MODEL.md 2 for a file (orthogonal and
+/// unique), the model's own axes for a network drawn from a population model (so that the model's
+/// mean field is drawn on the same axes). The exact reduction, the projection of full states and
+/// the loadings all use these axes, so `kappa` means the same in every view.
 #[derive(Debug)]
 pub struct LoadedNetwork {
     pub path: PathBuf,
     pub network: Network,
+    /// Whether `network` was re-parametrised on its SVD axes.
+    pub svd_axes: bool,
     pub exact: ExactReduction,
     pub projector: Projector,
-    /// Each neuron's loadings on the SVD axes, `(m, n, I, w)` in MODEL.md 4 order, for the scatter
+    /// Each neuron's loadings on these axes, `(m, n, I, w)` in MODEL.md 4 order, for the scatter
     /// view and the population fit.
     pub loadings: DMatrix<f64>,
 }
@@ -35,10 +39,20 @@ impl LoadedNetwork {
         let network = network
             .svd_reparametrised()
             .map_err(|e| format!("{}: {e}", path.display()))?;
+        LoadedNetwork::on_axes(path, network, true)
+    }
+
+    /// A network drawn from a population model, kept on the model's axes.
+    pub fn drawn(name: &str, network: Network) -> Result<LoadedNetwork, String> {
+        LoadedNetwork::on_axes(Path::new(name), network, false)
+    }
+
+    fn on_axes(path: &Path, network: Network, svd_axes: bool) -> Result<LoadedNetwork, String> {
         let loadings =
             fit::loadings(&network, false).map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(LoadedNetwork {
             path: path.to_path_buf(),
+            svd_axes,
             exact: ExactReduction::new(&network),
             projector: Projector::new(&network),
             loadings,

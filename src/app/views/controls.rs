@@ -112,8 +112,12 @@ impl Controls {
                 Some(net),
             ) => {
                 ui.label(RichText::new(net.describe()).strong());
-                ui.label("Exact reduction, on the network's SVD axes (MODEL.md 2): κ are the coordinates along the orthogonal m₁, m₂.")
-                    .on_hover_text("m n^T = U S V^T, m = U sqrt(S), n = V sqrt(S); full-network states are projected on these axes by least squares.");
+                if net.svd_axes {
+                    ui.label("Exact reduction, on the network's SVD axes (MODEL.md 2): κ are the coordinates along the orthogonal m₁, m₂.")
+                        .on_hover_text("m n^T = U S V^T, m = U sqrt(S), n = V sqrt(S); full-network states are projected on these axes by least squares.");
+                } else {
+                    ui.label("Exact reduction, on the axes of the population model it was drawn from: κ are the coordinates along its m₁, m₂, as in the model's mean field.");
+                }
                 self.fit_row(ui, results, actions);
                 let label = format!("overlay mean field of “{}”", params.population_label);
                 ui.checkbox(overlay_mean_field, label);
