@@ -40,8 +40,10 @@ const AUTO_MARGIN: f64 = 0.15;
 /// panel never drifts the view.
 #[derive(Default)]
 pub struct PhasePlane {
-    /// The rectangle the plot was last told to show.
-    requested: Option<Rect>,
+    /// The rectangle the plot was last told to show, and the plot's aspect then.
+    requested: Option<(Rect, Option<f64>)>,
+    /// Width / height of the plot's frame in the last frame.
+    aspect: Option<f64>,
     /// The rectangle the plot shows (the analysed one).
     pub shown: Option<Rect>,
     /// Where the plot is on screen (for the PNG export).
@@ -80,12 +82,20 @@ impl PhasePlane {
                     .background_alpha(0.85),
             );
         let want = params.view;
-        let set_bounds = self.requested != Some(want);
+        // Set the bounds when the view changed, and when the plot's shape did (window resize).
+        let set_bounds = self.requested != Some((want, self.aspect));
+        let aspect = self.aspect;
+        if set_bounds {
+            self.requested = Some((want, aspect));
+        }
         let response = plot.show(ui, |pui| {
             if set_bounds {
+                // Widen the view to the plot's aspect ourselves: with `data_aspect`, egui_plot
+                // would otherwise trim an axis and hide part of what was asked for.
+                let r = aspect.map_or(want, |a| with_aspect(want, a));
                 pui.set_plot_bounds(PlotBounds::from_min_max(
-                    [want.x_min, want.y_min],
-                    [want.x_max, want.y_max],
+                    [r.x_min, r.y_min],
+                    [r.x_max, r.y_max],
                 ));
             }
             if let Some(land) = land {
@@ -99,6 +109,8 @@ impl PhasePlane {
             draw_selection(pui, params, results);
         });
         self.plot_rect = Some(response.response.rect);
+        let frame = response.transform.frame();
+        self.aspect = Some(f64::from(frame.width() / frame.height())).filter(|a| a.is_finite());
         let transform = response.transform;
         let r = &response.response;
         let user_moved = r.dragged()
@@ -187,10 +199,25 @@ impl PhasePlane {
         }
         self.shown = Some(shown);
         if user_moved {
+            // Pan and zoom keep the plot's shape: the shown rectangle is the new view as is.
             params.view = shown;
+            self.requested = Some((shown, self.aspect));
         }
-        self.requested = Some(params.view);
     }
+}
+
+/// `r` grown about its centre along one axis until `width / height = aspect` (unchanged for a
+/// non-finite or non-positive aspect, e.g. before the plot has a size).
+fn with_aspect(r: Rect, aspect: f64) -> Rect {
+    if !(aspect.is_finite() && aspect > 0.0) {
+        return r;
+    }
+    let (cx, cy) = (0.5 * (r.x_min + r.x_max), 0.5 * (r.y_min + r.y_max));
+    let (w, h) = (
+        r.width().max(aspect * r.height()),
+        r.height().max(r.width() / aspect),
+    );
+    Rect::new(cx - 0.5 * w, cx + 0.5 * w, cy - 0.5 * h, cy + 0.5 * h)
 }
 
 /// Fits `params.view` to the fixed points, cycles and shown trials ([`content_rect`]).
@@ -675,6 +702,18 @@ mod tests {
     use super::*;
     use crate::analysis::landscape::{LandscapeRequest, analyze};
     use crate::reduced::{MeanField, TimeModel, presets};
+
+    #[test]
+    fn a_view_is_widened_to_the_plot_aspect_about_its_centre() {
+        let r = Rect::new(-1.0, 3.0, 0.0, 2.0);
+        let wide = with_aspect(r, 4.0);
+        assert_eq!(wide, Rect::new(-3.0, 5.0, 0.0, 2.0));
+        let tall = with_aspect(r, 0.5);
+        assert_eq!(tall, Rect::new(-1.0, 3.0, -3.0, 5.0));
+        assert_eq!(with_aspect(r, 2.0), r);
+        assert_eq!(with_aspect(r, f64::NAN), r);
+        assert_eq!(with_aspect(r, 0.0), r);
+    }
 
     #[test]
     fn summary_names_the_cycle_of_input_a_and_auto_range_contains_it() {
