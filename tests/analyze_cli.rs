@@ -94,6 +94,31 @@ fn mixture_preset_shows_the_poster_mechanism() {
 }
 
 #[test]
+fn the_network_drawn_from_the_mixture_shows_the_same_mechanism_exactly() {
+    // `--preset dms_mixture_n4096`: 4096 neurons drawn from the mixture, analysed through the exact
+    // reduction (MODEL.md 3) on its SVD axes: finite N keeps the mean field's picture.
+    let stable = |r: &Value| {
+        r["fixed_points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["stable"] == true)
+            .count()
+    };
+    let none = json(&["analyze", "--preset", "dms_mixture_n4096", "--input", "none"]);
+    assert_eq!(none["fixed_points"].as_array().unwrap().len(), 5, "{none}");
+    assert_eq!(stable(&none), 2);
+    assert_eq!(types(&none).iter().filter(|t| *t == "saddle").count(), 2);
+    let a = json(&["analyze", "--preset", "dms_mixture_n4096", "--input", "A"]);
+    assert_eq!(types(&a), ["unstable focus"]);
+    let cycles = a["limit_cycles"].as_array().unwrap();
+    assert_eq!(cycles.len(), 1);
+    assert_eq!(cycles[0]["stable"], true);
+    let b = json(&["analyze", "--preset", "dms_mixture_n4096", "--input", "B"]);
+    assert_eq!(types(&b), ["stable focus"]);
+}
+
+#[test]
 fn map_reports_multipliers_and_periods_in_tau() {
     let r = json(&[
         "analyze",
