@@ -105,7 +105,13 @@ fn the_network_drawn_from_the_mixture_shows_the_same_mechanism_exactly() {
             .filter(|f| f["stable"] == true)
             .count()
     };
-    let none = json(&["analyze", "--preset", "dms_mixture_n4096", "--input", "none"]);
+    let none = json(&[
+        "analyze",
+        "--preset",
+        "dms_mixture_n4096",
+        "--input",
+        "none",
+    ]);
     assert_eq!(none["fixed_points"].as_array().unwrap().len(), 5, "{none}");
     assert_eq!(stable(&none), 2);
     assert_eq!(types(&none).iter().filter(|t| *t == "saddle").count(), 2);

@@ -173,6 +173,41 @@ pub fn write_svg(figure: &SvgFigure<'_>, path: &Path) -> Result<(), String> {
     write_atomic(path, svg.as_bytes()).map_err(|e| e.to_string())
 }
 
+/// The mean field's nullclines (in the nullclines' colours) and cycles (grey), dashed.
+fn mean_field_overlays(mf: &Landscape) -> Vec<Overlay> {
+    let colours = [style::NULLCLINE_1, style::NULLCLINE_2];
+    let nullclines = mf
+        .nullclines
+        .curves
+        .iter()
+        .zip(colours)
+        .flat_map(|(curves, colour)| {
+            curves.iter().map(move |c| {
+                let mut points = c.points.clone();
+                if c.closed {
+                    points.extend(c.points.first().copied());
+                }
+                Overlay {
+                    label: "mean field: nullclines".into(),
+                    colour,
+                    points,
+                    dashed: true,
+                }
+            })
+        });
+    let cycles = mf.cycles.iter().map(|c| {
+        let mut points: Vec<[f64; 2]> = c.points.iter().map(|p| [p[0], p[1]]).collect();
+        points.extend(points.first().copied());
+        Overlay {
+            label: "mean field: cycles".into(),
+            colour: style::SEPARATRIX,
+            points,
+            dashed: true,
+        }
+    });
+    nullclines.chain(cycles).collect()
+}
+
 /// Size of the exported SVG, in pixels (user units).
 const SVG_SIZE: (u32, u32) = (1000, 750);
 
@@ -184,6 +219,8 @@ pub struct SvgFigure<'a> {
     pub user: &'a [UserTrajectory],
     pub trials: Option<&'a TrialSet>,
     pub shown: &'a [bool; 4],
+    /// A population model's mean-field landscape drawn over a network's (dashed, as in the app).
+    pub mean_field: Option<&'a Landscape>,
 }
 
 impl SvgFigure<'_> {
@@ -226,6 +263,9 @@ impl SvgFigure<'_> {
                 dashed: false,
             });
         }
+        if let Some(mf) = self.mean_field {
+            overlays.extend(mean_field_overlays(mf));
+        }
         Figure {
             landscape: self.landscape.clone(),
             title: self.title.clone(),
@@ -259,6 +299,7 @@ mod tests {
             user: &[],
             trials: None,
             shown: &[true; 4],
+            mean_field: None,
         };
         write_svg(&figure, &path).unwrap();
         let svg = std::fs::read_to_string(&path).unwrap();
@@ -271,6 +312,27 @@ mod tests {
             "nullcline colour"
         );
         assert!(write_svg(&figure, &dir.join("missing/plane.svg")).is_err());
+        assert!(!svg.contains("mean field"));
+
+        // A mean field over it: its nullclines and its cycle, dashed, named in the legend.
+        let with_cycle = crate::analysis::landscape::analyze(
+            &MeanField::new(&model),
+            &LandscapeRequest::new(DEFAULT_VIEW, vec![1.0, 0.0], TimeModel::Ode),
+        );
+        assert_eq!(with_cycle.cycles.len(), 1);
+        let overlays = mean_field_overlays(&with_cycle);
+        let curves: usize = with_cycle.nullclines.curves.iter().map(Vec::len).sum();
+        assert_eq!(overlays.len(), curves + 1);
+        assert!(overlays.iter().all(|o| o.dashed));
+        let cycle = overlays.last().unwrap();
+        assert_eq!(cycle.points.first(), cycle.points.last(), "closed");
+        let figure = SvgFigure {
+            mean_field: Some(&with_cycle),
+            ..figure
+        };
+        write_svg(&figure, &path).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        assert!(svg.contains("mean field: nullclines") && svg.contains("mean field: cycles"));
     }
 
     #[test]

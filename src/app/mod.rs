@@ -549,6 +549,7 @@ impl Explorer {
                         user: &self.results.trajectories,
                         trials: self.results.trials.as_deref(),
                         shown: &self.params.trials.shown,
+                        mean_field: self.results.overlay.as_deref().map(|o| &o.landscape),
                     };
                     match export::write_svg(&figure, &p) {
                         Ok(()) => self.notice(format!("wrote {}", p.display()), false),
