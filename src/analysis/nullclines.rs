@@ -35,8 +35,9 @@ pub struct NullclineOptions {
     /// sign changes on the (already fine) vertices see any feature worth drawing, and a guard
     /// there would refine a band around every curve.
     pub guard_min_cell: usize,
-    /// Most Newton projection steps per vertex (0: raw marching-squares vertices); usually two
-    /// are taken (see `project`).
+    /// Most Newton projection steps per vertex (0: raw marching-squares vertices). The stopping
+    /// rule of `project` usually takes two; a vertex where the curve turns sharply can need five
+    /// (a random tanh system left `|F| = 7e-10` after four: see proptest-regressions/).
     pub refine_iterations: usize,
 }
 
@@ -47,7 +48,7 @@ impl Default for NullclineOptions {
             coarse: 16,
             guard: 0.5,
             guard_min_cell: 8,
-            refine_iterations: 4,
+            refine_iterations: 8,
         }
     }
 }
