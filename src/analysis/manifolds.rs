@@ -298,6 +298,18 @@ mod tests {
     use crate::analysis::fixed_points::{FixedPointOptions, find_fixed_points};
     use crate::analysis::test_systems::{Linear, TanhRank2};
 
+    /// All fixed points of `sys` on `rect` (no input) and the separatrices of its saddles.
+    fn fixed_points_and_separatrices(
+        sys: &dyn ReducedSystem,
+        rect: &Rect,
+        tm: TimeModel,
+    ) -> (Vec<FixedPoint>, Vec<Separatrix>) {
+        let v = [0.0, 0.0];
+        let fps = find_fixed_points(sys, &v, rect, tm, &[], &FixedPointOptions::default());
+        let seps = separatrices(sys, &v, rect, tm, &fps, &ManifoldOptions::default());
+        (fps, seps)
+    }
+
     /// Distance of `p` from the line through the origin along `e`.
     fn off_line(p: &[f64; 2], e: [f64; 2]) -> f64 {
         (p[0] * e[1] - p[1] * e[0]).abs() / e[0].hypot(e[1])
@@ -312,23 +324,8 @@ mod tests {
         };
         let rect = Rect::new(-1.0, 1.0, -1.0, 1.0);
         for tm in [TimeModel::Ode, TimeModel::Map { alpha: 0.2 }] {
-            let fps = find_fixed_points(
-                &sys,
-                &[0.0, 0.0],
-                &rect,
-                tm,
-                &[],
-                &FixedPointOptions::default(),
-            );
+            let (fps, seps) = fixed_points_and_separatrices(&sys, &rect, tm);
             assert_eq!(fps.len(), 1);
-            let seps = separatrices(
-                &sys,
-                &[0.0, 0.0],
-                &rect,
-                tm,
-                &fps,
-                &ManifoldOptions::default(),
-            );
             assert_eq!(seps.len(), 4);
             for s in &seps {
                 let e = if s.kind == ManifoldKind::Unstable {
@@ -358,23 +355,8 @@ mod tests {
         };
         let rect = Rect::new(-3.0, 3.0, -3.0, 3.0);
         for tm in [TimeModel::Ode, TimeModel::Map { alpha: 0.2 }] {
-            let fps = find_fixed_points(
-                &sys,
-                &[0.0, 0.0],
-                &rect,
-                tm,
-                &[],
-                &FixedPointOptions::default(),
-            );
+            let (fps, seps) = fixed_points_and_separatrices(&sys, &rect, tm);
             assert_eq!(fps.len(), 3);
-            let seps = separatrices(
-                &sys,
-                &[0.0, 0.0],
-                &rect,
-                tm,
-                &fps,
-                &ManifoldOptions::default(),
-            );
             let unstable: Vec<_> = seps
                 .iter()
                 .filter(|s| s.kind == ManifoldKind::Unstable)

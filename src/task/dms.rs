@@ -6,7 +6,7 @@
 
 use rand::{Rng, RngExt};
 
-use super::{Epoch, Trial, steps_of};
+use super::{Trial, steps_of, two_stimulus_epochs};
 
 pub const FIXATION_MS: f64 = 100.0;
 pub const STIMULUS_MS: f64 = 500.0;
@@ -63,35 +63,12 @@ pub fn trial(name: &str, delay: usize, steps: usize) -> Trial {
         TRIAL_TYPES.contains(&name),
         "unknown DMS trial type {name:?}"
     );
-    let fix = steps_of(FIXATION_MS);
-    let stim = steps_of(STIMULUS_MS);
-    let epochs = vec![
-        Epoch {
-            name: "fixation",
-            start: 0,
-            end: fix,
-        },
-        Epoch {
-            name: "stimulus 1",
-            start: fix,
-            end: fix + stim,
-        },
-        Epoch {
-            name: "delay",
-            start: fix + stim,
-            end: fix + stim + delay,
-        },
-        Epoch {
-            name: "stimulus 2",
-            start: fix + stim + delay,
-            end: fix + 2 * stim + delay,
-        },
-        Epoch {
-            name: "decision",
-            start: fix + 2 * stim + delay,
-            end: trial_steps(delay),
-        },
-    ];
+    let epochs = two_stimulus_epochs(
+        steps_of(FIXATION_MS),
+        steps_of(STIMULUS_MS),
+        delay,
+        steps_of(DECISION_MS),
+    );
     assert!(trial_steps(delay) <= steps, "trial longer than the batch");
     let mut inputs = vec![0.0; steps * INPUTS];
     for (epoch, c) in [(&epochs[1], bytes[0]), (&epochs[3], bytes[1])] {

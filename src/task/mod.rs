@@ -26,6 +26,36 @@ pub struct Epoch {
     pub end: usize,
 }
 
+/// The epochs of a two-stimulus trial (DMS, PWM; MODEL.md 6): fixation, stimulus 1, delay,
+/// stimulus 2, decision, of `fixation`, `stimulus`, `delay`, `stimulus` and `decision` steps.
+pub fn two_stimulus_epochs(
+    fixation: usize,
+    stimulus: usize,
+    delay: usize,
+    decision: usize,
+) -> Vec<Epoch> {
+    let lengths = [
+        ("fixation", fixation),
+        ("stimulus 1", stimulus),
+        ("delay", delay),
+        ("stimulus 2", stimulus),
+        ("decision", decision),
+    ];
+    let mut start = 0;
+    lengths
+        .iter()
+        .map(|&(name, len)| {
+            let epoch = Epoch {
+                name,
+                start,
+                end: start + len,
+            };
+            start += len;
+            epoch
+        })
+        .collect()
+}
+
 /// One trial: inputs `u (T, S)`, target `(T, O)` and mask `(T)`, all row-major, padded to the batch's
 /// length with mask 0.
 #[derive(Debug, Clone, PartialEq, Serialize)]

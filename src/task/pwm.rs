@@ -8,7 +8,7 @@
 
 use rand::{Rng, RngExt};
 
-use super::{Epoch, Trial, steps_of};
+use super::{Trial, steps_of, two_stimulus_epochs};
 
 pub const FIXATION_MS: f64 = 100.0;
 pub const STIMULUS_MS: f64 = 100.0;
@@ -69,33 +69,7 @@ pub fn trial(f1: u32, f2: u32, delay: usize, steps: usize) -> Trial {
     let stim = steps_of(STIMULUS_MS);
     let s2 = fix + stim + delay;
     let decision = s2 + stim;
-    let epochs = vec![
-        Epoch {
-            name: "fixation",
-            start: 0,
-            end: fix,
-        },
-        Epoch {
-            name: "stimulus 1",
-            start: fix,
-            end: fix + stim,
-        },
-        Epoch {
-            name: "delay",
-            start: fix + stim,
-            end: s2,
-        },
-        Epoch {
-            name: "stimulus 2",
-            start: s2,
-            end: decision,
-        },
-        Epoch {
-            name: "decision",
-            start: decision,
-            end: trial_steps(delay),
-        },
-    ];
+    let epochs = two_stimulus_epochs(fix, stim, delay, steps_of(DECISION_MS));
     let encode = |f: u32| (f64::from(f) - F_CENTRE) / F_SCALE;
     let mut inputs = vec![0.0; steps * INPUTS];
     inputs[fix..fix + stim].fill(encode(f1));
