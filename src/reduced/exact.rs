@@ -165,6 +165,14 @@ impl ExactReduction {
     ) -> &'x mut [f64] {
         let end = (start + BLOCK).min(self.neurons);
         let x = &mut x[..end - start];
+        if let [k0, k1] = *kappa {
+            // Rank 2 in one pass, the same sums in the same order as the general loop below.
+            let (m0, m1) = (&self.m_col(0)[start..end], &self.m_col(1)[start..end]);
+            for (((xi, &b), &a0), &a1) in x.iter_mut().zip(&base[start..end]).zip(m0).zip(m1) {
+                *xi = kernels::tanh(b + k0 * a0 + k1 * a1);
+            }
+            return x;
+        }
         x.copy_from_slice(&base[start..end]);
         for (l, &k) in kappa.iter().enumerate() {
             kernels::axpy(k, &self.m_col(l)[start..end], x);
@@ -173,6 +181,22 @@ impl ExactReduction {
             *xi = kernels::tanh(*xi);
         }
         x
+    }
+}
+
+impl ExactReduction {
+    /// `out_r += n_r[rows] . x` for every `r` (both at once for rank 2).
+    #[inline(always)]
+    fn accumulate_sums(&self, rows: std::ops::Range<usize>, x: &[f64], out: &mut [f64]) {
+        if let [o0, o1] = out {
+            let [s0, s1] = kernels::dot2(&self.n_col(0)[rows.clone()], &self.n_col(1)[rows], x);
+            *o0 += s0;
+            *o1 += s1;
+            return;
+        }
+        for (r, o) in out.iter_mut().enumerate() {
+            *o += kernels::dot(&self.n_col(r)[rows.clone()], x);
+        }
     }
 }
 
@@ -188,9 +212,7 @@ crate::simd_fn! {
         for start in (0..sys.neurons).step_by(BLOCK) {
             let x = sys.rates_block(base, kappa, start, &mut scratch);
             let rows = start..start + x.len();
-            for (r, o) in out.iter_mut().enumerate() {
-                *o += kernels::dot(&sys.n_col(r)[rows.clone()], x);
-            }
+            sys.accumulate_sums(rows, x, out);
         }
         for (o, k) in out.iter_mut().zip(kappa) {
             *o = -k + sys.inv_n * *o;
@@ -215,11 +237,21 @@ crate::simd_fn! {
         for start in (0..sys.neurons).step_by(BLOCK) {
             let x = sys.rates_block(base, kappa, start, &mut scratch);
             let rows = start..start + x.len();
-            for (row, fr) in f.iter_mut().enumerate() {
-                *fr += kernels::dot(&sys.n_col(row)[rows.clone()], x);
-            }
+            sys.accumulate_sums(rows.clone(), x, f);
             for xi in x.iter_mut() {
                 *xi = 1.0 - *xi * *xi;
+            }
+            if r == 2 {
+                let col = |c: fn(&ExactReduction, usize) -> &[f64], k| &c(sys, k)[rows.clone()];
+                let block = kernels::dot3_2x2(
+                    [col(ExactReduction::n_col, 0), col(ExactReduction::n_col, 1)],
+                    x,
+                    [col(ExactReduction::m_col, 0), col(ExactReduction::m_col, 1)],
+                );
+                for (j, b) in jac.iter_mut().zip(block) {
+                    *j += b;
+                }
+                continue;
             }
             for row in 0..r {
                 for l in 0..r {
