@@ -2,40 +2,16 @@
 //! mean field and of the exact reduction of an N = 4096 rank-2 network, a 256 x 256 grid of flows for
 //! both, and the Gaussian averages behind the mean field.
 
+mod common;
+
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use lowrank_explorer::network::{Network, NetworkParts};
 use lowrank_explorer::reduced::gains::zero_mean_gains;
 use lowrank_explorer::reduced::gauss::tanh_averages;
 use lowrank_explorer::reduced::{ExactReduction, MeanField, ReducedSystem, presets};
-use nalgebra::{DMatrix, DVector};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
-use rand_distr::{Distribution, StandardNormal};
 
 const GRID: usize = 256;
-
-/// A random rank-2 DMS-shaped network (the gains of the fixture).
-fn network(n: usize) -> Network {
-    let mut rng = StdRng::seed_from_u64(1);
-    let mut g = |rows, cols, scale: f64| {
-        DMatrix::from_fn(rows, cols, |_, _| {
-            scale * <StandardNormal as Distribution<f64>>::sample(&StandardNormal, &mut rng)
-        })
-    };
-    Network::new(NetworkParts {
-        wi: g(2, n, 1.0),
-        si: DVector::from_vec(vec![1.3, 0.7]),
-        m: g(n, 2, 2.0),
-        n: g(n, 2, 2.0),
-        wo: g(n, 1, 1.0),
-        so: DVector::from_element(1, 2.2),
-        h0: DVector::zeros(n),
-        b: None,
-    })
-    .expect("valid network")
-}
 
 /// A `GRID x GRID` grid over `[-2, 2]^2`, row-major `(P, 2)`.
 fn grid() -> Vec<f64> {
@@ -73,7 +49,7 @@ fn bench_system(c: &mut Criterion, name: &str, sys: &dyn ReducedSystem) {
 fn bench(c: &mut Criterion) {
     let mixture = MeanField::new(&presets::get("dms_mixture_2pop").expect("preset").model);
     bench_system(c, "mean_field_dms_mixture", &mixture);
-    let exact = ExactReduction::new(&network(4096));
+    let exact = ExactReduction::new(&common::network(4096));
     bench_system(c, "exact_n4096_r2", &exact);
 
     let mut group = c.benchmark_group("gains");

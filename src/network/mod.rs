@@ -7,6 +7,8 @@
 
 mod latent;
 mod simulate;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use latent::{Projection, Projector};
 pub use simulate::{Recording, SimOptions, TrialRun, trial_seed};

@@ -247,16 +247,7 @@ mod tests {
 
     use super::*;
     use crate::network::NetworkParts;
-
-    fn lcg(seed: u64) -> impl FnMut() -> f64 {
-        let mut state = seed;
-        move || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-        }
-    }
+    use crate::network::testing::lcg;
 
     fn net(n: usize, r: usize, bias: bool, seed: u64) -> Network {
         let mut next = lcg(seed);

@@ -526,17 +526,8 @@ mod tests {
 
     use super::*;
     use crate::network::NetworkParts;
+    use crate::network::testing::lcg;
     use crate::task::{self, Epoch};
-
-    fn lcg(seed: u64) -> impl FnMut() -> f64 {
-        let mut state = seed;
-        move || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-        }
-    }
 
     /// A small network with every parameter away from special values (gains != 1, h0 != 0).
     fn parts(nn: usize, rank: usize, outputs: usize, seed: u64) -> NetworkParts {
