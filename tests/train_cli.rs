@@ -172,6 +172,9 @@ fn bad_train_flags_are_clear_errors() {
 fn ctrl_c_keeps_the_best_network_and_exits_cleanly() {
     let dir = scratch("ctrlc");
     let out = dir.join("net.json");
+    // No early stopping, so the run lasts until interrupted however fast the machine trains.
+    let config = dir.join("no-early-stop.json");
+    std::fs::write(&config, r#"{"early_stop_loss": 0.0}"#).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_lowrank-explorer"))
         .args([
             "train",
@@ -187,6 +190,8 @@ fn ctrl_c_keeps_the_best_network_and_exits_cleanly() {
             "1",
             "--eval-trials",
             "50",
+            "--config",
+            config.to_str().unwrap(),
             "--out",
             out.to_str().unwrap(),
         ])
@@ -217,8 +222,16 @@ fn ctrl_c_keeps_the_best_network_and_exits_cleanly() {
     let stage = &meta["stages"][0];
     assert!(stage["epochs"].as_u64().unwrap() >= 1, "{stage}");
     assert!(stage["best_epoch"].as_u64().is_some(), "{stage}");
-    let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
-    assert_eq!(leftovers.len(), 1, "temporary files left behind");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        ["net.json", "no-early-stop.json"],
+        "temporary files left behind"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -17,7 +17,7 @@ use super::fixed_points::{FixedPoint, FixedPointOptions, find_fixed_points};
 use super::integrate::{Bounds, OdeOptions, Trajectory, dopri5, iterate_map, ode_rhs};
 use super::invariant_curves::find_invariant_curves;
 use super::manifolds::{ManifoldOptions, Separatrix, separatrices};
-use super::nullclines::{NullclineOptions, Nullclines, crossings, nullclines};
+use super::nullclines::{NullclineOptions, Nullclines, crossings, project_vertices, trace};
 use crate::reduced::{ReducedSystem, TimeModel};
 
 /// What to compute.
@@ -143,20 +143,27 @@ impl Landscape {
     }
 }
 
-/// Runs `f` on the counting wrapper and records its time and evaluations.
+/// Runs `f` on a fresh counting wrapper of `sys`; returns its result with the stage's wall time
+/// and evaluations (a wrapper per stage, so stages that run concurrently count apart).
 fn stage<T>(
     name: &str,
-    sys: &CountingSystem,
-    timings: &mut Vec<StageStats>,
+    sys: &dyn ReducedSystem,
     f: impl FnOnce(&dyn ReducedSystem) -> T,
-) -> T {
-    let (t0, c0) = (Instant::now(), sys.counts());
-    let out = f(sys);
-    timings.push(StageStats {
+) -> (T, StageStats) {
+    let counted = CountingSystem::new(sys);
+    let t0 = Instant::now();
+    let out = f(&counted);
+    let stats = StageStats {
         stage: name.to_string(),
         millis: t0.elapsed().as_secs_f64() * 1e3,
-        evaluations: sys.counts() - c0,
-    });
+        evaluations: counted.counts(),
+    };
+    (out, stats)
+}
+
+/// Appends a stage's statistics to `timings` and passes its result on.
+fn record<T>(timings: &mut Vec<StageStats>, (out, stats): (T, StageStats)) -> T {
+    timings.push(stats);
     out
 }
 
@@ -212,9 +219,25 @@ pub fn field_minima(field: &FieldSamples) -> Vec<[f64; 2]> {
     out
 }
 
-/// The cheap part: flow field, nullclines and fixed points (seeded by the nullcline crossings
-/// and the field's local minima of `|F|`).
+/// The cheap part: flow field, nullclines and fixed points. See [`traced`]; then the nullclines'
+/// vertices are projected onto the zero sets (stage `nullcline_projection`).
 pub fn analyze_fast(sys: &dyn ReducedSystem, req: &LandscapeRequest) -> Landscape {
+    let mut land = traced(sys, req);
+    if land.error.is_none() {
+        let opts = nullcline_options(req);
+        let projected = stage("nullcline_projection", sys, |s| {
+            project_vertices(s, &req.v, &req.rect, &opts, &mut land.nullclines)
+        });
+        record(&mut land.timings, projected);
+    }
+    land
+}
+
+/// Flow field, traced nullclines (not yet projected) and fixed points, seeded by the crossings
+/// of those nullclines and the field's local minima of `|F|` (they replace the seed lattice of
+/// [`find_fixed_points`]: no extra evaluations, and far fewer hopeless starts: a lattice point in
+/// a saturated corner costs Newton a stall window).
+fn traced(sys: &dyn ReducedSystem, req: &LandscapeRequest) -> Landscape {
     let (rect, v) = (&req.rect, &req.v[..]);
     if let Some(error) = request_error(sys, req) {
         return Landscape {
@@ -222,35 +245,41 @@ pub fn analyze_fast(sys: &dyn ReducedSystem, req: &LandscapeRequest) -> Landscap
             ..empty(req)
         };
     }
-    let counted = CountingSystem::new(sys);
     let mut timings = Vec::new();
-    let field = stage("field", &counted, &mut timings, |s| {
-        flow_field(s, v, rect, req.field_grid)
-    });
-    let nc_opts = NullclineOptions {
-        resolution: req.nullcline_resolution,
-        ..NullclineOptions::default()
-    };
-    let nullclines = stage("nullclines", &counted, &mut timings, |s| {
-        nullclines(s, v, rect, &nc_opts)
-    });
+    let field = record(
+        &mut timings,
+        stage("field", sys, |s| flow_field(s, v, rect, req.field_grid)),
+    );
+    let nc_opts = nullcline_options(req);
+    let nullclines = record(
+        &mut timings,
+        stage("nullclines", sys, |s| trace(s, v, rect, &nc_opts)),
+    );
     let mut seeds = crossings(&nullclines.curves[0], &nullclines.curves[1]);
     seeds.extend(field_minima(&field));
-    // The field's local minima of |F| replace the seed lattice: no extra evaluations, and far
-    // fewer hopeless starts (a lattice point in a saturated corner costs Newton a stall window).
     let fp_opts = FixedPointOptions {
         grid: if field.points.is_empty() { 6 } else { 0 },
         ..FixedPointOptions::default()
     };
-    let fixed_points = stage("fixed_points", &counted, &mut timings, |s| {
-        find_fixed_points(s, v, rect, req.time_model, &seeds, &fp_opts)
-    });
+    let fixed_points = record(
+        &mut timings,
+        stage("fixed_points", sys, |s| {
+            find_fixed_points(s, v, rect, req.time_model, &seeds, &fp_opts)
+        }),
+    );
     Landscape {
         field,
         nullclines,
         fixed_points,
         timings,
         ..empty(req)
+    }
+}
+
+fn nullcline_options(req: &LandscapeRequest) -> NullclineOptions {
+    NullclineOptions {
+        resolution: req.nullcline_resolution,
+        ..NullclineOptions::default()
     }
 }
 
@@ -303,29 +332,85 @@ pub fn complete(sys: &dyn ReducedSystem, req: &LandscapeRequest, land: &mut Land
     if land.error.is_some() {
         return;
     }
-    let counted = CountingSystem::new(sys);
-    let (rect, v, fps) = (&req.rect, &req.v[..], &land.fixed_points);
-    if req.separatrices {
-        land.separatrices = stage("separatrices", &counted, &mut land.timings, |s| {
-            separatrices(s, v, rect, req.time_model, fps, &ManifoldOptions::default())
-        });
+    let found = expensive(sys, req, &land.fixed_points);
+    found.store(land);
+}
+
+/// The whole landscape: what [`analyze_fast`] then [`complete`] give, sooner. Separatrices and
+/// cycles need the fixed points but not the projected nullclines, so the projection runs
+/// beside them.
+pub fn analyze(sys: &dyn ReducedSystem, req: &LandscapeRequest) -> Landscape {
+    let mut land = traced(sys, req);
+    if land.error.is_some() {
+        return land;
     }
-    if req.cycles {
-        let opts = CycleOptions::default();
-        land.cycles = stage("cycles", &counted, &mut land.timings, |s| {
-            match req.time_model {
-                TimeModel::Ode => find_limit_cycles(s, v, rect, fps, &opts).0,
-                TimeModel::Map { alpha } => find_invariant_curves(s, v, alpha, rect, fps, &opts).0,
-            }
-        });
+    let opts = nullcline_options(req);
+    let (nullclines, fixed_points) = (&mut land.nullclines, &land.fixed_points);
+    let (projected, found) = rayon::join(
+        || {
+            stage("nullcline_projection", sys, |s| {
+                project_vertices(s, &req.v, &req.rect, &opts, nullclines)
+            })
+        },
+        || expensive(sys, req, fixed_points),
+    );
+    record(&mut land.timings, projected);
+    found.store(&mut land);
+    land
+}
+
+/// Separatrices and cycles with their stage statistics (`None` where the request switched them
+/// off).
+struct Expensive {
+    separatrices: Option<(Vec<Separatrix>, StageStats)>,
+    cycles: Option<(Vec<Cycle>, StageStats)>,
+}
+
+impl Expensive {
+    fn store(self, land: &mut Landscape) {
+        if let Some(found) = self.separatrices {
+            land.separatrices = record(&mut land.timings, found);
+        }
+        if let Some(found) = self.cycles {
+            land.cycles = record(&mut land.timings, found);
+        }
     }
 }
 
-/// The whole landscape: [`analyze_fast`] then [`complete`].
-pub fn analyze(sys: &dyn ReducedSystem, req: &LandscapeRequest) -> Landscape {
-    let mut land = analyze_fast(sys, req);
-    complete(sys, req, &mut land);
-    land
+/// Separatrices and cycles of `fixed_points`. The two are independent, so they run concurrently
+/// (their stage times overlap): the cycle search is mostly serial (one trajectory, then one
+/// shooting Newton iteration after another) and the separatrices' branches fill the other cores.
+fn expensive(
+    sys: &dyn ReducedSystem,
+    req: &LandscapeRequest,
+    fixed_points: &[FixedPoint],
+) -> Expensive {
+    let (rect, v) = (&req.rect, &req.v[..]);
+    let (separatrices, cycles) = rayon::join(
+        || {
+            req.separatrices.then(|| {
+                stage("separatrices", sys, |s| {
+                    let opts = ManifoldOptions::default();
+                    separatrices(s, v, rect, req.time_model, fixed_points, &opts)
+                })
+            })
+        },
+        || {
+            req.cycles.then(|| {
+                let opts = CycleOptions::default();
+                stage("cycles", sys, |s| match req.time_model {
+                    TimeModel::Ode => find_limit_cycles(s, v, rect, fixed_points, &opts).0,
+                    TimeModel::Map { alpha } => {
+                        find_invariant_curves(s, v, alpha, rect, fixed_points, &opts).0
+                    }
+                })
+            })
+        },
+    );
+    Expensive {
+        separatrices,
+        cycles,
+    }
 }
 
 /// A click-to-run trajectory of `duration` (units of tau) from `start`, forward or backward:
@@ -370,7 +455,7 @@ pub fn trajectory(
 mod tests {
     use super::*;
     use crate::analysis::fixed_points::FixedPointKind;
-    use crate::analysis::test_systems::{BlowUp, Hopf, NanSystem, TanhRank2};
+    use crate::analysis::test_systems::{BlowUp, Hopf, NanSystem, SaddleNode, TanhRank2};
 
     #[test]
     fn field_difference_is_zero_for_the_same_field_and_the_offset_for_a_shifted_one() {
@@ -441,11 +526,66 @@ mod tests {
                 "field",
                 "nullclines",
                 "fixed_points",
+                "nullcline_projection",
                 "separatrices",
                 "cycles"
             ]
         );
         assert_eq!(land.timings[0].evaluations.flow, 1024);
+    }
+
+    /// `analyze` overlaps the separatrices and cycles with the nullclines' projection; it must give
+    /// what the two halves give one after the other: the tanh oscillator (stable cycle, ODE and
+    /// map), the time-reversed Hopf form (an unstable cycle around a stable focus), a saddle-node
+    /// pair closer than a field cell, and the DMS mixture preset under input A (its limit cycle).
+    #[test]
+    fn analyze_gives_what_fast_then_complete_give() {
+        let oscillator = TanhRank2 {
+            w: [1.5, -2.0, 2.0, 1.5],
+            b: [0.0; 2],
+        };
+        let reversed = Hopf {
+            mu: 0.5,
+            omega: 1.0,
+            sign: -1.0,
+        };
+        let mixture = crate::reduced::MeanField::new(
+            &crate::reduced::presets::get("dms_mixture_2pop")
+                .unwrap()
+                .model,
+        );
+        let map = TimeModel::Map { alpha: 0.2 };
+        let square = Rect::new(-4.0, 4.0, -4.0, 4.0);
+        let cases: [(&dyn ReducedSystem, Vec<f64>, TimeModel, Rect); 5] = [
+            (&oscillator, vec![0.0; 2], TimeModel::Ode, square),
+            (&oscillator, vec![0.0; 2], map, square),
+            (&reversed, vec![0.0], TimeModel::Ode, square),
+            (&SaddleNode, vec![1e-4], TimeModel::Ode, square),
+            (&mixture, vec![1.0, 0.0], TimeModel::Ode, square),
+        ];
+        for (k, (sys, v, tm, rect)) in cases.into_iter().enumerate() {
+            let req = LandscapeRequest::new(rect, v, tm);
+            let together = analyze(sys, &req);
+            assert!(together.error.is_none() && !together.fixed_points.is_empty());
+            let mut apart = analyze_fast(sys, &req);
+            complete(sys, &req, &mut apart);
+            let kappas = |l: &Landscape| -> Vec<Vec<f64>> {
+                l.fixed_points.iter().map(|f| f.kappa.clone()).collect()
+            };
+            assert_eq!(kappas(&together), kappas(&apart), "case {k}");
+            assert_eq!(
+                together.nullclines.curves, apart.nullclines.curves,
+                "case {k}"
+            );
+            assert_eq!(together.separatrices.len(), apart.separatrices.len());
+            assert_eq!(together.cycles.len(), apart.cycles.len(), "case {k}");
+            for (a, b) in together.cycles.iter().zip(&apart.cycles) {
+                assert!((a.period_tau / b.period_tau - 1.0).abs() < 1e-9, "case {k}");
+                assert_eq!(a.stable, b.stable);
+            }
+            let expected_cycles = [1, 1, 1, 0, 1][k];
+            assert_eq!(together.cycles.len(), expected_cycles, "case {k}");
+        }
     }
 
     #[test]

@@ -559,8 +559,23 @@ fn project(
     max_iterations
 }
 
-/// Both nullclines of a rank-2 system on `rect` (empty for another rank or an invalid rectangle).
+/// Both nullclines of a rank-2 system on `rect` (empty for another rank or an invalid rectangle):
+/// [`trace`], then [`project_vertices`].
 pub fn nullclines(
+    sys: &dyn ReducedSystem,
+    v: &[f64],
+    rect: &Rect,
+    opts: &NullclineOptions,
+) -> Nullclines {
+    let mut found = trace(sys, v, rect, opts);
+    project_vertices(sys, v, rect, opts, &mut found);
+    found
+}
+
+/// The nullclines as marching squares joins them on the adaptive grid: vertices on grid edges,
+/// `|F_i| = O(h^2)` there. Their crossings already seed every fixed point (Newton does the rest),
+/// so a landscape can go on while [`project_vertices`] polishes the curves.
+pub fn trace(
     sys: &dyn ReducedSystem,
     v: &[f64],
     rect: &Rect,
@@ -570,30 +585,41 @@ pub fn nullclines(
         return Nullclines::default();
     }
     let (grid, cells) = sample(sys, v, *rect, opts);
-    let mut result = Nullclines {
+    Nullclines {
+        curves: [0, 1].map(|comp| stitch(&march(&grid, &cells, comp))),
         grid_evaluations: grid.evaluations,
-        ..Nullclines::default()
-    };
+        refine_evaluations: 0,
+    }
+}
+
+/// Moves every vertex of traced nullclines onto its zero set by at most `opts.refine_iterations`
+/// Newton steps ([`project`]; `|F_i|` from `O(h^2)` to round-off), counting the evaluations in
+/// `refine_evaluations`.
+pub fn project_vertices(
+    sys: &dyn ReducedSystem,
+    v: &[f64],
+    rect: &Rect,
+    opts: &NullclineOptions,
+    nullclines: &mut Nullclines,
+) {
+    if opts.refine_iterations == 0 || !rect.is_valid() {
+        return;
+    }
     let limits = ProjectionLimits {
         max_iterations: opts.refine_iterations,
-        max_step: 2.0 * rect.diagonal() / grid.m as f64,
+        max_step: 2.0 * rect.diagonal() / opts.resolution.max(1) as f64,
         tol: 1e-13 * rect.diagonal(),
     };
-    for comp in 0..2 {
-        let mut lines = stitch(&march(&grid, &cells, comp));
-        if opts.refine_iterations > 0 {
-            for line in lines.iter_mut() {
-                result.refine_evaluations += line
-                    .points
-                    .par_iter_mut()
-                    .with_min_len(64)
-                    .map(|p| project(sys, v, comp, p, rect, &limits))
-                    .sum::<usize>();
-            }
+    for (comp, lines) in nullclines.curves.iter_mut().enumerate() {
+        for line in lines.iter_mut() {
+            nullclines.refine_evaluations += line
+                .points
+                .par_iter_mut()
+                .with_min_len(64)
+                .map(|p| project(sys, v, comp, p, rect, &limits))
+                .sum::<usize>();
         }
-        result.curves[comp] = lines;
     }
-    result
 }
 
 /// Intersections of two sets of polylines (e.g. the two nullclines: seeds for the fixed points).

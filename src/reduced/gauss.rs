@@ -194,42 +194,47 @@ const MIN_PANEL_WIDTH: f64 = 1.0 / (1u64 << 40) as f64;
 /// geometric ones on each side.
 const MAX_CUTS: usize = 2 * Z_MAX as usize + 1 + 1 + 2 * 41;
 
-/// `<phi>, <phi'>, <phi''>, <phi'''>` at `(M, Delta)`, accurate for every mean and variance.
-///
-/// Integrates `f(M + s z) N(z)` (`s = sqrt(Delta)`) over `z in [-9, 9]` with a 12-point
-/// Gauss-Legendre rule on panels cut at the integers (they resolve the normal density) and, around the
-/// transition `z0 = -M / s` where `tanh` changes over a width `1/s`, at `z0 ± 2^k / s` for all
-/// `2^k / s < 2`. Every panel is then no wider than its distance to `z0` (or, next to `z0`, sees the
-/// poles of `tanh` at `Im z = ±pi / (2 s)` more than 3 half-widths away), so each converges at least
-/// like `5.8^-24`. About 250-450 evaluations of `tanh`.
-///
-/// Edge cases: a negative `Delta` counts as 0 (non-PSD covariances); `Delta = 0` gives the
-/// derivatives at `M`; `Delta = inf` gives zeros (the sign function averages to 0); NaN propagates.
-pub fn tanh_averages(mean: f64, delta: f64) -> TanhAverages {
-    if mean.is_nan() || delta.is_nan() {
-        return TanhAverages::NAN;
-    }
-    let s = delta.max(0.0).sqrt();
-    if s == 0.0 || mean.is_infinite() {
-        return TanhAverages::at(mean);
-    }
-    if s.is_infinite() {
-        return TanhAverages::default();
-    }
-    let mut cuts = [0.0; MAX_CUTS];
-    let count = breakpoints(-mean / s, 1.0 / s, &mut cuts);
-    let cuts = &cuts[..count];
-    let (gl_nodes, gl_weights) = gauss_legendre_panel();
-    let mut acc = TanhAverages::default();
-    for pair in cuts.windows(2) {
-        let (a, b) = (pair[0], pair[1]);
-        let (mid, half) = (0.5 * (a + b), 0.5 * (b - a));
-        for (&x, &w) in gl_nodes.iter().zip(gl_weights) {
-            let z = mid + half * x;
-            acc.accumulate(half * w * normal_density(z), mean + s * z);
+crate::simd_fn! {
+    /// `<phi>, <phi'>, <phi''>, <phi'''>` at `(M, Delta)`, accurate for every mean and variance.
+    ///
+    /// Integrates `f(M + s z) N(z)` (`s = sqrt(Delta)`) over `z in [-9, 9]` with a 12-point
+    /// Gauss-Legendre rule on panels cut at the integers (they resolve the normal density) and, around the
+    /// transition `z0 = -M / s` where `tanh` changes over a width `1/s`, at `z0 ± 2^k / s` for all
+    /// `2^k / s < 2`. Every panel is then no wider than its distance to `z0` (or, next to `z0`, sees the
+    /// poles of `tanh` at `Im z = ±pi / (2 s)` more than 3 half-widths away), so each converges at least
+    /// like `5.8^-24`. About 250-450 evaluations of `tanh`.
+    ///
+    /// Edge cases: a negative `Delta` counts as 0 (non-PSD covariances); `Delta = 0` gives the
+    /// derivatives at `M`; `Delta = inf` gives zeros (the sign function averages to 0); NaN propagates.
+    ///
+    /// Compiled for the CPU's widest SIMD ([`simd_fn!`](crate::simd_fn)): `tanh` runs on fused
+    /// multiply-adds.
+    pub fn tanh_averages(mean: f64, delta: f64) -> TanhAverages {
+        if mean.is_nan() || delta.is_nan() {
+            return TanhAverages::NAN;
         }
+        let s = delta.max(0.0).sqrt();
+        if s == 0.0 || mean.is_infinite() {
+            return TanhAverages::at(mean);
+        }
+        if s.is_infinite() {
+            return TanhAverages::default();
+        }
+        let mut cuts = [0.0; MAX_CUTS];
+        let count = breakpoints(-mean / s, 1.0 / s, &mut cuts);
+        let cuts = &cuts[..count];
+        let (gl_nodes, gl_weights) = gauss_legendre_panel();
+        let mut acc = TanhAverages::default();
+        for pair in cuts.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            let (mid, half) = (0.5 * (a + b), 0.5 * (b - a));
+            for (&x, &w) in gl_nodes.iter().zip(gl_weights) {
+                let z = mid + half * x;
+                acc.accumulate(half * w * normal_density(z), mean + s * z);
+            }
+        }
+        acc
     }
-    acc
 }
 
 /// Sorted breakpoints of [`tanh_averages`] for the transition at `z0` of width `width`; returns how

@@ -89,7 +89,8 @@ const LN2_HI32: f32 = 0.693_145_75;
 const LN2_LO32: f32 = 1.428_606_8e-6;
 
 /// `tanh(x)` in `f32`, branch-free, relative error below 1e-6: `tanh|x| = -e / (2 + e)` with
-/// `e = expm1(-2|x|) = 2^k expm1(r) + (2^k - 1)`, `|r| <= ln2 / 2`, `expm1(r)` to `r^7 / 7!`.
+/// `e = expm1(-2|x|) = 2^k expm1(r) + (2^k - 1)`, `|r| <= ln2 / 2`, `expm1(r)` to `r^7 / 7!`, on fused
+/// multiply-adds like [`kernels::tanh`] (so it belongs inside a `simd_fn!`).
 #[inline(always)]
 fn tanh32(x: f32) -> f32 {
     let a = x.abs();
@@ -99,15 +100,17 @@ fn tanh32(x: f32) -> f32 {
         a
     };
     let t = -2.0 * a;
-    let shifted = t * std::f32::consts::LOG2_E + ROUND_MAGIC32;
+    let shifted = t.mul_add(std::f32::consts::LOG2_E, ROUND_MAGIC32);
     let k = shifted - ROUND_MAGIC32;
-    let r = (t - k * LN2_HI32) - k * LN2_LO32;
-    let q = 0.5
-        + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r / 5040.0))));
-    let p = r + r * r * q;
+    let r = (-k).mul_add(LN2_LO32, (-k).mul_add(LN2_HI32, t));
+    let mut q: f32 = 1.0 / 5040.0;
+    for c in [1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5] {
+        q = q.mul_add(r, c);
+    }
+    let p = (r * r).mul_add(q, r);
     let k_bits = shifted.to_bits().wrapping_sub(ROUND_MAGIC32.to_bits());
     let scale = f32::from_bits(k_bits.wrapping_add(127) << 23);
-    let e = scale * p + (scale - 1.0);
+    let e = scale.mul_add(p, scale - 1.0);
     (-e / (2.0 + e)).copysign(x)
 }
 
