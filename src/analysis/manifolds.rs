@@ -46,6 +46,11 @@ pub struct ManifoldOptions {
     pub max_length: f64,
     /// Branches stop within this fraction of the diagonal of another fixed point.
     pub capture: f64,
+    /// Relative tolerance of the ODE branches (absolute: `1e-2 rtol` diagonals). A branch attracts
+    /// its neighbours (the unstable manifold forward, the stable one backward), so integration errors
+    /// are damped rather than amplified and a drawing tolerance suffices: at `1e-6` the branches lie
+    /// within `1e-5` diagonals of those at `1e-10` (tested) for half the evaluations of `1e-8`.
+    pub rtol: f64,
     /// Cap on steps (ODE) or iterations of the fundamental domain (map).
     pub max_steps: usize,
     /// Points per fundamental domain (map).
@@ -59,6 +64,7 @@ impl Default for ManifoldOptions {
             margin: 0.05,
             max_length: 4.0,
             capture: 1e-3,
+            rtol: 1e-6,
             max_steps: 2000,
             domain_points: 6,
         }
@@ -184,13 +190,16 @@ impl Branch<'_> {
     fn flow(&self) -> Separatrix {
         let diag = self.rect.diagonal();
         let opts = OdeOptions {
-            rtol: 1e-8,
-            atol: 1e-10 * diag,
+            rtol: self.opts.rtol,
+            atol: 1e-2 * self.opts.rtol * diag,
             max_steps: self.opts.max_steps,
             bounds: Some(self.rect.expanded(self.opts.margin).bounds()),
             max_length: self.opts.max_length * diag,
-            min_speed: 1e-12 * diag,
-            dense_points: 1,
+            // Slower than this the branch has settled on a fixed point; a bound far below the
+            // tolerance would let the step control jitter around a node until the step cap.
+            min_speed: 0.1 * self.opts.rtol * diag,
+            // The drawing tolerance takes long steps: three dense points per step keep the curve smooth.
+            dense_points: 3,
             ..OdeOptions::default()
         };
         let capture = self.capture();
@@ -216,10 +225,17 @@ impl Branch<'_> {
         let traj = dopri5(ode_rhs(self.sys, self.v), 0.0, &start, t_end, &opts, event);
         let mut points = vec![self.saddle];
         points.extend((0..traj.len()).map(|i| [traj.state(i)[0], traj.state(i)[1]]));
-        if traj.stop == Stop::Event
-            && let Some(q) = self.nearest_other(traj.last_state())
-        {
-            points.push(q);
+        // The event put the end point on the capture circle of the closest other fixed point (to
+        // the event tolerance: a test `< capture` would keep or drop it by rounding).
+        if traj.stop == Stop::Event {
+            let end = traj.last_state();
+            if let Some(q) = self
+                .others
+                .iter()
+                .min_by(|a, b| dist(*a, end).total_cmp(&dist(*b, end)))
+            {
+                points.push(*q);
+            }
         }
         Separatrix {
             saddle: 0,
@@ -370,6 +386,74 @@ mod tests {
             // Stable manifold of the origin: the y axis (x' = -x + 2 tanh x keeps x = 0).
             for s in seps.iter().filter(|s| s.kind == ManifoldKind::Stable) {
                 assert!(s.points.iter().all(|p| p[0].abs() < 1e-9), "{tm:?}");
+            }
+        }
+    }
+
+    /// Distance from `p` to the open polyline `line`.
+    fn distance_to_polyline(p: &[f64; 2], line: &[[f64; 2]]) -> f64 {
+        line.windows(2)
+            .map(|ab| {
+                let (a, b) = (&ab[0], &ab[1]);
+                let d = [b[0] - a[0], b[1] - a[1]];
+                let len2 = d[0] * d[0] + d[1] * d[1];
+                let t = if len2 > 0.0 {
+                    (((p[0] - a[0]) * d[0] + (p[1] - a[1]) * d[1]) / len2).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
+                (p[0] - a[0] - t * d[0]).hypot(p[1] - a[1] - t * d[1])
+            })
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    /// The drawing tolerance against a tight integration: every point of every branch in the
+    /// rectangle within `1e-5` diagonals of the `rtol = 1e-10` branch, and the branches end the
+    /// same way. On a
+    /// bistable tanh system and the DMS mixture preset without input (two saddles, curved branches).
+    #[test]
+    fn drawing_tolerance_branches_lie_on_tightly_integrated_ones() {
+        let tanh = TanhRank2 {
+            w: [2.0, -0.6, 0.8, 1.2],
+            b: [0.1, -0.05],
+        };
+        let mixture = crate::reduced::MeanField::new(
+            &crate::reduced::presets::get("dms_mixture_2pop")
+                .unwrap()
+                .model,
+        );
+        let cases: [(&dyn ReducedSystem, Vec<f64>); 2] =
+            [(&tanh, vec![0.0; 2]), (&mixture, vec![0.0; 2])];
+        for (k, (sys, v)) in cases.into_iter().enumerate() {
+            let rect = Rect::new(-3.0, 3.0, -3.0, 3.0);
+            let fps = find_fixed_points(
+                sys,
+                &v,
+                &rect,
+                TimeModel::Ode,
+                &[],
+                &FixedPointOptions::default(),
+            );
+            let run = |rtol: f64| {
+                let opts = ManifoldOptions {
+                    rtol,
+                    ..ManifoldOptions::default()
+                };
+                separatrices(sys, &v, &rect, TimeModel::Ode, &fps, &opts)
+            };
+            let (loose, tight) = (run(ManifoldOptions::default().rtol), run(1e-10));
+            assert!(!loose.is_empty(), "case {k}: no saddle");
+            assert_eq!(loose.len(), tight.len());
+            for (a, b) in loose.iter().zip(&tight) {
+                assert_eq!(a.stop, b.stop, "case {k}");
+                // Past the border the last step's points differ in reach; only the view counts.
+                let worst = a
+                    .points
+                    .iter()
+                    .filter(|p| rect.contains(&p[..]))
+                    .map(|p| distance_to_polyline(p, &b.points))
+                    .fold(0.0, f64::max);
+                assert!(worst < 1e-5 * rect.diagonal(), "case {k}: {worst:e}");
             }
         }
     }
