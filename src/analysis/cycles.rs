@@ -273,11 +273,15 @@ fn variational_run(
         }
         out[n + n * n] = (0..n).map(|i| jac[i * n + i]).sum();
     };
+    // The absolute tolerance matches the relative one at unit scale: a hundredth of it cost a fifth
+    // more steps, and the Hopf and van der Pol tests' periods, radii and Floquet multipliers stay
+    // within 1e-10 of the closed forms without it. The dense points, free, give the drawn orbit
+    // and its bounding box (parabola-refined, error O(h^3) in the sample spacing) their resolution.
     let opts = OdeOptions {
         rtol,
-        atol: rtol * 1e-2 * scale.min(1.0),
+        atol: rtol * scale.min(1.0),
         max_steps: 50_000,
-        dense_points: 3,
+        dense_points: 8,
         ..OdeOptions::default()
     };
     dopri5(rhs, 0.0, &y0, t_end, &opts, None)
