@@ -205,37 +205,96 @@ impl ExactReduction {
 /// `n` and the input term stream through once (instead of one pass over N per operation).
 const BLOCK: usize = 512;
 
-crate::simd_fn! {
-    /// `F(kappa)` with the input term `base` precomputed.
-    fn flow_point(sys: &ExactReduction, base: &[f64], kappa: &[f64], out: &mut [f64]) {
-        let mut scratch = [0.0; BLOCK];
-        out.fill(0.0);
-        for start in (0..sys.neurons).step_by(BLOCK) {
-            let x = sys.rates_block(base, kappa, start, &mut scratch);
-            let rows = start..start + x.len();
-            sys.accumulate_sums(rows, x, out);
+/// From this many neurons on, one evaluation is the sum of two halves (split at a block boundary)
+/// that run on two threads when the caller is a pool thread: each half then still costs ~2.5 us,
+/// far above a join. This halves the serial chains (an orbit's shooting, a lone separatrix),
+/// where the other cores would otherwise wait.
+const SPLIT_NEURONS: usize = 2048;
+
+impl ExactReduction {
+    /// The neuron ranges of one evaluation: all neurons, or two halves from `SPLIT_NEURONS` on.
+    fn halves(&self) -> [std::ops::Range<usize>; 2] {
+        let n = self.neurons;
+        let mid = if n >= SPLIT_NEURONS {
+            (n / 2).div_ceil(BLOCK) * BLOCK
+        } else {
+            n
+        };
+        [0..mid, mid..n]
+    }
+
+    /// `part(rows, sums)` over the [`halves`](Self::halves), the second added to the first; on two
+    /// threads if `split` and the caller is in the thread pool (a join from outside the pool costs
+    /// more than it saves). The halves are always added in this order, so the bits do not depend
+    /// on where they ran.
+    fn sum_halves(
+        &self,
+        len: usize,
+        split: bool,
+        part: impl Fn(std::ops::Range<usize>, &mut [f64]) + Sync,
+    ) -> Vec<f64> {
+        let [low, high] = self.halves();
+        let mut sums = vec![0.0; len];
+        if high.is_empty() {
+            part(low, &mut sums);
+            return sums;
         }
-        for (o, k) in out.iter_mut().zip(kappa) {
-            *o = -k + sys.inv_n * *o;
+        let mut upper = vec![0.0; len];
+        if split && rayon::current_thread_index().is_some() {
+            rayon::join(|| part(low, &mut sums), || part(high, &mut upper));
+        } else {
+            part(low, &mut sums);
+            part(high, &mut upper);
+        }
+        for (s, u) in sums.iter_mut().zip(upper) {
+            *s += u;
+        }
+        sums
+    }
+
+    /// `F(kappa)` from the input term `base` (see [`sum_halves`](Self::sum_halves) for `split`).
+    fn flow_at(&self, base: &[f64], kappa: &[f64], out: &mut [f64], split: bool) {
+        let sums = self.sum_halves(self.rank, split, |rows, s| {
+            flow_sums(self, base, kappa, rows, s)
+        });
+        for ((o, k), s) in out.iter_mut().zip(kappa).zip(sums) {
+            *o = -k + self.inv_n * s;
         }
     }
 }
 
 crate::simd_fn! {
-    /// `F(kappa)` and `J(kappa)`: after the rates `t` of a block, its `phi' = 1 - t^2` weight the
-    /// Jacobian's dot products.
-    fn flow_jacobian_point(
+    /// `sums_r = sum_{i in rows} n_ir tanh(base_i + m_i kappa)`, block by block.
+    fn flow_sums(
         sys: &ExactReduction,
         base: &[f64],
         kappa: &[f64],
+        rows: std::ops::Range<usize>,
+        sums: &mut [f64],
+    ) {
+        let mut scratch = [0.0; BLOCK];
+        for start in rows.step_by(BLOCK) {
+            let x = sys.rates_block(base, kappa, start, &mut scratch);
+            let block = start..start + x.len();
+            sys.accumulate_sums(block, x, sums);
+        }
+    }
+}
+
+crate::simd_fn! {
+    /// The sums of [`flow_sums`] into `f` and `jac_lr += sum_{i in rows} n_ir phi'_i m_il`: after
+    /// the rates `t` of a block, its `phi' = 1 - t^2` weight the Jacobian's dot products.
+    fn flow_jacobian_sums(
+        sys: &ExactReduction,
+        base: &[f64],
+        kappa: &[f64],
+        rows: std::ops::Range<usize>,
         f: &mut [f64],
         jac: &mut [f64],
     ) {
         let r = sys.rank;
         let mut scratch = [0.0; BLOCK];
-        f.fill(0.0);
-        jac.fill(0.0);
-        for start in (0..sys.neurons).step_by(BLOCK) {
+        for start in rows.step_by(BLOCK) {
             let x = sys.rates_block(base, kappa, start, &mut scratch);
             let rows = start..start + x.len();
             sys.accumulate_sums(rows.clone(), x, f);
@@ -259,15 +318,6 @@ crate::simd_fn! {
                     let n_row = &sys.n_col(row)[rows.clone()];
                     jac[row * r + l] += kernels::dot3(n_row, x, &sys.m_col(l)[rows.clone()]);
                 }
-            }
-        }
-        for (fr, k) in f.iter_mut().zip(kappa) {
-            *fr = -k + sys.inv_n * *fr;
-        }
-        for row in 0..r {
-            for l in 0..r {
-                let diag = if row == l { 1.0 } else { 0.0 };
-                jac[row * r + l] = sys.inv_n * jac[row * r + l] - diag;
             }
         }
     }
@@ -303,14 +353,26 @@ impl ReducedSystem for ExactReduction {
     fn flow(&self, kappa: &[f64], v: &[f64], out: &mut [f64]) {
         self.check_point(kappa, v);
         assert_eq!(out.len(), self.rank, "flow buffer length");
-        flow_point(self, &self.recurrent_base(v), kappa, out);
+        self.flow_at(&self.recurrent_base(v), kappa, out, true);
     }
 
     fn flow_jacobian(&self, kappa: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
         self.check_point(kappa, v);
         assert_eq!(f.len(), self.rank, "flow buffer length");
         assert_eq!(jac.len(), self.rank * self.rank, "Jacobian buffer length");
-        flow_jacobian_point(self, &self.recurrent_base(v), kappa, f, jac);
+        let (r, base) = (self.rank, self.recurrent_base(v));
+        let sums = self.sum_halves(r + r * r, true, |rows, s| {
+            let (fs, js) = s.split_at_mut(r);
+            flow_jacobian_sums(self, &base, kappa, rows, fs, js)
+        });
+        let (fs, js) = sums.split_at(r);
+        for ((fr, k), s) in f.iter_mut().zip(kappa).zip(fs) {
+            *fr = -k + self.inv_n * s;
+        }
+        for (idx, (j, s)) in jac.iter_mut().zip(js).enumerate() {
+            let diag = if idx / r == idx % r { 1.0 } else { 0.0 };
+            *j = self.inv_n * s - diag;
+        }
     }
 
     /// `B_r = (1/N) sum_i |n_ir|`, since `|tanh| <= 1`.
@@ -324,7 +386,7 @@ impl ReducedSystem for ExactReduction {
     }
 
     /// `F` at many points: the input term is computed once, and chunks of points run in parallel
-    /// when the total work is large enough to pay for it.
+    /// when the total work is large enough to pay for it (each point then on one thread).
     fn flow_many(&self, points: &[f64], v: &[f64], out: &mut [f64]) {
         assert_eq!(v.len(), self.inputs, "v has length S = {}", self.inputs);
         let base = self.recurrent_base(v);
@@ -333,7 +395,7 @@ impl ReducedSystem for ExactReduction {
                 .chunks_exact(self.rank)
                 .zip(outs.chunks_exact_mut(self.rank))
             {
-                flow_point(self, &base, p, o);
+                self.flow_at(&base, p, o, false);
             }
         });
     }
