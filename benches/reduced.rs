@@ -1,6 +1,6 @@
 //! Benchmarks of the reduced dynamics (MODEL.md 3-4): per-point flow and Jacobian of the DMS mixture
-//! mean field and of the exact reduction of an N = 4096 rank-2 network, a 256 x 256 grid of flows for
-//! both, and the Gaussian averages behind the mean field.
+//! mean field and of the exact reduction of an N = 4096 rank-2 network (also called from a pool
+//! thread), a 256 x 256 grid of flows for both, and the Gaussian averages behind the mean field.
 
 mod common;
 
@@ -35,6 +35,13 @@ fn bench_system(c: &mut Criterion, name: &str, sys: &dyn ReducedSystem) {
     });
     group.bench_function("flow_jacobian", |b| {
         b.iter(|| sys.flow_jacobian(black_box(&kappa), black_box(&v), &mut f, &mut jac))
+    });
+    // From a pool thread, as the landscape's serial chains (shooting, separatrices) call it: the
+    // exact reduction then splits one evaluation over two threads (from N = 2048).
+    group.bench_function("flow_jacobian_in_pool", |b| {
+        rayon::scope(|_| {
+            b.iter(|| sys.flow_jacobian(black_box(&kappa), black_box(&v), &mut f, &mut jac))
+        })
     });
     let points = grid();
     let mut out = vec![0.0; points.len()];
