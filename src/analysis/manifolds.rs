@@ -409,8 +409,8 @@ mod tests {
 
     /// The drawing tolerance against a tight integration: every point of every branch in the
     /// rectangle within `1e-5` diagonals of the `rtol = 1e-10` branch, and the branches end the
-    /// same way. On a
-    /// bistable tanh system and the DMS mixture preset without input (two saddles, curved branches).
+    /// same way. On a bistable tanh system and the DMS mixture preset without input (two saddles,
+    /// curved branches).
     #[test]
     fn drawing_tolerance_branches_lie_on_tightly_integrated_ones() {
         let tanh = TanhRank2 {
@@ -422,26 +422,15 @@ mod tests {
                 .unwrap()
                 .model,
         );
-        let cases: [(&dyn ReducedSystem, Vec<f64>); 2] =
-            [(&tanh, vec![0.0; 2]), (&mixture, vec![0.0; 2])];
-        for (k, (sys, v)) in cases.into_iter().enumerate() {
+        let cases: [&dyn ReducedSystem; 2] = [&tanh, &mixture];
+        for (k, sys) in cases.into_iter().enumerate() {
             let rect = Rect::new(-3.0, 3.0, -3.0, 3.0);
-            let fps = find_fixed_points(
-                sys,
-                &v,
-                &rect,
-                TimeModel::Ode,
-                &[],
-                &FixedPointOptions::default(),
-            );
-            let run = |rtol: f64| {
-                let opts = ManifoldOptions {
-                    rtol,
-                    ..ManifoldOptions::default()
-                };
-                separatrices(sys, &v, &rect, TimeModel::Ode, &fps, &opts)
+            let (fps, loose) = fixed_points_and_separatrices(sys, &rect, TimeModel::Ode);
+            let tight_opts = ManifoldOptions {
+                rtol: 1e-10,
+                ..ManifoldOptions::default()
             };
-            let (loose, tight) = (run(ManifoldOptions::default().rtol), run(1e-10));
+            let tight = separatrices(sys, &[0.0; 2], &rect, TimeModel::Ode, &fps, &tight_opts);
             assert!(!loose.is_empty(), "case {k}: no saddle");
             assert_eq!(loose.len(), tight.len());
             for (a, b) in loose.iter().zip(&tight) {
