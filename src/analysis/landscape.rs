@@ -219,7 +219,8 @@ pub fn field_minima(field: &FieldSamples) -> Vec<[f64; 2]> {
     out
 }
 
-/// The cheap part: flow field, nullclines and fixed points. See [`traced`]; then the nullclines'
+/// The cheap part: flow field, nullclines and fixed points. The nullclines are traced, the fixed
+/// points seeded by their crossings and the field's local minima of `|F|`, and then the nullclines'
 /// vertices are projected onto the zero sets (stage `nullcline_projection`).
 pub fn analyze_fast(sys: &dyn ReducedSystem, req: &LandscapeRequest) -> Landscape {
     let mut land = traced(sys, req);
@@ -332,8 +333,7 @@ pub fn complete(sys: &dyn ReducedSystem, req: &LandscapeRequest, land: &mut Land
     if land.error.is_some() {
         return;
     }
-    let found = expensive(sys, req, &land.fixed_points);
-    found.store(land);
+    expensive(sys, req, &land.fixed_points).store(land);
 }
 
 /// The whole landscape: what [`analyze_fast`] then [`complete`] give, sooner. Separatrices and

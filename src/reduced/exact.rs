@@ -13,9 +13,10 @@
 //! O(N (R + S)) for `F` and O(N R^2) more for `J`; the loops over neurons are the vectorised
 //! [`kernels`], run block by block (so the rates stay in L1) and compiled with AVX2 + FMA or
 //! AVX-512 when the CPU has them ([`simd_fn!`](crate::simd_fn)). The cost is mostly that of `tanh`:
-//! 5.3 us per point for `F`, 8.4 us with `J`, at N = 4096 on the development machine (criterion
-//! medians, benchmark `exact_n4096_r2`). [`ReducedSystem::flow_many`]
-//! computes the input term once and spreads points over threads.
+//! 5.4 us per point for `F`, 8.5 us with `J` (6.0 us when a pool thread calls it and the two halves
+//! of the neurons run on two threads, see `SPLIT_NEURONS`), at N = 4096 on the development machine
+//! (criterion medians, benchmark `exact_n4096_r2`). [`ReducedSystem::flow_many`] computes the input
+//! term once and spreads points over threads.
 
 use std::sync::{Arc, RwLock};
 
