@@ -189,6 +189,9 @@ impl Branch<'_> {
     /// event on `min_k |y - p_k| - capture`.
     fn flow(&self) -> Separatrix {
         let diag = self.rect.diagonal();
+        let start = self.start(self.delta());
+        let mut f0 = [0.0; 2];
+        self.sys.flow(&start, self.v, &mut f0);
         let opts = OdeOptions {
             rtol: self.opts.rtol,
             atol: 1e-2 * self.opts.rtol * diag,
@@ -196,8 +199,10 @@ impl Branch<'_> {
             bounds: Some(self.rect.expanded(self.opts.margin).bounds()),
             max_length: self.opts.max_length * diag,
             // Slower than this the branch has settled on a fixed point; a bound far below the
-            // tolerance would let the step control jitter around a node until the step cap.
-            min_speed: 0.1 * self.opts.rtol * diag,
+            // tolerance would let the step control jitter around a node until the step cap. But
+            // never above a hundredth of the starting speed: a weak saddle (an eigenvalue near 0,
+            // next to a bifurcation) leaves slowly.
+            min_speed: (0.1 * self.opts.rtol * diag).min(1e-2 * f0[0].hypot(f0[1])),
             // The drawing tolerance takes long steps: three dense points per step keep the curve smooth.
             dense_points: 3,
             ..OdeOptions::default()
@@ -221,7 +226,6 @@ impl Branch<'_> {
         } else {
             -1e6
         };
-        let start = self.start(self.delta());
         let traj = dopri5(ode_rhs(self.sys, self.v), 0.0, &start, t_end, &opts, event);
         let mut points = vec![self.saddle];
         points.extend((0..traj.len()).map(|i| [traj.state(i)[0], traj.state(i)[1]]));
@@ -242,7 +246,7 @@ impl Branch<'_> {
             kind: self.kind,
             points,
             stop: traj.stop,
-            evaluations: traj.evaluations,
+            evaluations: traj.evaluations + 1,
         }
     }
 
@@ -311,7 +315,7 @@ impl Branch<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::fixed_points::{FixedPointOptions, find_fixed_points};
+    use crate::analysis::fixed_points::fixed_points_in;
     use crate::analysis::test_systems::{Linear, TanhRank2};
 
     /// All fixed points of `sys` on `rect` (no input) and the separatrices of its saddles.
@@ -321,7 +325,7 @@ mod tests {
         tm: TimeModel,
     ) -> (Vec<FixedPoint>, Vec<Separatrix>) {
         let v = [0.0, 0.0];
-        let fps = find_fixed_points(sys, &v, rect, tm, &[], &FixedPointOptions::default());
+        let fps = fixed_points_in(sys, &v, rect, tm);
         let seps = separatrices(sys, &v, rect, tm, &fps, &ManifoldOptions::default());
         (fps, seps)
     }
@@ -359,6 +363,23 @@ mod tests {
                     .fold(0.0, f64::max);
                 assert!(far > 1.0, "reaches the border");
             }
+        }
+    }
+
+    /// A saddle next to a bifurcation (unstable eigenvalue 0.005) starts its unstable branches at
+    /// a speed far below the settling bound of a strong one: they must still reach the border.
+    #[test]
+    fn weak_saddle_branches_reach_the_border() {
+        let sys = Linear {
+            a: [0.005, 0.0, 0.0, -1.0],
+            b: [0.0; 2],
+        };
+        let rect = Rect::new(-1.0, 1.0, -1.0, 1.0);
+        let (fps, seps) = fixed_points_and_separatrices(&sys, &rect, TimeModel::Ode);
+        assert_eq!(fps.len(), 1);
+        assert_eq!(seps.len(), 4);
+        for s in &seps {
+            assert_eq!(s.stop, Stop::OutOfBounds, "{:?}", s.kind);
         }
     }
 
@@ -407,12 +428,12 @@ mod tests {
             .fold(f64::INFINITY, f64::min)
     }
 
-    /// The drawing tolerance against a tight integration: every point of every branch in the
-    /// rectangle within `1e-5` diagonals of the `rtol = 1e-10` branch, and the branches end the
-    /// same way. On a bistable tanh system and the DMS mixture preset without input (two saddles,
-    /// curved branches).
+    /// The drawing defaults against a tight computation (`rtol = 1e-10`, start `1e-7` diagonals from
+    /// the saddle): every point of every branch in the rectangle within `1e-5` diagonals of the
+    /// tight branch, and the branches end the same way, for the ODE and the map. On a bistable tanh
+    /// system and the DMS mixture preset without input (two saddles, curved branches).
     #[test]
-    fn drawing_tolerance_branches_lie_on_tightly_integrated_ones() {
+    fn default_branches_lie_on_tightly_computed_ones() {
         let tanh = TanhRank2 {
             w: [2.0, -0.6, 0.8, 1.2],
             b: [0.1, -0.05],
@@ -423,26 +444,29 @@ mod tests {
                 .model,
         );
         let cases: [&dyn ReducedSystem; 2] = [&tanh, &mixture];
+        let tight_opts = ManifoldOptions {
+            rtol: 1e-10,
+            offset: 1e-7,
+            ..ManifoldOptions::default()
+        };
         for (k, sys) in cases.into_iter().enumerate() {
-            let rect = Rect::new(-3.0, 3.0, -3.0, 3.0);
-            let (fps, loose) = fixed_points_and_separatrices(sys, &rect, TimeModel::Ode);
-            let tight_opts = ManifoldOptions {
-                rtol: 1e-10,
-                ..ManifoldOptions::default()
-            };
-            let tight = separatrices(sys, &[0.0; 2], &rect, TimeModel::Ode, &fps, &tight_opts);
-            assert!(!loose.is_empty(), "case {k}: no saddle");
-            assert_eq!(loose.len(), tight.len());
-            for (a, b) in loose.iter().zip(&tight) {
-                assert_eq!(a.stop, b.stop, "case {k}");
-                // Past the border the last step's points differ in reach; only the view counts.
-                let worst = a
-                    .points
-                    .iter()
-                    .filter(|p| rect.contains(&p[..]))
-                    .map(|p| distance_to_polyline(p, &b.points))
-                    .fold(0.0, f64::max);
-                assert!(worst < 1e-5 * rect.diagonal(), "case {k}: {worst:e}");
+            for tm in [TimeModel::Ode, TimeModel::Map { alpha: 0.2 }] {
+                let rect = Rect::new(-3.0, 3.0, -3.0, 3.0);
+                let (fps, loose) = fixed_points_and_separatrices(sys, &rect, tm);
+                let tight = separatrices(sys, &[0.0; 2], &rect, tm, &fps, &tight_opts);
+                assert!(!loose.is_empty(), "case {k}: no saddle");
+                assert_eq!(loose.len(), tight.len());
+                for (a, b) in loose.iter().zip(&tight) {
+                    assert_eq!(a.stop, b.stop, "case {k} {tm:?}");
+                    // Past the border the last step's points differ in reach; only the view counts.
+                    let worst = a
+                        .points
+                        .iter()
+                        .filter(|p| rect.contains(&p[..]))
+                        .map(|p| distance_to_polyline(p, &b.points))
+                        .fold(0.0, f64::max);
+                    assert!(worst < 1e-5 * rect.diagonal(), "case {k} {tm:?}: {worst:e}");
+                }
             }
         }
     }
