@@ -162,9 +162,9 @@ pub struct Guess<'a> {
 /// `opts.rtol` until it is below `1e-8` (`1e-7` after 12 iterations). Newton converges
 /// quadratically, so after such an update the error is of the order of its square, far below the
 /// integration error: the orbit is accepted without another run (about half the cost), its path and
-/// monodromy taken from the run just before the update (which moved `x0` by that `1e-8`). Steps are limited to a
-/// quarter of `scale` in `x0` and to halving or doubling `T`. `None` if it does not converge
-/// within 20 iterations or a run fails.
+/// monodromy taken from the run just before the update (which moved `x0` by that `1e-8`). Steps
+/// are limited to a quarter of `scale` in `x0` and to halving or doubling `T`. `None` if it does
+/// not converge within 20 iterations or a run fails.
 pub fn shoot(
     sys: &dyn ReducedSystem,
     v: &[f64],
