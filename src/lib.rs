@@ -7,6 +7,9 @@
 //! - [`reduced`]: exact reduction and population mean field (MODEL.md 3-4);
 //! - [`analysis`]: fixed points, nullclines, limit cycles, continuation;
 //! - [`train`]: backpropagation through time, Adam and the papers' training recipes (MODEL.md 6).
+//! - [`model`]: what a user opens (a network or a population model), its inputs, parameters and
+//!   trials;
+//! - [`scene`]: what a phase-plane picture shows, shared by the figures and the explorer;
 //! - [`render`]: phase-plane figures to SVG and PNG without a window.
 //!
 //! The shells ([`cli`], and the egui app [`app`] behind the `gui` feature) only wire the core.
@@ -23,6 +26,7 @@ pub mod model;
 pub mod network;
 pub mod reduced;
 pub mod render;
-pub mod style;
+pub mod scene;
 pub mod task;
+pub mod text;
 pub mod train;

@@ -230,7 +230,7 @@ fn continuation_in_input_a_finds_the_two_folds() {
     ])
     .unwrap();
     assert!(
-        text.contains("hopf") && text.contains("branch_point"),
+        text.contains("Hopf") && text.contains("branch point"),
         "{text}"
     );
 }

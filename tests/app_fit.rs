@@ -12,7 +12,8 @@ use app_support::{harness, settle};
 use eframe::egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 use lowrank_explorer::app::Explorer;
-use lowrank_explorer::app::params::Source;
+use lowrank_explorer::app::document::Source;
+use lowrank_explorer::model::Axes;
 
 #[test]
 fn fitting_a_network_brings_its_populations_into_the_sliders_the_overlay_and_the_scatter() {
@@ -21,15 +22,15 @@ fn fitting_a_network_brings_its_populations_into_the_sliders_the_overlay_and_the
     let mut h = harness(app);
     settle(&mut h);
     assert!(
-        h.query_all_by_label_contains("builtin:dms_rank2_n512 (N = 512, rank 2)")
+        h.query_all_by_label_contains("dms_rank2_n512 (N = 512, rank 2, exact reduction)")
             .next()
             .is_some()
     );
-    assert!(h.state().results.fit.is_none());
+    assert!(h.state().doc.fit.is_none());
 
     h.get_by_label("Fit populations").click();
     settle(&mut h);
-    let fit = h.state().results.fit.clone().expect("a fit");
+    let fit = h.state().doc.fit.clone().expect("a fit");
     let counts: Vec<usize> = fit.report.populations.iter().map(|p| p.count).collect();
     assert_eq!(counts.iter().sum::<usize>(), 512, "{counts:?}");
     assert!(
@@ -39,20 +40,15 @@ fn fitting_a_network_brings_its_populations_into_the_sliders_the_overlay_and_the
     assert_eq!(fit.report.labels.len(), 512);
 
     // The fitted model is the sliders' model, one section per population.
-    let model = h.state().params.population.0.clone();
+    let model = h.state().doc.edits.population.clone();
     assert_eq!(model.populations().len(), counts.len());
     for p in model.populations() {
         h.get_by_label_contains(&format!("{} (α = {:.3})", p.name, p.fraction));
     }
     // ... and its mean field is overlaid, with its RMS distance to the exact flow.
-    assert!(matches!(
-        h.state().params.source,
-        Source::Network {
-            overlay_mean_field: true,
-            ..
-        }
-    ));
-    let over = h.state().results.overlay.clone().expect("an overlay");
+    assert!(matches!(h.state().doc.source, Source::Network { .. }));
+    assert!(h.state().doc.view.overlay_mean_field);
+    let over = h.state().doc.results.overlay.clone().expect("an overlay");
     let d = over.difference.expect("a flow difference");
     assert_eq!(d.samples, 32 * 32);
     assert!(
@@ -60,15 +56,15 @@ fn fitting_a_network_brings_its_populations_into_the_sliders_the_overlay_and_the
         "{d:?}"
     );
     h.get_by_label_contains("RMS |F_exact − F_mean field| over the view");
-    h.get_by_label("mean field: nullclines");
+    h.get_by_role_and_label(Role::Label, "mean field: nullclines");
 
     // Undo goes back to the model before the fit, redo to the fit.
     h.get_by_label("undo").click();
     settle(&mut h);
-    assert_ne!(h.state().params.population.0, model);
+    assert_ne!(h.state().doc.edits.population, model);
     h.get_by_label("redo").click();
     settle(&mut h);
-    assert_eq!(h.state().params.population.0, model);
+    assert_eq!(h.state().doc.edits.population, model);
 
     // The scatter colours the neurons by population.
     h.get_by_role_and_label(Role::CheckBox, "loadings scatter (window)")
@@ -85,10 +81,10 @@ fn the_presets_menu_opens_the_example_networks() {
     h.run();
     h.get_by_label("DMS network trained here (N = 512)").click();
     settle(&mut h);
-    let net = h.state().results.network.clone().expect("a network");
-    assert_eq!(net.dims().neurons, 512);
+    let net = h.state().doc.model().network().cloned().expect("a network");
+    assert_eq!(net.network.dims().neurons, 512);
     assert!(
-        h.state().results.trials.as_ref().unwrap().runs[0]
+        h.state().doc.results.trials.as_ref().unwrap().runs[0]
             .network
             .is_some()
     );
@@ -98,7 +94,7 @@ fn the_presets_menu_opens_the_example_networks() {
 fn a_network_drawn_from_the_model_opens_and_fine_tuning_replaces_the_model() {
     let mut h = harness(Explorer::new());
     settle(&mut h);
-    let preset = h.state().params.population.0.clone();
+    let preset = h.state().doc.edits.population.clone();
     h.get_by_label("Networks from this model").click();
     h.run();
     h.get_by_role_and_label(Role::SpinButton, "drawn network N")
@@ -108,24 +104,26 @@ fn a_network_drawn_from_the_model_opens_and_fine_tuning_replaces_the_model() {
     settle(&mut h);
     let net = h
         .state()
-        .results
-        .network
-        .clone()
+        .doc
+        .model()
+        .network()
+        .cloned()
         .expect("the drawn network");
-    assert_eq!(net.dims().neurons, 1000);
-    assert!(matches!(h.state().params.source, Source::Network { .. }));
-    let trials = h.state().results.trials.clone().expect("trials");
+    assert_eq!(net.network.dims().neurons, 1000);
+    assert!(matches!(h.state().doc.source, Source::Network { .. }));
+    let trials = h.state().doc.results.trials.clone().expect("trials");
     assert!(trials.runs.iter().all(|r| r.network.is_some()));
     // On the model's own axes, the model's mean field is the large-N limit of the exact flow:
     // overlaid, the two are close. `tests/fit_mean_field.rs` measures an RMS distance of 0.075 at
     // N = 512 falling like 1/sqrt(N), so about 0.05 at N = 1000 (on the SVD axes it would be
     // of the order of |F| itself).
-    assert_eq!(h.state().params.population.0, preset);
-    assert!(!net.svd_axes);
+    assert_eq!(h.state().doc.edits.population, preset);
+    assert_eq!(net.axes, Axes::Raw);
     h.get_by_label_contains("overlay mean field of").click();
     settle(&mut h);
     let d = h
         .state()
+        .doc
         .results
         .overlay
         .clone()
@@ -147,8 +145,8 @@ fn a_network_drawn_from_the_model_opens_and_fine_tuning_replaces_the_model() {
     }
     h.get_by_label("Fine-tune on DMS").click();
     settle(&mut h);
-    assert!(h.state().results.job.is_none());
-    let tuned = h.state().params.population.0.clone();
+    assert!(h.state().settled());
+    let tuned = h.state().doc.edits.population.clone();
     assert_ne!(tuned, preset, "the covariances moved");
     assert_eq!(tuned.populations().len(), preset.populations().len());
     for (a, b) in tuned.populations().iter().zip(preset.populations()) {
@@ -164,5 +162,5 @@ fn a_network_drawn_from_the_model_opens_and_fine_tuning_replaces_the_model() {
     );
     h.get_by_label("undo").click();
     settle(&mut h);
-    assert_eq!(h.state().params.population.0, preset);
+    assert_eq!(h.state().doc.edits.population, preset);
 }

@@ -9,7 +9,7 @@ use app_support::{fixture, harness, settle};
 use eframe::egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 use lowrank_explorer::app::Explorer;
-use lowrank_explorer::app::params::Source;
+use lowrank_explorer::app::document::Source;
 
 #[test]
 fn a_loaded_network_shows_its_fixed_points_and_projected_trajectories() {
@@ -17,19 +17,25 @@ fn a_loaded_network_shows_its_fixed_points_and_projected_trajectories() {
     app.open_now(&fixture("lowrank_n64_r2.pt"));
     let mut h = harness(app);
     settle(&mut h);
-    assert!(matches!(h.state().params.source, Source::Network { .. }));
-    let land = h.state().results.landscape.clone().expect("a landscape");
+    assert!(matches!(h.state().doc.source, Source::Network { .. }));
+    let land = h
+        .state()
+        .doc
+        .results
+        .landscape
+        .clone()
+        .expect("a landscape");
     assert!(land.error.is_none());
     assert!(!land.fixed_points.is_empty(), "no fixed point found");
     assert!(land.fixed_points.iter().all(|f| f.residual < 1e-10));
     assert!(
-        h.query_all_by_label_contains("lowrank_n64_r2.pt (N = 64, rank 2)")
+        h.query_all_by_label_contains("lowrank_n64_r2.pt (N = 64, rank 2, exact reduction)")
             .next()
             .is_some()
     );
-    h.get_by_label("map (α = 0.2)");
+    h.get_by_role_and_label(Role::Label, "map (alpha = 0.2)");
 
-    let trials = h.state().results.trials.clone().expect("trials");
+    let trials = h.state().doc.results.trials.clone().expect("trials");
     assert_eq!(trials.runs.len(), 4);
     for run in &trials.runs {
         let net = run.network.as_ref().expect("full-network run");
@@ -50,30 +56,36 @@ fn a_loaded_network_shows_its_fixed_points_and_projected_trajectories() {
         assert!(net.relative_residual.iter().all(|r| *r < 1e-9));
     }
     // The legend names both kinds of trajectory, and the residual is shown.
-    h.get_by_label("trials: full network, projected (dotted)");
-    h.get_by_label("trials: reduced (solid)");
+    h.get_by_role_and_label(Role::Label, "full network, projected (dots)");
+    h.get_by_role_and_label(Role::Label, "AB");
     h.get_by_label_contains("projection residual");
 
     // The scrubber moves the state and, following the trial, the landscape's input.
     h.get_by_role_and_label(Role::CheckBox, "landscape follows the trial")
         .click();
+    h.run();
     h.get_by_role_and_label(Role::Slider, "trial time")
         .set_value_accesskit(15.0);
     settle(&mut h);
-    let expected = trials.input_at(1, 15).unwrap();
-    let land = h.state().results.landscape.clone().unwrap();
+    let k = h.state().doc.view.scrub.trial;
+    let expected = trials.input_at(k, 15).unwrap();
+    let land = h.state().doc.results.landscape.clone().unwrap();
     assert_eq!(
         land.v, expected,
-        "the landscape shows the input of AB at step 15"
+        "the landscape shows the trial's input at step 15"
     );
-    assert!(land.v[0] > 0.5, "stimulus A is on at step 15: {:?}", land.v);
+    assert!(
+        land.v.iter().any(|x| *x > 0.5),
+        "stimulus 1 is on at step 15: {:?}",
+        land.v
+    );
 }
 
 #[test]
 fn the_mean_field_preset_runs_its_reduced_trials() {
     let mut h = harness(Explorer::new());
     settle(&mut h);
-    let trials = h.state().results.trials.clone().expect("trials");
+    let trials = h.state().doc.results.trials.clone().expect("trials");
     assert!(trials.runs.iter().all(|r| r.network.is_none()));
     assert!(
         trials
@@ -81,6 +93,6 @@ fn the_mean_field_preset_runs_its_reduced_trials() {
             .iter()
             .all(|r| r.reduced.kappa.len() == r.trial.steps + 1)
     );
-    h.get_by_label("trials: reduced (solid)");
+    h.get_by_role_and_label(Role::Label, "AA");
     h.get_by_label_contains("mean field: reduced trajectories only");
 }

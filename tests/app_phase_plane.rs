@@ -1,22 +1,31 @@
 //! The explorer on the DMS mixture preset, driven through its widgets (egui_kittest): what a
-//! teacher does first (no input, input A), a slider drag, undo.
+//! teacher does first (no input, input A), a slider drag, undo, sessions.
 
 #![cfg(feature = "gui")]
 
 mod app_support;
 
 use app_support::{harness, settle};
+use eframe::egui;
 use eframe::egui::accesskit::Role;
 use eframe::egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
 use lowrank_explorer::analysis::cycles::CycleKind;
 use lowrank_explorer::app::Explorer;
+use lowrank_explorer::app::actions::Action;
+use lowrank_explorer::app::document::Document;
 
 #[test]
 fn opens_on_two_memories_and_input_a_gives_a_limit_cycle() {
     let mut h = harness(Explorer::new());
     settle(&mut h);
-    let land = h.state().results.landscape.clone().expect("a landscape");
+    let land = h
+        .state()
+        .doc
+        .results
+        .landscape
+        .clone()
+        .expect("a landscape");
     assert_eq!(land.fixed_points.len(), 5);
     assert_eq!(land.fixed_points.iter().filter(|f| f.stable).count(), 2);
     h.get_by_label_contains("5 fixed points (2 stable)");
@@ -24,11 +33,11 @@ fn opens_on_two_memories_and_input_a_gives_a_limit_cycle() {
 
     h.get_by_role_and_label(Role::RadioButton, "A").click();
     settle(&mut h);
-    let land = h.state().results.landscape.clone().unwrap();
+    let land = h.state().doc.results.landscape.clone().unwrap();
     assert_eq!(land.v, vec![1.0, 0.0]);
     assert_eq!(land.cycles.len(), 1);
     assert_eq!(land.cycles[0].kind, CycleKind::LimitCycle);
-    h.get_by_label_contains("limit cycle (stable, period");
+    h.get_by_label_contains("stable limit cycle, T = ");
 }
 
 #[test]
@@ -36,16 +45,16 @@ fn moving_a_covariance_slider_changes_the_landscape_and_undo_restores_it() {
     let mut h = harness(Explorer::new());
     settle(&mut h);
     let name = "p1.cov(n2,m1)";
-    let before_value = h.state().params.population.0.populations()[0].cov[(3, 0)];
-    let before = h.state().results.landscape.clone().unwrap();
+    let cov = |h: &egui_kittest::Harness<'_, Explorer>| {
+        h.state().doc.edits.population.populations()[0].cov[(3, 0)]
+    };
+    let before_value = cov(&h);
+    let before = h.state().doc.results.landscape.clone().unwrap();
     h.get_by_role_and_label(Role::Slider, name)
         .set_value_accesskit(-2.0);
     settle(&mut h);
-    assert_eq!(
-        h.state().params.population.0.populations()[0].cov[(3, 0)],
-        -2.0
-    );
-    let after = h.state().results.landscape.clone().unwrap();
+    assert_eq!(cov(&h), -2.0);
+    let after = h.state().doc.results.landscape.clone().unwrap();
     assert!(
         after.fixed_points.len() != before.fixed_points.len()
             || after
@@ -55,30 +64,24 @@ fn moving_a_covariance_slider_changes_the_landscape_and_undo_restores_it() {
                 .any(|(a, b)| (a.kappa[0] - b.kappa[0]).abs() > 1e-3),
         "the fixed points did not move"
     );
-    // The value box shows the new value.
+    // The value box shows the new value, to four decimals.
     assert_eq!(
         h.get_by_role_and_label(Role::TextInput, &format!("{name} value"))
             .value()
             .as_deref(),
-        Some("-2.000")
+        Some("-2.0000")
     );
 
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     settle(&mut h);
-    assert_eq!(
-        h.state().params.population.0.populations()[0].cov[(3, 0)],
-        before_value
-    );
+    assert_eq!(cov(&h), before_value);
     h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
     h.run_ok();
-    assert_eq!(
-        h.state().params.population.0.populations()[0].cov[(3, 0)],
-        -2.0
-    );
+    assert_eq!(cov(&h), -2.0);
 }
 
 #[test]
-fn a_session_saved_from_the_file_menu_restores_the_parameters_and_reset_undoes_edits() {
+fn a_saved_session_restores_the_edits_and_reset_goes_back_to_the_preset() {
     let dir = std::env::temp_dir().join(format!("lre-app-session-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("s.json");
@@ -88,51 +91,40 @@ fn a_session_saved_from_the_file_menu_restores_the_parameters_and_reset_undoes_e
     h.get_by_role_and_label(Role::Slider, "p1.cov(n1,m2)")
         .set_value_accesskit(0.5);
     h.run_ok();
-    let saved = h.state().params.clone();
-    h.get_by_label("File").click();
-    h.run_ok();
-    h.get_by_role_and_label(Role::TextInput, "file path")
-        .focus();
-    h.step();
-    h.get_by_role_and_label(Role::TextInput, "file path")
-        .type_text(path.to_str().unwrap());
-    h.run_ok();
-    h.get_by_label("Save session").click();
-    h.run_ok();
+    let saved = h.state().doc.edits.clone();
+    let ctx = egui::Context::default();
+    h.state_mut().act(Action::SaveSession(path.clone()), &ctx);
     assert!(path.exists(), "no session written");
+    h.run();
+    h.get_by_label_contains("session saved to");
 
     // Reset goes back to the preset as loaded; opening the session brings the edits back.
     h.get_by_role_and_label(Role::Button, "reset").click();
     settle(&mut h);
-    assert_eq!(
-        h.state().params,
-        lowrank_explorer::app::params::Params::default()
-    );
+    assert_eq!(h.state().doc.edits, Document::default().edits);
     h.state_mut().open_now(&path);
     settle(&mut h);
-    let mut restored = h.state().params.clone();
-    restored.view = saved.view;
-    assert_eq!(restored, saved);
+    assert_eq!(h.state().doc.edits, saved);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn the_view_stays_where_it_was_put_while_results_arrive() {
-    // The flow field is drawn over the analysed rectangle; if the plot fitted its bounds to its
-    // items, every new landscape would widen the view and the next analysed rectangle.
+    // The flow field is drawn over the view; if the plot fitted its bounds to its items, every
+    // new field would widen the view and the next sampled rectangle.
     let mut h = harness(Explorer::new());
     settle(&mut h);
-    let first = h.state().results.landscape.clone().unwrap().rect;
+    let first = h.state().doc.results.view.clone().unwrap().rect;
     h.get_by_role_and_label(Role::RadioButton, "A").click();
     settle(&mut h);
     h.get_by_role_and_label(Role::RadioButton, "none").click();
     for _ in 0..10 {
         settle(&mut h);
     }
-    let last = h.state().results.landscape.clone().unwrap().rect;
-    assert_eq!(first, last, "the analysed rectangle drifted");
+    let last = h.state().doc.results.view.clone().unwrap().rect;
+    assert_eq!(first, last, "the view drifted");
     // The whole requested view is shown, widened along one axis to the plot's aspect.
-    let view = h.state().params.view;
+    let view = h.state().doc.view.rect.unwrap();
     let tol = 1e-3 * view.diagonal();
     assert!(
         last.x_min <= view.x_min + tol

@@ -20,9 +20,11 @@ use std::time::{Duration, Instant};
 use app_support::{harness, settle};
 use eframe::egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
+use lowrank_explorer::analysis::landscape::{self, FIELD_GRID, NULLCLINE_RESOLUTION};
 use lowrank_explorer::app::Explorer;
-use lowrank_explorer::app::compute::{self, BifurcationKey, Built, LandscapeKey, SystemSpec};
-use lowrank_explorer::app::params::{BifurcationParam, DEFAULT_VIEW, Params};
+use lowrank_explorer::app::compute::{self, BifurcationKey, PlaneKey};
+use lowrank_explorer::app::document::Document;
+use lowrank_explorer::model::{Model, ParamSpec};
 use lowrank_explorer::reduced::{ModelParam, TimeModel};
 
 /// Slider positions visited (one per frame).
@@ -91,47 +93,51 @@ fn dragging_a_covariance_slider_keeps_60_fps() {
 #[test]
 #[ignore = "a measurement: run in release with --ignored --nocapture"]
 fn worker_compute_times_per_slider_value() {
-    let params = Params::default();
+    let doc = Document::default();
     let param: ModelParam = "p1.cov(n2,m1)".parse().unwrap();
-    let (mut fast, mut complete, mut trials, mut bif) = (vec![], vec![], vec![], vec![]);
+    let (mut fast, mut view, mut complete, mut trials, mut bif) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    let key = PlaneKey {
+        v: vec![0.0, 0.0],
+        time_model: TimeModel::Ode,
+        cycles: true,
+        separatrices: true,
+    };
     for k in 0..40 {
-        let mut model = params.population.0.clone();
-        param.set(&mut model, sweep(3 * k)).unwrap();
-        let spec = SystemSpec::MeanField(model);
-        let sys = Built::new(&spec);
-        let key = LandscapeKey {
-            rect: DEFAULT_VIEW,
-            v: vec![0.0, 0.0],
-            time_model: TimeModel::Ode,
-            cycles: true,
-            separatrices: true,
-        };
+        let mut population = doc.edits.population.clone();
+        param.set(&mut population, sweep(3 * k)).unwrap();
+        let model = Model::from_population(population, "sweep");
+        let sys = model.system();
+        let req = key.request(&model);
         let t = Instant::now();
-        let mut land = compute::fast_landscape(&sys, &key);
+        let mut land = landscape::analyze_fast(sys, &req);
         fast.push(t.elapsed().as_secs_f64() * 1e3);
         let t = Instant::now();
-        compute::complete_landscape(&sys, &key, &mut land);
+        let rect = lowrank_explorer::scene::frame::view_of(&land, &[], 1.0);
+        landscape::view_layer(sys, &land, rect, FIELD_GRID, NULLCLINE_RESOLUTION);
+        view.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        landscape::complete(sys, &req, &mut land);
         complete.push(t.elapsed().as_secs_f64() * 1e3);
         let t = Instant::now();
-        compute::trials(&sys, TimeModel::Ode, &params.trials);
+        model.dms_trials(TimeModel::Ode, &doc.edits.trials).unwrap();
         trials.push(t.elapsed().as_secs_f64() * 1e3);
         let t = Instant::now();
         compute::bifurcation(
-            &spec,
-            &sys,
+            &model,
             &BifurcationKey {
-                parameter: BifurcationParam::InputAmplitude { channel: 0 },
+                parameter: ParamSpec::Input("A".into()),
                 range: [0.0, 1.5],
                 v: vec![0.0, 0.0],
                 time_model: TimeModel::Ode,
-                rect: DEFAULT_VIEW,
             },
         );
         bif.push(t.elapsed().as_secs_f64() * 1e3);
     }
     println!(
-        "worker medians per slider value (ms): field+nullclines+fixed points {:.2}, separatrices+cycles {:.2}, 4 DMS trials {:.2}, bifurcation diagram {:.2}",
+        "worker medians per slider value (ms): search box field+nullclines+fixed points {:.2}, view field {:.2}, separatrices+cycles {:.2}, 4 DMS trials {:.2}, bifurcation diagram {:.2}",
         median(fast),
+        median(view),
         median(complete),
         median(trials),
         median(bif)

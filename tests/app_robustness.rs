@@ -56,7 +56,13 @@ fn every_slider_at_both_ends_never_panics() {
         }
     }
     settle(&mut h);
-    let land = h.state().results.landscape.clone().expect("a landscape");
+    let land = h
+        .state()
+        .doc
+        .results
+        .landscape
+        .clone()
+        .expect("a landscape");
     assert!(land.error.is_none(), "{:?}", land.error);
 }
 
@@ -65,7 +71,7 @@ fn garbage_typed_in_value_boxes_is_refused_with_a_warning() {
     let mut h = harness(Explorer::new());
     settle(&mut h);
     let name = "p1.cov(n2,m1) value";
-    let before = h.state().params.clone();
+    let before = h.state().doc.edits.clone();
     for garbage in ["NaN", "inf", "abc", "1e300"] {
         h.get_by_role_and_label(Role::TextInput, name).focus();
         h.step();
@@ -77,7 +83,7 @@ fn garbage_typed_in_value_boxes_is_refused_with_a_warning() {
     }
     settle(&mut h);
     assert_eq!(
-        h.state().params,
+        h.state().doc.edits,
         before,
         "a refused value changed the parameters"
     );
@@ -88,7 +94,7 @@ fn garbage_typed_in_value_boxes_is_refused_with_a_warning() {
         3
     );
     h.get_by_label_contains("larger in magnitude than the supported 1e12");
-    assert!(h.state().results.landscape.is_some());
+    assert!(h.state().doc.results.landscape.is_some());
 
     h.get_by_role_and_label(Role::TextInput, "bifurcation range to")
         .focus();
@@ -99,18 +105,18 @@ fn garbage_typed_in_value_boxes_is_refused_with_a_warning() {
     h.key_press(Key::Enter);
     h.run_ok();
     h.get_by_label_contains("bifurcation range to: “");
-    assert_eq!(h.state().params.bifurcation, before.bifurcation);
+    assert_eq!(h.state().doc.edits.bifurcation, before.bifurcation);
 }
 
 #[test]
 fn broken_files_give_a_warning_and_keep_the_model() {
     let mut app = Explorer::new();
-    let before = app.params.clone();
+    let before = app.doc.edits.clone();
     app.open_now(&fixture("malformed/float16_m.pt"));
     app.open_now(&fixture("does_not_exist.pt"));
     let mut h = harness(app);
     settle(&mut h);
-    assert_eq!(h.state().params, before);
+    assert_eq!(h.state().doc.edits, before);
     let warnings: Vec<_> = h
         .state()
         .notices()

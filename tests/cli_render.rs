@@ -51,7 +51,7 @@ fn a_preset_renders_to_svg_and_png() {
     ])
     .unwrap();
     assert!(
-        report.contains("ODE, input A") && report.contains("1 cycles"),
+        report.contains("ODE, input A") && report.contains("stable limit cycle, T = "),
         "{report}"
     );
     let text = std::fs::read_to_string(&svg).unwrap();
@@ -71,7 +71,9 @@ fn a_preset_renders_to_svg_and_png() {
         &png,
     ])
     .unwrap();
-    assert!(report.contains("map, alpha = 0.1, no input"), "{report}");
+    assert!(report.contains("map (alpha = 0.1), no input"), "{report}");
+    // The fixed points are the search box's, whatever the view: 5, of which 5 in [-1, 1]^2.
+    assert!(report.contains("5 fixed points (2 stable)"), "{report}");
     assert!(report.contains("view [-1, 1] x [-1, 1]"), "{report}");
     let bytes = std::fs::read(&png).unwrap();
     assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
@@ -87,12 +89,12 @@ fn the_fixture_network_renders_with_its_trials() {
     let out = dir.path("net.svg");
     let report = render(&[FIXTURE, "--trials", "--input", "none", "--out", &out]).unwrap();
     assert!(
-        report.contains("lowrank_n64_r2 (N = 64, exact reduction)"),
+        report.contains("lowrank_n64_r2.pt (N = 64, rank 2, exact reduction)"),
         "{report}"
     );
     let text = std::fs::read_to_string(&out).unwrap();
-    for label in ["AA network", "BB network", "AA reduced", "BB reduced"] {
-        assert!(text.contains(label), "no {label}");
+    for label in ["AA", "BB", "full network, projected (dots)"] {
+        assert!(text.lines().any(|l| l.trim() == label), "no {label}");
     }
     // A negative range right after the flag is a value, not an option.
     render(&[

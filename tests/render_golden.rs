@@ -5,12 +5,17 @@
 
 use std::collections::HashMap;
 
+use std::sync::Arc;
+
 use lowrank_explorer::analysis::Rect;
 use lowrank_explorer::analysis::fixed_points::FixedPointKind;
-use lowrank_explorer::analysis::landscape::{Landscape, LandscapeRequest, analyze};
+use lowrank_explorer::analysis::landscape::{
+    Landscape, LandscapeRequest, NULLCLINE_RESOLUTION, analyze, view_layer,
+};
 use lowrank_explorer::reduced::{MeanField, ReducedSystem, TimeModel, presets};
-use lowrank_explorer::render::{self, Figure, RenderError, frame};
-use lowrank_explorer::style::{self, Rgb};
+use lowrank_explorer::render::{self, RenderError};
+use lowrank_explorer::scene::style::{self, Rgb};
+use lowrank_explorer::scene::{Plane, Scene, frame};
 
 const SIZE: (u32, u32) = (800, 600);
 /// The plot frame's colour (`render::draw::AXIS`) and the fixed points' colour, as SVG writes them.
@@ -96,24 +101,27 @@ fn preset() -> MeanField {
     MeanField::new(&presets::get("dms_mixture_2pop").unwrap().model)
 }
 
-/// The landscape the CLI would draw: default framing, then the full analysis.
-fn landscape(sys: &MeanField, v: [f64; 2]) -> Landscape {
-    let aspect = render::plot_aspect(SIZE, &[]).unwrap();
-    let rect = frame::default_rect(sys, &v, TimeModel::Ode, &[], aspect);
-    analyze(
+/// The scene the CLI would draw: the search box analysed, the view framed around what it found.
+fn landscape(sys: &MeanField, v: [f64; 2]) -> Scene {
+    let land = analyze(
         sys,
-        &LandscapeRequest {
-            field_grid: render::FIELD_GRID,
-            ..LandscapeRequest::new(rect, v.to_vec(), TimeModel::Ode)
-        },
-    )
+        &LandscapeRequest::new(Rect::default_for(sys), v.to_vec(), TimeModel::Ode),
+    );
+    let aspect = render::plot_aspect(SIZE, &[], false).unwrap();
+    let rect = frame::view_of(&land, &[], aspect);
+    figure(sys, land, rect)
 }
 
-fn figure(land: Landscape) -> Figure {
-    Figure {
+/// `land` seen in `rect`, titled as the CLI titles the preset.
+fn figure(sys: &dyn ReducedSystem, land: Landscape, rect: Rect) -> Scene {
+    let view = view_layer(sys, &land, rect, render::FIELD_GRID, NULLCLINE_RESOLUTION);
+    Scene {
         title: "DMS mixture".into(),
         input_names: vec!["A".into(), "B".into()],
-        ..Figure::new(land)
+        ..Scene::new(Plane {
+            landscape: Arc::new(land),
+            view: Arc::new(view),
+        })
     }
 }
 
@@ -291,13 +299,10 @@ fn assert_legend(elements: &[Element], frame: &Frame, labels: &[&str]) {
 #[test]
 fn no_input_two_memory_states_two_saddles_and_an_unstable_origin() {
     let sys = preset();
-    let land = landscape(&sys, [0.0, 0.0]);
-    let svg = render::svg(&figure(land.clone()), SIZE).unwrap();
-    assert_eq!(
-        svg,
-        render::svg(&figure(land.clone()), SIZE).unwrap(),
-        "deterministic"
-    );
+    let fig = landscape(&sys, [0.0, 0.0]);
+    let (land, rect) = (fig.landscape(), fig.plane.rect());
+    let svg = render::svg(&fig, SIZE).unwrap();
+    assert_eq!(svg, render::svg(&fig, SIZE).unwrap(), "deterministic");
     let elements = parse(&svg);
     assert_eq!(elements[0].tag, "svg");
     assert_eq!(
@@ -309,11 +314,11 @@ fn no_input_two_memory_states_two_saddles_and_an_unstable_origin() {
         .find(|e| e.text.starts_with("DMS mixture"))
         .expect("title");
     assert_eq!(title.text, "DMS mixture — ODE, no input");
-    let frame = Frame::find(&elements, land.rect);
+    let frame = Frame::find(&elements, rect);
     // Equal axes: one unit is as many pixels across as up.
     let ppu = (
-        (frame.right - frame.left) / land.rect.width(),
-        (frame.bottom - frame.top) / land.rect.height(),
+        (frame.right - frame.left) / rect.width(),
+        (frame.bottom - frame.top) / rect.height(),
     );
     assert!((ppu.0 - ppu.1).abs() < 0.01 * ppu.0, "{ppu:?}");
     let g = glyphs(&elements, &frame);
@@ -321,11 +326,9 @@ fn no_input_two_memory_states_two_saddles_and_an_unstable_origin() {
         (g.stable.len(), g.saddles.len(), g.unstable.len()),
         (2, 2, 1)
     );
-    assert_glyphs_on(&g.stable, &land, &frame, |_, stable| stable);
-    assert_glyphs_on(&g.saddles, &land, &frame, |k, _| {
-        k == FixedPointKind::Saddle
-    });
-    assert_glyphs_on(&g.unstable, &land, &frame, |k, stable| {
+    assert_glyphs_on(&g.stable, land, &frame, |_, stable| stable);
+    assert_glyphs_on(&g.saddles, land, &frame, |k, _| k == FixedPointKind::Saddle);
+    assert_glyphs_on(&g.unstable, land, &frame, |k, stable| {
         !stable && k != FixedPointKind::Saddle
     });
     assert_nullclines(&elements, &frame, &sys, [0.0, 0.0]);
@@ -352,24 +355,25 @@ fn no_input_two_memory_states_two_saddles_and_an_unstable_origin() {
 #[test]
 fn input_a_unstable_focus_inside_a_thick_stable_cycle_labelled_with_its_period() {
     let sys = preset();
-    let land = landscape(&sys, [1.0, 0.0]);
+    let fig = landscape(&sys, [1.0, 0.0]);
+    let land = fig.landscape();
     assert_eq!(land.fixed_points.len(), 1);
     assert_eq!(land.fixed_points[0].kind, FixedPointKind::UnstableFocus);
     assert_eq!(land.cycles.len(), 1);
-    let svg = render::svg(&figure(land.clone()), SIZE).unwrap();
+    let svg = render::svg(&fig, SIZE).unwrap();
     let elements = parse(&svg);
     assert!(
         texts(&elements)
             .iter()
             .any(|e| e.text == "DMS mixture — ODE, input A")
     );
-    let frame = Frame::find(&elements, land.rect);
+    let frame = Frame::find(&elements, fig.plane.rect());
     let g = glyphs(&elements, &frame);
     assert_eq!(
         (g.stable.len(), g.saddles.len(), g.unstable.len()),
         (0, 0, 1)
     );
-    assert_glyphs_on(&g.unstable, &land, &frame, |k, _| {
+    assert_glyphs_on(&g.unstable, land, &frame, |k, _| {
         k == FixedPointKind::UnstableFocus
     });
     assert_nullclines(&elements, &frame, &sys, [1.0, 0.0]);
@@ -448,13 +452,14 @@ fn an_unstable_cycle_is_dashed() {
             f.iter_mut().chain(jac.iter_mut()).for_each(|x| *x = -*x);
         }
     }
-    let rect = landscape(&preset(), [1.0, 0.0]).rect;
+    let rect = landscape(&preset(), [1.0, 0.0]).plane.rect();
+    let reversed = Reversed(preset());
     let land = analyze(
-        &Reversed(preset()),
-        &LandscapeRequest::new(rect, vec![1.0, 0.0], TimeModel::Ode),
+        &reversed,
+        &LandscapeRequest::new(Rect::default_for(&preset()), vec![1.0, 0.0], TimeModel::Ode),
     );
     assert!(land.cycles.len() == 1 && !land.cycles[0].stable);
-    let elements = parse(&render::svg(&figure(land), SIZE).unwrap());
+    let elements = parse(&render::svg(&figure(&reversed, land, rect), SIZE).unwrap());
     let dashes = elements
         .iter()
         .filter(|e| e.tag == "polyline" && e.attr("stroke") == hex(style::CYCLE))
@@ -480,8 +485,7 @@ fn decode(bytes: &[u8]) -> (png::OutputInfo, Vec<u8>) {
 
 #[test]
 fn png_has_the_size_the_colours_and_is_deterministic() {
-    let land = landscape(&preset(), [1.0, 0.0]);
-    let fig = figure(land);
+    let fig = landscape(&preset(), [1.0, 0.0]);
     let bytes = render::png(&fig, (640, 480)).unwrap();
     assert_eq!(
         bytes,
@@ -516,7 +520,7 @@ fn png_has_the_size_the_colours_and_is_deterministic() {
 #[test]
 fn bad_sizes_and_failed_landscapes_are_errors_not_panics() {
     let sys = preset();
-    let fig = figure(landscape(&sys, [0.0, 0.0]));
+    let fig = landscape(&sys, [0.0, 0.0]);
     for size in [(0, 600), (100, 600), (800, 9000), (8000, 8000)] {
         assert!(
             matches!(render::svg(&fig, size), Err(RenderError::Size { .. })),
@@ -527,14 +531,11 @@ fn bad_sizes_and_failed_landscapes_are_errors_not_panics() {
             "{size:?}"
         );
     }
+    let empty = Rect::new(0.0, 0.0, 0.0, 1.0);
     let broken = analyze(
         &sys,
-        &LandscapeRequest::new(
-            Rect::new(0.0, 0.0, 0.0, 1.0),
-            vec![0.0, 0.0],
-            TimeModel::Ode,
-        ),
+        &LandscapeRequest::new(empty, vec![0.0, 0.0], TimeModel::Ode),
     );
-    let err = render::svg(&figure(broken), SIZE).unwrap_err();
+    let err = render::svg(&figure(&sys, broken, empty), SIZE).unwrap_err();
     assert!(err.to_string().contains("rectangle"), "{err}");
 }

@@ -41,6 +41,12 @@ pub trait Family: Sync {
     /// `f = F(kappa; p)`, `jac = dF/dkappa` (row-major).
     fn flow_jacobian(&self, p: f64, kappa: &[f64], f: &mut [f64], jac: &mut [f64]);
 
+    /// Half-widths of a box that holds every fixed point and attractor at `p`
+    /// ([`ReducedSystem::absorbing_box`]), if the system at `p` has one.
+    fn absorbing_box(&self, _p: f64) -> Option<Vec<f64>> {
+        None
+    }
+
     /// `out = dF/dp`; by default the central difference with `h = 1e-6 (1 + |p|)`
     /// (error `O(h^2)`, enough for Newton's convergence; the located points stay exact because
     /// the residual `F` itself is exact).
@@ -81,6 +87,9 @@ impl Family for InputFamily<'_> {
     }
     fn flow_jacobian(&self, p: f64, kappa: &[f64], f: &mut [f64], jac: &mut [f64]) {
         self.sys.flow_jacobian(kappa, &self.input(p), f, jac);
+    }
+    fn absorbing_box(&self, _p: f64) -> Option<Vec<f64>> {
+        self.sys.absorbing_box()
     }
 }
 
@@ -124,6 +133,9 @@ impl<S: ReducedSystem, B: Fn(f64) -> S + Sync> Family for RebuiltFamily<S, B> {
     fn flow_jacobian(&self, p: f64, kappa: &[f64], f: &mut [f64], jac: &mut [f64]) {
         self.at(p).flow_jacobian(kappa, &self.v, f, jac);
     }
+    fn absorbing_box(&self, p: f64) -> Option<Vec<f64>> {
+        self.at(p).absorbing_box()
+    }
 }
 
 /// A family frozen at one parameter value, as a [`ReducedSystem`] (its input is ignored).
@@ -144,6 +156,9 @@ impl ReducedSystem for AtParameter<'_> {
     }
     fn flow_jacobian(&self, kappa: &[f64], _v: &[f64], f: &mut [f64], jac: &mut [f64]) {
         self.family.flow_jacobian(self.p, kappa, f, jac);
+    }
+    fn absorbing_box(&self) -> Option<Vec<f64>> {
+        self.family.absorbing_box(self.p)
     }
 }
 
@@ -218,6 +233,28 @@ pub enum SpecialKind {
     Flip,
 }
 
+impl SpecialKind {
+    /// The name reports and diagrams use (`"fold"`, `"Hopf"`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            SpecialKind::Fold => "fold",
+            SpecialKind::BranchPoint => "branch point",
+            SpecialKind::Hopf => "Hopf",
+            SpecialKind::NeimarkSacker => "Neimark-Sacker",
+            SpecialKind::Flip => "flip",
+        }
+    }
+
+    /// Whether a cycle (or an invariant curve) is born here: Hopf, Neimark-Sacker, flip. Folds
+    /// and branch points change only the fixed points.
+    pub fn births_a_cycle(self) -> bool {
+        matches!(
+            self,
+            SpecialKind::Hopf | SpecialKind::NeimarkSacker | SpecialKind::Flip
+        )
+    }
+}
+
 /// A located bifurcation point.
 #[derive(Debug, Clone, Serialize)]
 pub struct SpecialPoint {
@@ -246,12 +283,7 @@ pub fn continue_from_rect(
     rect: &Rect,
     opts: &ContinuationOptions,
 ) -> BifurcationDiagram {
-    let frozen = AtParameter { family, p: p0 };
-    let starts: Vec<Vec<f64>> = fixed_points_in(&frozen, &[], rect, opts.time_model)
-        .into_iter()
-        .map(|fp| fp.kappa)
-        .collect();
-    continue_fixed_points(family, p0, &starts, opts)
+    continue_from_rect_at(family, &[p0], rect, opts)
 }
 
 /// Continues every fixed point found in `rect` at each of the parameter values `p_values` (rank
@@ -263,16 +295,48 @@ pub fn continue_from_rect_at(
     rect: &Rect,
     opts: &ContinuationOptions,
 ) -> BifurcationDiagram {
-    let starts: Vec<(f64, Vec<f64>)> = p_values
+    continue_starts(family, &starts_at(family, p_values, |_| *rect, opts), opts)
+}
+
+/// The bifurcation diagram of a family over `opts`' range, independent of any view: every fixed
+/// point at the current value `current` (held inside the range) and at both ends of the range,
+/// each found in the system's own search box at that value ([`Rect::default_for`]: the absorbing
+/// box, which holds every fixed point), continued in both directions.
+pub fn diagram(
+    family: &dyn Family,
+    current: f64,
+    opts: &ContinuationOptions,
+) -> BifurcationDiagram {
+    let (lo, hi) = (opts.p_min.min(opts.p_max), opts.p_min.max(opts.p_max));
+    let p0 = if current.is_finite() {
+        current.clamp(lo, hi)
+    } else {
+        lo
+    };
+    let search = |p: f64| Rect::default_for(&AtParameter { family, p });
+    continue_starts(
+        family,
+        &starts_at(family, &[p0, lo, hi], search, opts),
+        opts,
+    )
+}
+
+/// `(p, kappa)` for every fixed point found at each of `p_values` in `rect_at(p)`.
+fn starts_at(
+    family: &dyn Family,
+    p_values: &[f64],
+    rect_at: impl Fn(f64) -> Rect,
+    opts: &ContinuationOptions,
+) -> Vec<(f64, Vec<f64>)> {
+    p_values
         .iter()
         .flat_map(|&p| {
             let frozen = AtParameter { family, p };
-            fixed_points_in(&frozen, &[], rect, opts.time_model)
+            fixed_points_in(&frozen, &[], &rect_at(p), opts.time_model)
                 .into_iter()
                 .map(move |fp| (p, fp.kappa))
         })
-        .collect();
-    continue_starts(family, &starts, opts)
+        .collect()
 }
 
 /// Continues the fixed points `starts` (at `p0`) in both directions; a start that an earlier

@@ -15,26 +15,40 @@ use super::linalg::{
 use super::nullclines::{NullclineOptions, crossings, nullclines};
 use crate::reduced::{ReducedSystem, TimeModel};
 
-/// Linear type of a fixed point, with the labels the JSON uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Linear type of a fixed point; [`FixedPointKind::name`] is its label in reports and the JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FixedPointKind {
-    #[serde(rename = "stable node")]
     StableNode,
-    #[serde(rename = "unstable node")]
     UnstableNode,
-    #[serde(rename = "stable focus")]
     StableFocus,
-    #[serde(rename = "unstable focus")]
     UnstableFocus,
-    #[serde(rename = "saddle")]
     Saddle,
     /// Purely rotating linearisation (ODE: imaginary pair; map: complex pair on the unit circle).
-    #[serde(rename = "center")]
     Center,
     /// A real eigenvalue on the stability boundary (ODE: `lambda = 0`; map: `mu = +-1`), or an
     /// undefined Jacobian.
-    #[serde(rename = "degenerate")]
     Degenerate,
+}
+
+impl Serialize for FixedPointKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl FixedPointKind {
+    /// The name reports, tables and the JSON use (`"stable focus"`, `"saddle"`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            FixedPointKind::StableNode => "stable node",
+            FixedPointKind::UnstableNode => "unstable node",
+            FixedPointKind::StableFocus => "stable focus",
+            FixedPointKind::UnstableFocus => "unstable focus",
+            FixedPointKind::Saddle => "saddle",
+            FixedPointKind::Center => "center",
+            FixedPointKind::Degenerate => "degenerate",
+        }
+    }
 }
 
 /// A fixed point with its linearisation.

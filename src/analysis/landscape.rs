@@ -20,6 +20,11 @@ use super::manifolds::{ManifoldOptions, Separatrix, separatrices};
 use super::nullclines::{NullclineOptions, Nullclines, crossings, project_vertices, trace};
 use crate::reduced::{ReducedSystem, TimeModel};
 
+/// Flow-field samples per side of a default request.
+pub const FIELD_GRID: usize = 32;
+/// Effective nullcline grid per side of a default request.
+pub const NULLCLINE_RESOLUTION: usize = 256;
+
 /// What to compute.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LandscapeRequest {
@@ -42,8 +47,8 @@ impl LandscapeRequest {
             rect,
             v,
             time_model,
-            field_grid: 32,
-            nullcline_resolution: 256,
+            field_grid: FIELD_GRID,
+            nullcline_resolution: NULLCLINE_RESOLUTION,
             cycles: true,
             separatrices: true,
         }
@@ -410,6 +415,73 @@ fn expensive(
     Expensive {
         separatrices,
         cycles,
+    }
+}
+
+/// Below this fraction of the analysed box's width or height, a view traces its own nullclines:
+/// the box's curves, at the box's resolution, would look coarse there.
+pub const RETRACE_FRACTION: f64 = 0.3;
+
+/// What a view of the plane adds to a [`Landscape`] computed on its search box: the flow field
+/// sampled on the view (the arrows' density follows the zoom) and, when the view is much smaller
+/// than the box or leaves it, nullclines traced on the view. The fixed points, cycles and
+/// separatrices stay the box's: no answer depends on what is on screen.
+#[derive(Debug, Clone, Serialize)]
+pub struct ViewLayer {
+    pub rect: Rect,
+    pub field: FieldSamples,
+    /// `None`: the landscape's own nullclines serve this view.
+    pub nullclines: Option<Nullclines>,
+    pub timings: Vec<StageStats>,
+}
+
+impl ViewLayer {
+    /// The nullclines to draw in this view: its own, or those of `land`.
+    pub fn nullclines<'a>(&'a self, land: &'a Landscape) -> &'a Nullclines {
+        self.nullclines.as_ref().unwrap_or(&land.nullclines)
+    }
+}
+
+/// The view layer of `land` on `rect`: `field_grid` x `field_grid` flow samples, and nullclines
+/// traced (and projected) on `rect` at the landscape's resolution when `rect` is not inside the
+/// landscape's box or is narrower than [`RETRACE_FRACTION`] of it.
+pub fn view_layer(
+    sys: &dyn ReducedSystem,
+    land: &Landscape,
+    rect: Rect,
+    field_grid: usize,
+    nullcline_resolution: usize,
+) -> ViewLayer {
+    let mut timings = Vec::new();
+    let v = &land.v[..];
+    let field = record(
+        &mut timings,
+        stage("view_field", sys, |s| flow_field(s, v, &rect, field_grid)),
+    );
+    let boxed = &land.rect;
+    let inside = rect.x_min >= boxed.x_min
+        && rect.x_max <= boxed.x_max
+        && rect.y_min >= boxed.y_min
+        && rect.y_max <= boxed.y_max;
+    let zoomed = rect.width() < RETRACE_FRACTION * boxed.width()
+        || rect.height() < RETRACE_FRACTION * boxed.height();
+    let nullclines = (rect.is_valid() && land.error.is_none() && (zoomed || !inside)).then(|| {
+        let opts = NullclineOptions {
+            resolution: nullcline_resolution,
+            ..NullclineOptions::default()
+        };
+        record(
+            &mut timings,
+            stage("view_nullclines", sys, |s| {
+                super::nullclines::nullclines(s, v, &rect, &opts)
+            }),
+        )
+    });
+    ViewLayer {
+        rect,
+        field,
+        nullclines,
+        timings,
     }
 }
 

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use eframe::egui;
 
 use crate::app::jobs::Job;
-use crate::app::source::LoadedNetwork;
 use crate::fit::finetune::{FinetuneConfig, FinetuneOutcome, FinetuneProgress, finetune};
 use crate::fit::gmm::GmmOptions;
 use crate::fit::{FitOptions, FitReport, PopulationCount, fit_network};
+use crate::model::{Axes, Model};
 use crate::reduced::PopulationModel;
 use crate::task::{TaskKind, dms};
 
@@ -26,7 +26,7 @@ pub struct FitRequest {
 /// A finished fit, tied to the network it describes.
 #[derive(Debug)]
 pub struct FittedNetwork {
-    pub network: Arc<LoadedNetwork>,
+    pub network: Arc<Model>,
     pub report: FitReport,
     /// Wall time of the fit, s.
     pub seconds: f64,
@@ -34,7 +34,7 @@ pub struct FittedNetwork {
 
 impl FittedNetwork {
     /// Whether this fit describes `net` (the same loaded network, not a reload).
-    pub fn describes(&self, net: &Arc<LoadedNetwork>) -> bool {
+    pub fn describes(&self, net: &Arc<Model>) -> bool {
         Arc::ptr_eq(&self.network, net)
     }
 
@@ -61,21 +61,26 @@ impl FittedNetwork {
 pub type FitResult = Result<(PopulationModel, FittedNetwork), String>;
 
 /// Starts fitting `net`'s loadings on the axes the app shows it on (the SVD axes of a file; a
-/// drawn network's own).
-pub fn start_fit(net: Arc<LoadedNetwork>, req: FitRequest, ctx: &egui::Context) -> Job<FitResult> {
+/// drawn network's own). `None` if `net` is not a network.
+pub fn start_fit(net: Arc<Model>, req: FitRequest, ctx: &egui::Context) -> Option<Job<FitResult>> {
+    let svd = net.network()?.axes == Axes::Svd;
     let opts = FitOptions {
         populations: req.populations,
-        svd: net.svd_axes,
+        svd,
         em: GmmOptions {
             restarts: req.restarts,
             seed: req.seed,
             ..GmmOptions::default()
         },
     };
-    Job::spawn(ctx, move |job| {
-        job.report(format!("fitting populations to {}", net.describe()));
+    Some(Job::spawn(ctx, move |job| {
+        job.report(format!("fitting populations to {}", net.title()));
         let t0 = std::time::Instant::now();
-        let fit = fit_network(&net.network, &opts, &job.cancel).map_err(|e| e.to_string())?;
+        let network = net
+            .network()
+            .map(|n| n.network.clone())
+            .ok_or("not a network")?;
+        let fit = fit_network(&network, &opts, &job.cancel).map_err(|e| e.to_string())?;
         Ok((
             fit.model,
             FittedNetwork {
@@ -84,7 +89,7 @@ pub fn start_fit(net: Arc<LoadedNetwork>, req: FitRequest, ctx: &egui::Context) 
                 seconds: t0.elapsed().as_secs_f64(),
             },
         ))
-    })
+    }))
 }
 
 /// What the user asked to fine-tune.

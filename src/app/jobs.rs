@@ -1,9 +1,10 @@
-//! Long user-started computations (a population fit, a fine-tuning run) on their own thread, so the
-//! window never waits: the UI polls [`Job::poll`] every frame, shows [`Job::progress`], and can
-//! [`Job::cancel`] (the core routines poll the flag and stop cleanly).
+//! Long computations on their own thread (opening a file, a population fit, a fine-tuning run),
+//! so the window never waits: the UI polls [`Job::poll`] every frame, shows [`Job::progress`], and
+//! can [`Job::cancel`] (the core routines poll the flag and stop cleanly). A job whose thread
+//! died without an answer (a panic) is reported as failed, never shown as running forever.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -15,6 +16,15 @@ pub struct Job<T> {
     cancel: Arc<AtomicBool>,
     progress: Arc<Mutex<String>>,
     started: Instant,
+}
+
+/// What a poll of a [`Job`] found.
+#[derive(Debug, PartialEq)]
+pub enum Poll<T> {
+    Running,
+    Done(T),
+    /// The thread ended without an answer.
+    Failed(String),
 }
 
 /// What the job's closure gets: the cancel flag to poll and a way to report progress.
@@ -46,10 +56,18 @@ impl<T: Send + 'static> Job<T> {
             progress: progress.clone(),
             ctx: ctx.clone(),
         };
+        let wake = ctx.clone();
         std::thread::spawn(move || {
+            // Wake the UI however the work ends, so a panic is seen as a failure at once.
+            struct WakeOnExit(egui::Context);
+            impl Drop for WakeOnExit {
+                fn drop(&mut self) {
+                    self.0.request_repaint();
+                }
+            }
+            let _wake = WakeOnExit(wake);
             let out = work(&job_ctx);
             let _ = tx.send(out);
-            job_ctx.ctx.request_repaint();
         });
         Job {
             rx,
@@ -59,9 +77,15 @@ impl<T: Send + 'static> Job<T> {
         }
     }
 
-    /// The result, once the thread has finished.
-    pub fn poll(&self) -> Option<T> {
-        self.rx.try_recv().ok()
+    /// The result once the thread has finished, or why there is none.
+    pub fn poll(&self) -> Poll<T> {
+        match self.rx.try_recv() {
+            Ok(out) => Poll::Done(out),
+            Err(TryRecvError::Empty) => Poll::Running,
+            Err(TryRecvError::Disconnected) => {
+                Poll::Failed("its thread stopped unexpectedly (an internal error)".to_string())
+            }
+        }
     }
 
     /// Asks the computation to stop at its next check.
@@ -80,5 +104,68 @@ impl<T: Send + 'static> Job<T> {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+}
+
+impl<T> Drop for Job<T> {
+    /// A job nobody waits for any more (the window closed, another model opened) is asked to
+    /// stop.
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn wait<T: Send + 'static>(job: &Job<T>) -> Poll<T> {
+        for _ in 0..500 {
+            match job.poll() {
+                Poll::Running => std::thread::sleep(Duration::from_millis(5)),
+                done => return done,
+            }
+        }
+        Poll::Running
+    }
+
+    #[test]
+    fn a_job_reports_progress_and_its_answer() {
+        let ctx = egui::Context::default();
+        let job = Job::spawn(&ctx, |j| {
+            j.report("half way".into());
+            42
+        });
+        assert_eq!(wait(&job), Poll::Done(42));
+        assert_eq!(job.progress(), "half way");
+    }
+
+    #[test]
+    fn a_job_whose_thread_panicked_is_a_failure_not_running_forever() {
+        let ctx = egui::Context::default();
+        let job: Job<u32> = Job::spawn(&ctx, |_| panic!("deliberate test panic"));
+        assert!(matches!(wait(&job), Poll::Failed(e) if e.contains("stopped unexpectedly")));
+    }
+
+    #[test]
+    fn dropping_a_job_asks_it_to_stop() {
+        let ctx = egui::Context::default();
+        let seen = Arc::new(AtomicBool::new(false));
+        let flag = seen.clone();
+        let job = Job::spawn(&ctx, move |j| {
+            while !j.cancel.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            flag.store(true, Ordering::Relaxed);
+        });
+        drop(job);
+        for _ in 0..1000 {
+            if seen.load(Ordering::Relaxed) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        panic!("the job did not stop");
     }
 }

@@ -1,37 +1,58 @@
-//! Sessions: [`Params`] as versioned JSON, written atomically. A network is referenced by its
-//! path (its numbers stay in its own file); the population model is nested in full.
+//! Sessions: a document's [`Source`], [`Edits`] and view settings as versioned JSON, written
+//! atomically. A network is referenced by its source (a path, a built-in id, or the population
+//! model, size and seed it was drawn from); the population model is nested in full.
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::app::params::Params;
+use crate::app::document::{Document, Edits, Source, ViewState};
 use crate::io::write_atomic;
 
 /// The `format` tag of a session file.
 pub const FORMAT: &str = "lowrank-explorer/session";
-/// The version this build reads and writes.
-pub const VERSION: u64 = 1;
+/// The version this build reads and writes (2: sources, edits and view apart; drawn networks).
+pub const VERSION: u64 = 2;
+
+/// What a session holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub source: Source,
+    pub edits: Edits,
+    pub view: ViewState,
+}
 
 #[derive(Serialize, Deserialize)]
 struct SessionFile {
     format: String,
     version: u64,
-    params: Params,
+    #[serde(flatten)]
+    session: Session,
 }
 
-/// The session JSON of `params`.
-pub fn to_json(params: &Params) -> String {
+impl Session {
+    /// The session of an open document.
+    pub fn of(doc: &Document) -> Session {
+        Session {
+            source: doc.source.clone(),
+            edits: doc.edits.clone(),
+            view: doc.view.clone(),
+        }
+    }
+}
+
+/// The session JSON of `session`.
+pub fn to_json(session: &Session) -> String {
     let file = SessionFile {
         format: FORMAT.to_string(),
         version: VERSION,
-        params: params.clone(),
+        session: session.clone(),
     };
     serde_json::to_string_pretty(&file).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
 /// Parses session JSON; the error says what is wrong, for the user.
-pub fn from_json(text: &str) -> Result<Params, String> {
+pub fn from_json(text: &str) -> Result<Session, String> {
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     match value.get("format").and_then(|f| f.as_str()) {
@@ -44,17 +65,17 @@ pub fn from_json(text: &str) -> Result<Params, String> {
         v => return Err(format!("session version {v:?}; this build reads {VERSION}")),
     }
     serde_json::from_value::<SessionFile>(value)
-        .map(|f| f.params)
+        .map(|f| f.session)
         .map_err(|e| format!("invalid session: {e}"))
 }
 
-/// Writes `params` to `path` atomically.
-pub fn save(params: &Params, path: &Path) -> Result<(), String> {
-    write_atomic(path, to_json(params).as_bytes()).map_err(|e| e.to_string())
+/// Writes `session` to `path` atomically.
+pub fn save(session: &Session, path: &Path) -> Result<(), String> {
+    write_atomic(path, to_json(session).as_bytes()).map_err(|e| e.to_string())
 }
 
 /// Reads a session file.
-pub fn load(path: &Path) -> Result<Params, String> {
+pub fn load(path: &Path) -> Result<Session, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     from_json(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
@@ -77,21 +98,23 @@ mod tests {
 
     #[test]
     fn sessions_round_trip_and_bad_files_are_explained() {
-        let mut p = Params::default();
-        p.view.x_min = -2.0;
+        let mut doc = Document::default();
+        doc.view.ranges.insert("p1.cov(n2,m1)".into(), [-0.5, 3.0]);
+        doc.edits.trials.delay_ms = 700.0;
+        let s = Session::of(&doc);
         let dir = std::env::temp_dir().join(format!("lre-session-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("s.json");
-        save(&p, &path).unwrap();
+        save(&s, &path).unwrap();
         assert!(is_session_file(&path));
-        assert_eq!(load(&path).unwrap(), p);
+        assert_eq!(load(&path).unwrap(), s);
         assert!(from_json("{").unwrap_err().contains("not JSON"));
         assert!(
             from_json("{\"format\": \"x\"}")
                 .unwrap_err()
                 .contains("not a session")
         );
-        let wrong = to_json(&p).replace("\"version\": 1", "\"version\": 99");
+        let wrong = to_json(&s).replace("\"version\": 2", "\"version\": 99");
         assert!(from_json(&wrong).unwrap_err().contains("version"));
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -1,12 +1,13 @@
 //! The analysis worker: one background thread that turns [`Request`]s into [`Update`]s.
 //!
-//! The UI sends a request whenever what it shows should change, tagged with a generation; the
-//! worker always serves the newest (older ones still queued are dropped unseen) and, between
-//! stages, drops the request it is serving as soon as a newer one arrives. Stages run cheapest
-//! first (flow field, nullclines and fixed points; readouts; click trajectories; cycles and
-//! separatrices; trials; the overlay; the bifurcation diagram) and each stage is skipped when its
-//! inputs equal those of the last result it sent, so a slider drag recomputes only what it moves.
-//! Each result wakes the UI (`request_repaint`); the UI never waits.
+//! The UI sends a request whenever what it shows should change, tagged with a generation and its
+//! document; the worker always serves the newest (older ones still queued are dropped unseen)
+//! and, between stages, drops the request it is serving as soon as a newer one arrives. Stages
+//! run cheapest first: the landscape of the model's search box without cycles and separatrices;
+//! the view layer (the flow field on the visible rectangle); readouts; click trajectories; cycles
+//! and separatrices; trials; the mean-field overlay; the bifurcation diagram. Each stage is
+//! skipped when its inputs equal those of the last result it sent, so a pan recomputes only the
+//! view layer and a slider drag never the view. Each result wakes the UI; the UI never waits.
 
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::sync::{Arc, Mutex};
@@ -14,26 +15,59 @@ use std::thread::JoinHandle;
 
 use eframe::egui;
 
-use crate::analysis::landscape::Landscape;
-use crate::app::compute::{
-    self, BifurcationKey, BifurcationOutcome, Built, LandscapeKey, OverlayOutcome, Readout,
-    SystemSpec, TrialSet, UserTrajectory,
+use crate::analysis::Rect;
+use crate::analysis::landscape::{
+    self, FIELD_GRID, Landscape, NULLCLINE_RESOLUTION, ViewLayer, view_layer,
 };
-use crate::app::params::{Selection, TrajectoryStart, TrialSettings};
-use crate::reduced::{PopulationModel, TimeModel};
+use crate::app::compute::{
+    self, BifurcationKey, BifurcationOutcome, OverlayOutcome, PlaneKey, Readout, UserTrajectory,
+};
+use crate::app::document::{Selection, TrajectoryStart};
+use crate::model::{Model, TrialSet, TrialSettings};
+use crate::reduced::TimeModel;
 
-/// Everything the views need computed, as plain comparable data.
-#[derive(Debug, Clone, PartialEq)]
+/// Everything the views need computed for one document, as plain comparable data.
+#[derive(Debug, Clone)]
 pub struct Request {
-    pub system: SystemSpec,
-    pub landscape: LandscapeKey,
+    pub doc: u64,
+    pub model: Arc<Model>,
+    pub plane: PlaneKey,
+    /// The visible rectangle.
+    pub view: Rect,
     pub selection: Option<Selection>,
     pub starts: Vec<TrajectoryStart>,
-    /// The DMS trials (time model and settings), if the system has the two DMS inputs.
+    /// The DMS trials (time model and settings), if the model has the two DMS inputs.
     pub trials: Option<(TimeModel, TrialSettings)>,
     /// A population model whose mean field is drawn over a network's exact landscape.
-    pub overlay: Option<PopulationModel>,
+    pub overlay: Option<Arc<Model>>,
     pub bifurcation: Option<BifurcationKey>,
+}
+
+/// Models compare by identity: a document rebuilds its model only when the model changes.
+fn same_model(a: &Arc<Model>, b: &Arc<Model>) -> bool {
+    Arc::ptr_eq(a, b)
+}
+
+fn same_overlay(a: &Option<Arc<Model>>, b: &Option<Arc<Model>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => same_model(a, b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+impl PartialEq for Request {
+    fn eq(&self, o: &Self) -> bool {
+        self.doc == o.doc
+            && same_model(&self.model, &o.model)
+            && self.plane == o.plane
+            && self.view == o.view
+            && self.selection == o.selection
+            && self.starts == o.starts
+            && self.trials == o.trials
+            && same_overlay(&self.overlay, &o.overlay)
+            && self.bifurcation == o.bifurcation
+    }
 }
 
 /// A result for the UI, in the order the stages run.
@@ -43,19 +77,61 @@ pub enum Update {
         landscape: Arc<Landscape>,
         complete: bool,
     },
+    View(Arc<ViewLayer>),
     Readout(Option<Arc<Readout>>),
     Trajectories(Arc<Vec<UserTrajectory>>),
-    Trials(Arc<TrialSet>),
+    Trials(Option<Arc<TrialSet>>),
     Overlay(Option<Arc<OverlayOutcome>>),
     Bifurcation(Option<Arc<BifurcationOutcome>>),
     /// Every stage of the request of this generation is done.
     Idle(u64),
 }
 
+/// The newest results of one document, as the views read them.
+#[derive(Default, Clone)]
+pub struct Results {
+    /// The landscape of the model's search box.
+    pub landscape: Option<Arc<Landscape>>,
+    /// Whether `landscape` has its cycles and separatrices.
+    pub complete: bool,
+    /// The flow field (and nullclines when zoomed in) of the visible rectangle.
+    pub view: Option<Arc<ViewLayer>>,
+    pub readout: Option<Arc<Readout>>,
+    pub trajectories: Arc<Vec<UserTrajectory>>,
+    pub trials: Option<Arc<TrialSet>>,
+    pub overlay: Option<Arc<OverlayOutcome>>,
+    pub bifurcation: Option<Arc<BifurcationOutcome>>,
+    /// Generation of the newest request sent, and of the newest one the worker finished.
+    pub requested: u64,
+    pub finished: u64,
+}
+
+impl Results {
+    /// Takes one update.
+    pub fn apply(&mut self, u: Update) {
+        match u {
+            Update::Landscape {
+                landscape,
+                complete,
+            } => {
+                self.landscape = Some(landscape);
+                self.complete = complete;
+            }
+            Update::View(v) => self.view = Some(v),
+            Update::Readout(x) => self.readout = x,
+            Update::Trajectories(t) => self.trajectories = t,
+            Update::Trials(t) => self.trials = t,
+            Update::Overlay(o) => self.overlay = o,
+            Update::Bifurcation(b) => self.bifurcation = b,
+            Update::Idle(g) => self.finished = g,
+        }
+    }
+}
+
 /// The UI side of the worker.
 pub struct Worker {
     tx: Option<Sender<(u64, Request)>>,
-    rx: Receiver<Update>,
+    rx: Receiver<(u64, Update)>,
     waker: Arc<Mutex<Option<egui::Context>>>,
     handle: Option<JoinHandle<()>>,
 }
@@ -95,8 +171,8 @@ impl Worker {
         }
     }
 
-    /// The results that arrived since the last call.
-    pub fn poll(&self) -> Vec<Update> {
+    /// The results that arrived since the last call, each with its document.
+    pub fn poll(&self) -> Vec<(u64, Update)> {
         self.rx.try_iter().collect()
     }
 
@@ -107,25 +183,25 @@ impl Worker {
 }
 
 impl Drop for Worker {
+    /// Closing the window never waits for a long stage: the thread sees the closed channel at
+    /// its next check and ends by itself (or with the process).
     fn drop(&mut self) {
         self.tx = None;
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
+        self.handle = None;
     }
 }
 
 /// The worker's memory: the inputs of the last result of each stage.
 #[derive(Default)]
 struct Stages {
-    built: Option<(SystemSpec, Arc<Built>)>,
-    fast: Option<(SystemSpec, LandscapeKey, Arc<Landscape>)>,
-    complete: Option<(SystemSpec, LandscapeKey)>,
+    fast: Option<(Request, Arc<Landscape>)>,
+    view: Option<(Request, Arc<ViewLayer>)>,
+    complete: Option<Request>,
     readout: Option<(Arc<Landscape>, Option<Selection>)>,
-    trajectories: Option<(SystemSpec, LandscapeKey, Vec<TrajectoryStart>)>,
-    trials: Option<(SystemSpec, Option<(TimeModel, TrialSettings)>)>,
-    overlay: Option<(SystemSpec, Option<PopulationModel>, LandscapeKey)>,
-    bifurcation: Option<(SystemSpec, Option<BifurcationKey>)>,
+    trajectories: Option<Request>,
+    trials: Option<Request>,
+    overlay: Option<Request>,
+    bifurcation: Option<Request>,
 }
 
 /// Why a request's stages stopped early.
@@ -135,18 +211,24 @@ enum Next {
     Closed,
 }
 
+/// Whether two requests agree on the model and the plane (the search box's landscape).
+fn same_plane(a: &Request, b: &Request) -> bool {
+    same_model(&a.model, &b.model) && a.plane == b.plane
+}
+
 impl Stages {
     fn run(
         &mut self,
         rx: &Receiver<(u64, Request)>,
-        tx: &Sender<Update>,
+        tx: &Sender<(u64, Update)>,
         waker: &Mutex<Option<egui::Context>>,
     ) {
         let Ok(mut current) = rx.recv() else { return };
         loop {
             current = latest(rx, current);
+            let doc = current.1.doc;
             let send = |u: Update| {
-                let _ = tx.send(u);
+                let _ = tx.send((doc, u));
                 if let Some(ctx) = waker.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
                     ctx.request_repaint();
                 }
@@ -183,116 +265,133 @@ impl Stages {
                 }
             };
         }
-        let sys = self.build(&req.system);
+        let model = &req.model;
+        let sys = model.system();
+        // A new document starts from nothing.
+        if self.fast.as_ref().is_some_and(|(r, _)| r.doc != req.doc) {
+            *self = Stages::default();
+        }
 
-        // 1. Field, nullclines and fixed points.
-        let fast_fresh =
-            !matches!(&self.fast, Some((s, k, _)) if *s == req.system && *k == req.landscape);
-        if fast_fresh {
-            let land = Arc::new(compute::fast_landscape(&sys, &req.landscape));
-            self.fast = Some((req.system.clone(), req.landscape.clone(), land.clone()));
+        // 1. The search box: field, nullclines and fixed points.
+        let fresh = !self.fast.as_ref().is_some_and(|(r, _)| same_plane(r, req));
+        if fresh {
+            let land = Arc::new(landscape::analyze_fast(sys, &req.plane.request(model)));
+            self.fast = Some((req.clone(), land.clone()));
             self.complete = None;
             send(Update::Landscape {
                 landscape: land,
                 complete: false,
             });
         }
-        let Some((_, _, fast)) = self.fast.clone() else {
+        let Some((_, land)) = self.fast.clone() else {
             return Next::Done;
         };
 
-        // 2. Readouts at the selection (snapped to the new fixed points).
-        if !matches!(&self.readout, Some((l, s)) if Arc::ptr_eq(l, &fast) && *s == req.selection) {
+        // 2. The view: the field on the visible rectangle.
+        if !self
+            .view
+            .as_ref()
+            .is_some_and(|(r, _)| same_plane(r, req) && r.view == req.view)
+        {
+            let layer = Arc::new(view_layer(
+                sys,
+                &land,
+                req.view,
+                FIELD_GRID,
+                NULLCLINE_RESOLUTION,
+            ));
+            self.view = Some((req.clone(), layer.clone()));
+            send(Update::View(layer));
+        }
+
+        // 3. Readouts at the selection (snapped to the new fixed points).
+        if !matches!(&self.readout, Some((l, s)) if Arc::ptr_eq(l, &land) && *s == req.selection) {
             let r = req
                 .selection
                 .as_ref()
-                .map(|s| Arc::new(compute::readout(&sys, &fast, s)));
-            self.readout = Some((fast.clone(), req.selection));
+                .map(|s| Arc::new(compute::readout(model, &land, s, &req.view)));
+            self.readout = Some((land.clone(), req.selection));
             send(Update::Readout(r));
         }
 
-        // 3. Click-to-run trajectories.
-        if !matches!(&self.trajectories, Some((s, k, st)) if *s == req.system && *k == req.landscape && *st == req.starts)
+        // 4. Click-to-run trajectories.
+        if !self
+            .trajectories
+            .as_ref()
+            .is_some_and(|r| same_plane(r, req) && r.starts == req.starts)
         {
-            let t = compute::user_trajectories(
-                &sys,
-                &req.landscape.v,
-                req.landscape.time_model,
-                &req.starts,
-            );
-            self.trajectories = Some((
-                req.system.clone(),
-                req.landscape.clone(),
-                req.starts.clone(),
-            ));
+            let t =
+                compute::user_trajectories(model, &req.plane.v, req.plane.time_model, &req.starts);
+            self.trajectories = Some(req.clone());
             send(Update::Trajectories(Arc::new(t)));
         }
         yield_if_newer!();
 
-        // 4. Separatrices and cycles.
-        if !matches!(&self.complete, Some((s, k)) if *s == req.system && *k == req.landscape) {
-            let mut land = (*fast).clone();
-            compute::complete_landscape(&sys, &req.landscape, &mut land);
-            let land = Arc::new(land);
-            self.fast = Some((req.system.clone(), req.landscape.clone(), land.clone()));
-            self.readout = self.readout.take().map(|(_, s)| (land.clone(), s));
-            self.complete = Some((req.system.clone(), req.landscape.clone()));
+        // 5. Separatrices and cycles.
+        if !self.complete.as_ref().is_some_and(|r| same_plane(r, req)) {
+            let mut full = (*land).clone();
+            landscape::complete(sys, &req.plane.request(model), &mut full);
+            let full = Arc::new(full);
+            self.fast = Some((req.clone(), full.clone()));
+            self.readout = self.readout.take().map(|(_, s)| (full.clone(), s));
+            self.complete = Some(req.clone());
             send(Update::Landscape {
-                landscape: land,
+                landscape: full,
                 complete: true,
             });
         }
         yield_if_newer!();
 
-        // 5. DMS trials.
-        if !matches!(&self.trials, Some((s, t)) if *s == req.system && *t == req.trials) {
-            if let Some((tm, settings)) = &req.trials {
-                let set = compute::trials(&sys, *tm, settings);
-                send(Update::Trials(Arc::new(set)));
-            }
-            self.trials = Some((req.system.clone(), req.trials));
+        // 6. DMS trials.
+        if !self
+            .trials
+            .as_ref()
+            .is_some_and(|r| same_model(&r.model, model) && r.trials == req.trials)
+        {
+            let set = req
+                .trials
+                .as_ref()
+                .and_then(|(tm, settings)| model.dms_trials(*tm, settings).ok())
+                .map(Arc::new);
+            send(Update::Trials(set));
+            self.trials = Some(req.clone());
         }
         yield_if_newer!();
 
-        // 6. The mean-field overlay of a network, and its distance to the exact flow.
-        if !matches!(&self.overlay, Some((s, m, k)) if *s == req.system && *m == req.overlay && *k == req.landscape)
-        {
-            let over = req
-                .overlay
-                .as_ref()
-                .map(|m| Arc::new(compute::overlay(m, &req.landscape, &fast)));
-            self.overlay = Some((
-                req.system.clone(),
-                req.overlay.clone(),
-                req.landscape.clone(),
-            ));
+        // 7. The mean-field overlay of a network, and its distance to the exact flow.
+        if !self.overlay.as_ref().is_some_and(|r| {
+            same_plane(r, req) && same_overlay(&r.overlay, &req.overlay) && r.view == req.view
+        }) {
+            let field = self.view.as_ref().map(|(_, v)| v.field.clone());
+            let over = req.overlay.as_ref().zip(field).map(|(m, field)| {
+                Arc::new(compute::overlay(
+                    m,
+                    &req.plane,
+                    model.search_box(),
+                    req.view,
+                    &field,
+                ))
+            });
+            self.overlay = Some(req.clone());
             send(Update::Overlay(over));
         }
         yield_if_newer!();
 
-        // 7. The bifurcation diagram.
-        if !matches!(&self.bifurcation, Some((s, b)) if *s == req.system && *b == req.bifurcation) {
+        // 8. The bifurcation diagram.
+        if !self
+            .bifurcation
+            .as_ref()
+            .is_some_and(|r| same_model(&r.model, model) && r.bifurcation == req.bifurcation)
+        {
             let out = req
                 .bifurcation
                 .as_ref()
-                .map(|key| Arc::new(compute::bifurcation(&req.system, &sys, key)));
-            self.bifurcation = Some((req.system.clone(), req.bifurcation.clone()));
+                .map(|key| Arc::new(compute::bifurcation(model, key)));
+            self.bifurcation = Some(req.clone());
             send(Update::Bifurcation(out));
         }
         send(Update::Idle(generation));
         Next::Done
-    }
-
-    /// The evaluable system of `spec`, rebuilt only when it changes.
-    fn build(&mut self, spec: &SystemSpec) -> Arc<Built> {
-        match &self.built {
-            Some((s, b)) if s == spec => b.clone(),
-            _ => {
-                let b = Arc::new(Built::new(spec));
-                self.built = Some((spec.clone(), b.clone()));
-                b
-            }
-        }
     }
 }
 

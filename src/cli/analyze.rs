@@ -6,15 +6,14 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::CliError;
-use super::args::{PlaneArgs, SourceArgs, dynamics_label, dynamics_name};
-use crate::analysis::continuation::{
-    BifurcationDiagram, Branch, ContinuationOptions, continue_from_rect,
-};
+use super::args::{PlaneArgs, SourceArgs, dynamics_name};
+use crate::analysis::continuation::{BifurcationDiagram, Branch};
 use crate::analysis::cycles::Cycle;
 use crate::analysis::fixed_points::{FixedPoint, FixedPointKind};
 use crate::analysis::landscape::{Landscape, LandscapeRequest, analyze as analyze_landscape};
 use crate::analysis::linalg::Complex;
 use crate::model::{Model, ParamSpec};
+use crate::text::count;
 
 #[derive(Debug, clap::Args)]
 pub struct AnalyzeArgs {
@@ -149,21 +148,25 @@ fn print_landscape(
     writeln!(
         out,
         "{}, input {} on [{:.3}, {:.3}] x [{:.3}, {:.3}]  ({millis:.1} ms)",
-        dynamics_label(land.time_model),
+        land.time_model.label(),
         fmt_vec(&land.v),
         r.x_min,
         r.x_max,
         r.y_min,
         r.y_max
     )?;
-    writeln!(out, "\n{} fixed point(s):", land.fixed_points.len())?;
+    writeln!(
+        out,
+        "\n{}:",
+        count(land.fixed_points.len(), "fixed point", "fixed points")
+    )?;
     for fp in &land.fixed_points {
         let eig: Vec<String> = fp.eigenvalues.iter().map(fmt_complex).collect();
         writeln!(
             out,
             "  kappa {:<22} {:<15} eigenvalues {}{}",
             fmt_vec(&fp.kappa),
-            serde_json::to_value(fp.kind)?.as_str().unwrap_or("?"),
+            fp.kind.name(),
             eig.join(", "),
             fp.multipliers
                 .as_ref()
@@ -173,8 +176,7 @@ fn print_landscape(
                 })
                 .unwrap_or_default()
         )?;
-        if let Model::Population { mean_field, .. } = model {
-            let s = mean_field.effective_connectivity(&fp.kappa, &land.v);
+        if let Some(s) = model.effective_connectivity(&fp.kappa, &land.v) {
             for row in 0..s.rank {
                 for col in 0..s.rank {
                     writeln!(out, "      {}", s.explain(row, col, 2))?;
@@ -182,7 +184,11 @@ fn print_landscape(
             }
         }
     }
-    writeln!(out, "\n{} limit cycle(s):", land.cycles.len())?;
+    writeln!(
+        out,
+        "\n{}:",
+        count(land.cycles.len(), "limit cycle", "limit cycles")
+    )?;
     for c in &land.cycles {
         writeln!(
             out,
@@ -222,24 +228,17 @@ pub fn continue_param(args: &ContinueArgs, out: &mut dyn Write) -> Result<(), Cl
     let model = args.source.load()?;
     let time_model = args.plane.time_model()?;
     let v = args.plane.input(&model)?;
-    let rect = args.plane.rect(&model);
     let (lo, hi) = (args.from.min(args.to), args.from.max(args.to));
-    let (min, max) = model.parameter_domain(&args.param);
-    if lo < min || hi > max {
-        return Err(CliError(format!(
-            "{} takes values in [{min}, {max}]; the range [{lo}, {hi}] leaves it",
-            args.param
-        )));
-    }
-    // Start at the current value when it is inside the range, else at --from.
-    let current = model.parameter_value(&args.param, &v).ok();
-    let start = current
-        .filter(|p| (lo..=hi).contains(p))
-        .unwrap_or(args.from);
-    let family = model.family(&args.param, v.clone()).map_err(CliError)?;
-    let opts = ContinuationOptions::new(lo, hi, time_model);
+    // The diagram starts from every fixed point at the current value (held in the range) and at
+    // both ends, found in the system's search box (or --range).
+    let start = model
+        .parameter_value(&args.param, &v)
+        .map_err(CliError)?
+        .clamp(lo, hi);
     let clock = Instant::now();
-    let diagram = continue_from_rect(family.as_ref(), start, &rect, &opts);
+    let diagram = model
+        .bifurcation(&args.param, [lo, hi], &v, time_model, args.plane.range)
+        .map_err(CliError)?;
     let millis = clock.elapsed().as_secs_f64() * 1e3;
     if args.json {
         let report = ContinueReport {
@@ -255,21 +254,33 @@ pub fn continue_param(args: &ContinueArgs, out: &mut dyn Write) -> Result<(), Cl
     writeln!(out, "{}", model.describe())?;
     writeln!(
         out,
-        "continuation in {} over [{lo}, {hi}] from {start}, {}, input {}  ({millis:.1} ms)",
+        "continuation in {} over [{lo}, {hi}] from {start} and both ends, {}, input {}  ({millis:.1} ms)",
         args.param,
-        dynamics_label(time_model),
+        time_model.label(),
         fmt_vec(&v)
     )?;
-    writeln!(out, "\n{} branch(es):", diagram.branches.len())?;
+    writeln!(
+        out,
+        "\n{}:",
+        count(diagram.branches.len(), "branch", "branches")
+    )?;
     for (k, branch) in diagram.branches.iter().enumerate() {
         writeln!(out, "  branch {k}: {}", describe_branch(branch))?;
     }
-    writeln!(out, "\n{} special point(s):", diagram.special_points.len())?;
+    writeln!(
+        out,
+        "\n{}:",
+        count(
+            diagram.special_points.len(),
+            "special point",
+            "special points"
+        )
+    )?;
     for sp in &diagram.special_points {
         writeln!(
             out,
             "  {:<15} at {} = {:.6}  kappa {}  (branch {})",
-            serde_json::to_value(sp.kind)?.as_str().unwrap_or("?"),
+            sp.kind.name(),
             args.param,
             sp.p,
             fmt_vec(&sp.kappa),

@@ -116,11 +116,3 @@ pub fn dynamics_name(tm: TimeModel) -> &'static str {
         TimeModel::Map { .. } => "map",
     }
 }
-
-/// The time model as a reader should see it: "ODE" or "map (alpha = 0.2)".
-pub fn dynamics_label(tm: TimeModel) -> String {
-    match tm {
-        TimeModel::Ode => "ODE".into(),
-        TimeModel::Map { alpha } => format!("map (alpha = {alpha})"),
-    }
-}

@@ -4,15 +4,16 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use super::CliError;
 use super::args::{PlaneArgs, SourceArgs};
-use crate::analysis::landscape::{Landscape, LandscapeRequest, analyze};
+use crate::analysis::landscape::{LandscapeRequest, NULLCLINE_RESOLUTION, analyze, view_layer};
 use crate::io;
-use crate::model::Model;
-use crate::reduced::presets;
-use crate::render::figure::{self, Figure};
-use crate::render::{self, frame, trials};
+use crate::model::TrialSettings;
+use crate::render;
+use crate::scene::{self, Plane, Scene, frame, trajectories};
+use crate::text::number;
 
 #[derive(Debug, clap::Args)]
 pub struct RenderArgs {
@@ -20,14 +21,15 @@ pub struct RenderArgs {
     pub source: SourceArgs,
     #[command(flatten)]
     pub plane: PlaneArgs,
-    /// Overlay the four DMS trials (network: projected full network and reduced trajectories;
-    /// population model: reduced trajectories).
+    /// Overlay the four DMS trials, noise-free with the longest delay (network: the reduced
+    /// trajectories and the full network's states as dots; population model: the reduced ones).
     #[arg(long)]
     pub trials: bool,
     /// Output file; `.svg` or `.png` (written atomically).
     #[arg(long, default_value = "phase_plane.svg")]
     pub out: PathBuf,
-    /// Figure size in pixels, WxH.
+    /// Figure size in pixels, WxH. The fixed points and cycles are always those of the system's
+    /// search box (its absorbing box); --range sets only the view.
     #[arg(long, default_value = "800x600")]
     pub size: SizeArg,
 }
@@ -77,23 +79,6 @@ impl Format {
     }
 }
 
-/// The figure's title: the file's (or preset's) name and what is drawn.
-fn title(args: &RenderArgs, model: &Model) -> String {
-    let name = match (&args.source.preset, &args.source.file) {
-        (Some(id), _) => presets::get(id).map_or_else(|| id.clone(), |p| p.name.to_string()),
-        (None, Some(path)) => path
-            .file_stem()
-            .map_or_else(String::new, |s| s.to_string_lossy().into_owned()),
-        (None, None) => String::new(),
-    };
-    match model {
-        Model::Network { network, .. } => {
-            format!("{name} (N = {}, exact reduction)", network.dims().neurons)
-        }
-        Model::Population { .. } => format!("{name} (mean field)"),
-    }
-}
-
 pub fn render(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let format = Format::of(&args.out)?;
     let size = (args.size.0, args.size.1);
@@ -108,31 +93,44 @@ pub fn render(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
         )));
     }
     let v = args.plane.input(&model)?;
-    let overlays = match (args.trials, &model) {
-        (false, _) => Vec::new(),
-        (true, Model::Network { network, .. }) => trials::network_trials(network, sys, time_model)?,
-        (true, Model::Population { .. }) => trials::reduced_trials(sys, time_model)?,
+    let overlays = if args.trials {
+        let set = model.dms_trials(time_model, &TrialSettings::figure())?;
+        trajectories::trials(&set, &[true; 4], None)
+    } else {
+        Vec::new()
     };
+    // Every answer comes from the search box; the view only frames it.
+    let land = Arc::new(analyze(
+        sys,
+        &LandscapeRequest::new(model.search_box(), v, time_model),
+    ));
+    if let Some(e) = &land.error {
+        return Err(CliError(e.clone()));
+    }
     let rect = match args.plane.range {
         Some(rect) => rect,
-        None => {
-            let aspect = render::plot_aspect(size, &overlays)?;
-            frame::default_rect(sys, &v, time_model, &overlays, aspect)
-        }
+        None => frame::view_of(
+            &land,
+            &overlays,
+            render::plot_aspect(size, &overlays, false)?,
+        ),
     };
-    let land = analyze(
+    let view = Arc::new(view_layer(
         sys,
-        &LandscapeRequest {
-            field_grid: render::FIELD_GRID,
-            ..LandscapeRequest::new(rect, v, time_model)
-        },
-    );
-    let summary = summary(&land);
-    let fig = Figure {
-        landscape: land,
-        title: title(args, &model),
+        &land,
+        rect,
+        render::FIELD_GRID,
+        NULLCLINE_RESOLUTION,
+    ));
+    let summary = scene::summary(&land, Some(&rect), true);
+    let fig = Scene {
+        title: model.title(),
         input_names: model.input_names(),
         overlays,
+        ..Scene::new(Plane {
+            landscape: land,
+            view,
+        })
     };
     let bytes = match format {
         Format::Svg => render::svg(&fig, size)?.into_bytes(),
@@ -146,22 +144,12 @@ pub fn render(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
         size.0,
         size.1,
         fig.heading(),
-        figure::number(rect.x_min),
-        figure::number(rect.x_max),
-        figure::number(rect.y_min),
-        figure::number(rect.y_max),
+        number(rect.x_min),
+        number(rect.x_max),
+        number(rect.y_min),
+        number(rect.y_max),
     )?;
     Ok(())
-}
-
-/// `"5 fixed points (2 stable), 0 cycles"`.
-fn summary(land: &Landscape) -> String {
-    let stable = land.fixed_points.iter().filter(|f| f.stable).count();
-    format!(
-        "{} fixed points ({stable} stable), {} cycles",
-        land.fixed_points.len(),
-        land.cycles.len()
-    )
 }
 
 #[cfg(test)]

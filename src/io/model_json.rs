@@ -418,6 +418,31 @@ fn write_compact(segment: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// A population model nested in another JSON document (a session, a drawn network's source) in
+/// the model file's own format: `#[serde(with = "crate::io::model_json::nested")]`.
+pub mod nested {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::reduced::PopulationModel;
+
+    pub fn serialize<S: Serializer>(
+        model: &PopulationModel,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let value: serde_json::Value = serde_json::from_str(&super::to_json_string(model))
+            .map_err(serde::ser::Error::custom)?;
+        value.serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<PopulationModel, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        super::from_json_str(&value.to_string(), std::path::Path::new("nested model"))
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

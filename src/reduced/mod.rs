@@ -83,6 +83,16 @@ impl TimeModel {
     pub const TRAINED_MAP: TimeModel = TimeModel::Map {
         alpha: crate::network::ALPHA,
     };
+
+    /// `"ODE"` or `"map (alpha = 0.2)"`: how every report, figure and view names the reading of
+    /// the dynamics it shows (MODEL.md 1). The step is spelt out: in the embedded font a small
+    /// alpha reads as an `a`.
+    pub fn label(self) -> String {
+        match self {
+            TimeModel::Ode => "ODE".to_string(),
+            TimeModel::Map { alpha } => format!("map (alpha = {})", crate::text::number(alpha)),
+        }
+    }
 }
 
 /// Work per parallel task in [`for_point_chunks`], in rough nanoseconds: large enough that rayon's

@@ -1,21 +1,22 @@
-//! Draws a figure, back to front: paper, flow field, separatrices, nullclines, cycles, overlays,
-//! fixed points, cycle periods, axes, title, legend. Every line is clipped to the plot in data
-//! space first; the line looks of every layer are defined here once and shared with the legend.
+//! Draws a scene, back to front: paper, flow field, separatrices, nullclines, cycles, the mean
+//! field, overlays, fixed points, cycle periods, axes, title, legend (the order of the explorer's
+//! view). Every line is clipped to the plot in data space first; every look comes from
+//! [`crate::scene::style`].
 
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::RenderError;
-use super::figure::{Figure, Overlay};
 use super::geometry::{Px, arrow, clip_polyline, dashes};
-use super::glyphs::{Glyph, PAPER};
+use super::glyphs;
 use super::layout::{Layout, TICK_LENGTH};
 use super::legend;
 use super::painter::{Font, Painter, Pt, pt};
 use super::text::measure as text_size;
 use super::ticks::ticks;
 use crate::analysis::cycles::Cycle;
-use crate::analysis::manifolds::ManifoldKind;
-use crate::style::{self, Rgb};
+use crate::analysis::fixed_points::FixedPoint;
+use crate::scene::style::{self, Glyph, LineStyle, PAPER, Rgb, Stroke};
+use crate::scene::{Plane, Scene, period_label as period_text};
 
 /// Titles, labels and legend text.
 pub const TEXT: Rgb = [30, 30, 30];
@@ -26,86 +27,45 @@ pub const AXIS: Rgb = [90, 90, 90];
 const MIN_ARROW_SPACING: f64 = 20.0;
 /// Arrow length as a fraction of the spacing of the arrows drawn.
 const ARROW_FILL: f64 = 0.72;
-/// Dash pattern of unstable cycles and dashed overlays, pixels at scale 1.
+/// Dash pattern of dashed curves, pixels at scale 1.
 const DASH: (f64, f64) = (8.0, 5.0);
-
-/// How a curve is stroked: width in pixels at scale 1.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LineStyle {
-    pub colour: Rgb,
-    pub width: f64,
-    pub dashed: bool,
-}
-
-/// `kappa_{component + 1}` nullcline.
-pub fn nullcline_style(component: usize) -> LineStyle {
-    LineStyle {
-        colour: if component == 0 {
-            style::NULLCLINE_1
-        } else {
-            style::NULLCLINE_2
-        },
-        width: 2.0,
-        dashed: false,
-    }
-}
-
-/// Stable manifolds are the separatrices proper (basin boundaries): drawn heavier than the
-/// unstable ones, which only show where trajectories leave a saddle.
-pub fn manifold_style(kind: ManifoldKind) -> LineStyle {
-    LineStyle {
-        colour: style::SEPARATRIX,
-        width: if kind == ManifoldKind::Stable {
-            1.5
-        } else {
-            1.0
-        },
-        dashed: false,
-    }
-}
-
-/// Cycles are thick; unstable ones dashed.
-pub fn cycle_style(stable: bool) -> LineStyle {
-    LineStyle {
-        colour: style::CYCLE,
-        width: 3.5,
-        dashed: !stable,
-    }
-}
-
-pub fn overlay_style(o: &Overlay) -> LineStyle {
-    LineStyle {
-        colour: o.colour,
-        width: if o.dashed { 1.5 } else { 2.0 },
-        dashed: o.dashed,
-    }
-}
+/// Direction arrowheads along a trajectory: one per this many pixels of its length (scale 1),
+/// each this long.
+const HEAD_SPACING: f64 = 90.0;
+const HEAD_LENGTH: f64 = 9.0;
 
 /// Fixed-point glyph radius in pixels.
 pub fn glyph_radius(scale: f64) -> u32 {
-    (6.0 * scale).round().max(2.0) as u32
+    (style::GLYPH_RADIUS * scale).round().max(2.0) as u32
 }
 
 /// Stroke width of open glyphs and crosses in pixels.
 pub fn glyph_stroke(scale: f64) -> u32 {
-    width_px(2.0, scale)
+    width_px(style::GLYPH_STROKE, scale)
 }
 
 fn width_px(width: f64, scale: f64) -> u32 {
     (width * scale).round().max(1.0) as u32
 }
 
-/// Strokes a pixel path in a style (dashed or solid), in whole pixels.
+/// Strokes a pixel path in a style (solid, dashed, or dots at every `every`-th point), in whole
+/// pixels.
 pub fn stroke(
     p: &mut dyn Painter,
     path: &[Px],
     style: &LineStyle,
     scale: f64,
 ) -> Result<(), RenderError> {
-    let pieces = if style.dashed {
-        dashes(path, DASH.0 * scale, DASH.1 * scale)
-    } else {
-        vec![path.to_vec()]
+    let pieces = match style.stroke {
+        Stroke::Solid => vec![path.to_vec()],
+        Stroke::Dashed => dashes(path, DASH.0 * scale, DASH.1 * scale),
+        Stroke::Markers { every } => {
+            let radius = (0.5 * style.width * scale * 1.6).round().max(1.0) as u32;
+            for q in path.iter().step_by(every.max(1)) {
+                p.circle(pt(*q), radius, style.colour, true, 1)?;
+            }
+            return Ok(());
+        }
     };
     for piece in pieces {
         let mut pts: Vec<Pt> = piece.into_iter().map(pt).collect();
@@ -117,7 +77,8 @@ pub fn stroke(
     Ok(())
 }
 
-/// Strokes a curve given in `kappa`, clipped to the plot.
+/// Strokes a curve given in `kappa`, clipped to the plot; with arrowheads along it when the
+/// style asks for them.
 fn curve(
     p: &mut dyn Painter,
     layout: &Layout,
@@ -127,43 +88,85 @@ fn curve(
     for piece in clip_polyline(points, &layout.rect) {
         let path: Vec<Px> = piece.iter().map(|&k| layout.to_px(k)).collect();
         stroke(p, &path, style, layout.scale)?;
+        if style.arrows {
+            heads(p, &path, style.colour, layout.scale)?;
+        }
     }
     Ok(())
 }
 
-/// The whole figure.
-pub fn figure(p: &mut dyn Painter, fig: &Figure, layout: &Layout) -> Result<(), RenderError> {
-    let land = &fig.landscape;
+/// Arrowheads every [`HEAD_SPACING`] pixels along a pixel path, pointing the way it runs.
+fn heads(p: &mut dyn Painter, path: &[Px], colour: Rgb, scale: f64) -> Result<(), RenderError> {
+    let spacing = HEAD_SPACING * scale;
+    let mut run = 0.5 * spacing;
+    for w in path.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let d = (b.0 - a.0).hypot(b.1 - a.1);
+        if d <= 0.0 {
+            continue;
+        }
+        run += d;
+        if run >= spacing {
+            run = 0.0;
+            if let Some(h) = arrow(b, (b.0 - a.0, b.1 - a.1), HEAD_LENGTH * scale) {
+                p.polygon(&h.head.map(pt), colour)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The whole scene.
+pub fn figure(p: &mut dyn Painter, fig: &Scene, layout: &Layout) -> Result<(), RenderError> {
+    let land = fig.landscape();
+    let layers = &fig.layers;
     let (w, h) = layout.size;
     p.rect((0, 0), (w as i32, h as i32), PAPER, 0)?;
-    field(p, fig, layout)?;
-    for sep in &land.separatrices {
-        curve(p, layout, &sep.points, &manifold_style(sep.kind))?;
+    if layers.field {
+        field(p, fig, layout)?;
     }
-    for (component, lines) in land.nullclines.curves.iter().enumerate() {
-        for line in lines {
-            let mut points = line.points.clone();
-            if line.closed && !points.is_empty() {
-                points.push(points[0]);
-            }
-            curve(p, layout, &points, &nullcline_style(component))?;
+    if layers.separatrices {
+        for sep in &land.separatrices {
+            curve(p, layout, &sep.points, &style::manifold(sep.kind))?;
         }
     }
-    for c in &land.cycles {
-        curve(p, layout, &closed_cycle(c), &cycle_style(c.stable))?;
+    if layers.nullclines {
+        nullclines(p, layout, &fig.plane, style::nullcline)?;
+    }
+    if layers.cycles {
+        for c in &land.cycles {
+            curve(p, layout, &closed_cycle(c), &style::cycle(c.stable))?;
+        }
+    }
+    if let Some(mf) = &fig.mean_field {
+        if layers.nullclines {
+            nullclines(p, layout, mf, style::mean_field_nullcline)?;
+        }
+        if layers.cycles {
+            for c in &mf.landscape.cycles {
+                curve(p, layout, &closed_cycle(c), &style::mean_field_cycle())?;
+            }
+        }
+        if layers.fixed_points {
+            fixed_points(
+                p,
+                layout,
+                &mf.landscape.fixed_points,
+                style::MEAN_FIELD,
+                0.8,
+            )?;
+        }
     }
     for o in &fig.overlays {
-        curve(p, layout, &o.points, &overlay_style(o))?;
+        curve(p, layout, &o.points, &o.style)?;
     }
-    let (radius, width) = (glyph_radius(layout.scale), glyph_stroke(layout.scale));
-    for fp in &land.fixed_points {
-        if fp.kappa.len() == 2 && layout.rect.contains(&fp.kappa) {
-            let at = pt(layout.to_px([fp.kappa[0], fp.kappa[1]]));
-            Glyph::of(fp).draw(p, at, radius, width)?;
+    if layers.fixed_points {
+        fixed_points(p, layout, &land.fixed_points, style::FIXED_POINT, 1.0)?;
+    }
+    if layers.cycles {
+        for c in &land.cycles {
+            period_label(p, layout, c)?;
         }
-    }
-    for c in &land.cycles {
-        period_label(p, layout, c)?;
     }
     axes(p, layout)?;
     p.text(
@@ -179,8 +182,46 @@ pub fn figure(p: &mut dyn Painter, fig: &Figure, layout: &Layout) -> Result<(), 
     legend::draw(p, layout)
 }
 
+/// Both nullclines of a plane in the given look.
+fn nullclines(
+    p: &mut dyn Painter,
+    layout: &Layout,
+    plane: &Plane,
+    look: fn(usize) -> LineStyle,
+) -> Result<(), RenderError> {
+    for (component, lines) in plane.nullclines().curves.iter().enumerate() {
+        for line in lines {
+            let mut points = line.points.clone();
+            if line.closed && !points.is_empty() {
+                points.push(points[0]);
+            }
+            curve(p, layout, &points, &look(component))?;
+        }
+    }
+    Ok(())
+}
+
+/// The fixed points in the plot, each by its glyph, `size` times the standard radius.
+fn fixed_points(
+    p: &mut dyn Painter,
+    layout: &Layout,
+    fps: &[FixedPoint],
+    colour: Rgb,
+    size: f64,
+) -> Result<(), RenderError> {
+    let radius = ((f64::from(glyph_radius(layout.scale)) * size).round() as u32).max(2);
+    let width = glyph_stroke(layout.scale);
+    for fp in fps {
+        if fp.kappa.len() == 2 && layout.rect.contains(&fp.kappa) {
+            let at = pt(layout.to_px([fp.kappa[0], fp.kappa[1]]));
+            glyphs::draw(Glyph::of(fp), p, at, radius, width, colour)?;
+        }
+    }
+    Ok(())
+}
+
 /// A cycle's points as a closed curve in the plane (first point repeated at the end).
-fn closed_cycle(c: &Cycle) -> Vec<[f64; 2]> {
+pub fn closed_cycle(c: &Cycle) -> Vec<[f64; 2]> {
     let mut points: Vec<[f64; 2]> = c
         .points
         .iter()
@@ -195,8 +236,8 @@ fn closed_cycle(c: &Cycle) -> Vec<[f64; 2]> {
 
 /// Flow-field arrows of normalised length, coloured by speed (relative to the fastest arrow
 /// drawn), thinned to at least [`MIN_ARROW_SPACING`] apart.
-fn field(p: &mut dyn Painter, fig: &Figure, layout: &Layout) -> Result<(), RenderError> {
-    let f = &fig.landscape.field;
+fn field(p: &mut dyn Painter, fig: &Scene, layout: &Layout) -> Result<(), RenderError> {
+    let f = fig.plane.field();
     if f.n == 0 || f.points.len() != f.n * f.n || f.flow.len() != f.points.len() {
         return Ok(());
     }
@@ -240,10 +281,7 @@ fn period_label(p: &mut dyn Painter, layout: &Layout, c: &Cycle) -> Result<(), R
     let Some(top) = top else {
         return Ok(());
     };
-    let text = match c.period_steps {
-        Some(steps) => format!("T = {:.2} τ ({steps:.1} steps)", c.period_tau),
-        None => format!("T = {:.2} τ", c.period_tau),
-    };
+    let text = period_text(c);
     let s = layout.scale;
     let size = layout.fonts.legend;
     let (tw, th) = text_size(&text, size);
@@ -331,8 +369,9 @@ fn axes(p: &mut dyn Painter, layout: &Layout) -> Result<(), RenderError> {
 mod tests {
     use super::*;
     use crate::analysis::Rect;
-    use crate::analysis::landscape::{LandscapeRequest, analyze_fast};
+    use crate::analysis::landscape::{LandscapeRequest, analyze_fast, view_layer};
     use crate::reduced::{MeanField, TimeModel, presets};
+    use std::sync::Arc;
 
     /// Records the arrows: a shaft (polyline) directly followed by its head (polygon); an
     /// arrow's centre is halfway from the shaft's tail to the head's tip.
@@ -374,7 +413,12 @@ mod tests {
             nullcline_resolution: 16,
             ..LandscapeRequest::new(rect, vec![0.0, 0.0], TimeModel::Ode)
         };
-        let fig = Figure::new(analyze_fast(&sys, &req));
+        let land = Arc::new(analyze_fast(&sys, &req));
+        let view = Arc::new(view_layer(&sys, &land, rect, grid, 16));
+        let fig = Scene::new(Plane {
+            landscape: land,
+            view,
+        });
         let layout = Layout::new(&fig, (800, 600)).unwrap();
         let mut rec = Recorder::default();
         figure(&mut rec, &fig, &layout).unwrap();

@@ -3,12 +3,13 @@
 //! `kappa_2` take the same number of pixels (both are coordinates on the same latent axes, so a
 //! circle-shaped cycle should look like one) unless that would waste most of the figure.
 
-use super::figure::{Figure, Overlay};
 use super::geometry::Px;
-use super::legend::{self, Entry};
+use super::legend::{KEY_GAP, KEY_WIDTH};
 use super::text::measure as text_size;
 use super::{RenderError, check_size};
 use crate::analysis::Rect;
+use crate::scene::legend::{self, Entry};
+use crate::scene::{Overlay, Scene};
 
 /// Text and strokes are designed for a figure whose smaller side is this many pixels and scale
 /// with it (a 2400 x 1800 PNG for print looks like a 800 x 600 one, only sharper).
@@ -38,7 +39,7 @@ pub struct Layout {
     pub size: (u32, u32),
     /// Multiplies every length designed for a [`DESIGN_SIDE`] figure.
     pub scale: f64,
-    /// The data rectangle shown (the landscape's).
+    /// The data rectangle shown (the scene's view).
     pub rect: Rect,
     /// The plot frame in whole pixels: `[left, top, right, bottom]`; `rect`'s corners map to
     /// its corners.
@@ -65,9 +66,9 @@ struct Space {
 }
 
 /// The space for the plot at `size`: margins, title band, axis label areas and a legend column
-/// as wide as the widest label the legend could show with these overlays. It depends on neither
-/// the landscape nor the title text, so a default view can be shaped to it before the analysis.
-fn space(size: (u32, u32), overlays: &[Overlay]) -> Space {
+/// as wide as the widest label the legend could show with these overlays (and a mean field). It
+/// depends on neither the landscape nor the title text, so a view can be shaped to it first.
+fn space(size: (u32, u32), overlays: &[Overlay], mean_field: bool) -> Space {
     let (w, h) = (f64::from(size.0), f64::from(size.1));
     let s = (w.min(h) / DESIGN_SIDE).max(MIN_SCALE);
     let pad = 12.0 * s;
@@ -77,11 +78,11 @@ fn space(size: (u32, u32), overlays: &[Overlay]) -> Space {
         tick: 13.0 * s,
         legend: 13.0 * s,
     };
-    let text_w = legend::possible_labels(overlays)
+    let text_w = legend::possible_labels(overlays, mean_field)
         .iter()
         .map(|label| TEXT_SLACK * text_size(label, fonts.legend).0)
         .fold(0.0, f64::max);
-    let legend_w = ((legend::KEY_WIDTH + legend::KEY_GAP) * s + text_w).min(0.4 * w);
+    let legend_w = ((KEY_WIDTH + KEY_GAP) * s + text_w).min(0.4 * w);
     let title_band = pad + text_size("κ", fonts.title).1 + pad;
     let tick_h = text_size("0", fonts.tick).1;
     let axis_h = text_size("κ₁", fonts.axis).1;
@@ -102,36 +103,40 @@ fn space(size: (u32, u32), overlays: &[Overlay]) -> Space {
     }
 }
 
-/// Height over width of the space a figure of `size` with these overlays leaves for the plot: a
-/// view rectangle of this aspect fills it with equal axes.
-pub fn plot_aspect(size: (u32, u32), overlays: &[Overlay]) -> Result<f64, RenderError> {
+/// Height over width of the space a figure of `size` with these overlays (and a mean field)
+/// leaves for the plot: a view rectangle of this aspect fills it with equal axes.
+pub fn plot_aspect(
+    size: (u32, u32),
+    overlays: &[Overlay],
+    mean_field: bool,
+) -> Result<f64, RenderError> {
     check_size(size)?;
-    let [l, t, r, b] = space(size, overlays).region;
+    let [l, t, r, b] = space(size, overlays, mean_field).region;
     Ok((b - t) / (r - l))
 }
 
 impl Layout {
     /// Lays out `fig` at `size`, or says why it cannot be drawn (size out of range, a landscape
-    /// with an error or without a valid rectangle).
-    pub fn new(fig: &Figure, size: (u32, u32)) -> Result<Layout, RenderError> {
+    /// with an error or a view that is not a rectangle).
+    pub fn new(fig: &Scene, size: (u32, u32)) -> Result<Layout, RenderError> {
         check_size(size)?;
-        let land = &fig.landscape;
-        if let Some(e) = &land.error {
+        if let Some(e) = &fig.landscape().error {
             return Err(RenderError::Landscape(e.clone()));
         }
-        if !land.rect.is_valid() {
+        let rect = fig.plane.rect();
+        if !rect.is_valid() {
             return Err(RenderError::Landscape(
                 "the view rectangle must be finite with positive width and height".into(),
             ));
         }
-        let sp = space(size, &fig.overlays);
+        let sp = space(size, &fig.overlays, fig.mean_field.is_some());
         let w = f64::from(size.0);
         let title = fig.heading();
         let fonts = Fonts {
             title: fitted_size(&title, sp.fonts.title, w - 2.0 * sp.pad),
             ..sp.fonts
         };
-        let plot = fit_plot(sp.region, &land.rect);
+        let plot = fit_plot(sp.region, &rect);
         // Centre the plot-and-legend block in the space left and right of it.
         let shift = (0.5 * (sp.region[2] - plot[2]).max(0.0)).round();
         let plot = [plot[0] + shift, plot[1], plot[2] + shift, plot[3]];
@@ -140,7 +145,7 @@ impl Layout {
         Ok(Layout {
             size,
             scale: sp.scale,
-            rect: land.rect,
+            rect,
             plot,
             fonts,
             title,

@@ -1,23 +1,15 @@
-//! Phase-plane figures without a window: a [`Figure`] (a [`Landscape`] plus trajectory
-//! overlays) drawn to SVG or PNG with plotters, for papers, the `render` command, the app's SVG
-//! export and golden tests.
+//! Phase-plane figures without a window: a [`Scene`] (what the [`scene`](crate::scene) module
+//! says a picture holds, the same value the explorer draws live) drawn to SVG or PNG with
+//! plotters, for papers, the `render` command, the explorer's exports and golden tests.
 //!
-//! The look follows [`crate::style`], so an exported figure matches the live view. Output is
-//! deterministic (same figure and size, same bytes): every coordinate is rounded to whole pixels
-//! by the layout, the text is measured with a font embedded in the binary (never a system font),
-//! and nothing depends on time, threads or hash order.
+//! Output is deterministic (same scene and size, same bytes): every coordinate is rounded to
+//! whole pixels by the layout, the text is measured with a font embedded in the binary (never a
+//! system font), and nothing depends on time, threads or hash order.
 //!
-//! - [`figure`]: what is drawn ([`Figure`], [`Overlay`]) and the title text;
 //! - `layout`: where (plot rectangle with equal axes, legend column, data-to-pixel map);
-//! - `draw`, `glyphs`, `legend`, `ticks`, `geometry`, `text`, `painter`: how;
-//! - [`frame`]: a default view rectangle that frames the fixed points, cycles and overlays;
-//! - [`trials`]: the DMS trials as overlays (projected network and reduced trajectories).
-//!
-//! [`Landscape`]: crate::analysis::landscape::Landscape
+//! - `draw`, `glyphs`, `legend`, `ticks`, `geometry`, `text`, `painter`: how.
 
 mod draw;
-pub mod figure;
-pub mod frame;
 mod geometry;
 mod glyphs;
 mod layout;
@@ -25,7 +17,6 @@ mod legend;
 mod painter;
 mod text;
 mod ticks;
-pub mod trials;
 
 use plotters::backend::{BitMapBackend, SVGBackend};
 use plotters::drawing::IntoDrawingArea;
@@ -33,7 +24,7 @@ use thiserror::Error;
 
 use painter::{AreaPainter, TextMode};
 
-pub use figure::{Figure, Overlay};
+use crate::scene::Scene;
 use layout::Layout;
 pub use layout::plot_aspect;
 
@@ -69,11 +60,11 @@ pub enum RenderError {
     Encode(String),
 }
 
-/// The figure as an SVG document of `size = (width, height)` pixels.
+/// The scene as an SVG document of `size = (width, height)` pixels.
 ///
 /// Text is stored as `<text font-family="sans-serif">`, so its look depends on the viewer's
 /// fonts; its layout was measured with the embedded font.
-pub fn svg(fig: &Figure, size: (u32, u32)) -> Result<String, RenderError> {
+pub fn svg(fig: &Scene, size: (u32, u32)) -> Result<String, RenderError> {
     let layout = Layout::new(fig, size)?;
     let mut out = String::new();
     {
@@ -88,9 +79,9 @@ pub fn svg(fig: &Figure, size: (u32, u32)) -> Result<String, RenderError> {
     Ok(out)
 }
 
-/// The figure as PNG bytes (8-bit RGB) of `size = (width, height)` pixels. Lines are not
+/// The scene as PNG bytes (8-bit RGB) of `size = (width, height)` pixels. Lines are not
 /// antialiased (plotters' bitmap backend); prefer [`svg`] for print.
-pub fn png(fig: &Figure, size: (u32, u32)) -> Result<Vec<u8>, RenderError> {
+pub fn png(fig: &Scene, size: (u32, u32)) -> Result<Vec<u8>, RenderError> {
     let layout = Layout::new(fig, size)?;
     let mut rgb = vec![0u8; 3 * size.0 as usize * size.1 as usize];
     {

@@ -12,7 +12,7 @@ use plotters::style::{
 
 use super::geometry::Px;
 use super::{FONT_FAMILY, RenderError, text as glyphs};
-use crate::style::Rgb;
+use crate::scene::style::Rgb;
 
 /// A point in whole pixels.
 pub type Pt = (i32, i32);

@@ -13,11 +13,21 @@ use lowrank_explorer::app::Explorer;
 /// Longest wait for the worker (the debug build analyses a landscape in well under a second).
 const WORKER_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Simulated time per frame: a display's 60 Hz (kittest's default is a quarter second, which
+/// would age the toasts fifteen times too fast).
+pub const STEP: f32 = 1.0 / 60.0;
+
 /// The explorer in a window of the screenshots' size.
 pub fn harness(app: Explorer) -> Harness<'static, Explorer> {
+    sized(app, egui::vec2(1280.0, 800.0))
+}
+
+/// The explorer in a window of `size` points.
+pub fn sized(app: Explorer, size: egui::Vec2) -> Harness<'static, Explorer> {
     Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
+        .with_size(size)
         .with_max_steps(40)
+        .with_step_dt(STEP)
         .build_ui_state(|ui, app: &mut Explorer| app.ui(ui), app)
 }
 

@@ -1,32 +1,38 @@
-//! The side panel: model, input, time model, each population's parameters, display toggles.
+//! The side panel: the model, input, time model, the DMS trials, each population's parameters
+//! and what is shown. The parameters and what they enter come from the core
+//! ([`Model::parameters`](crate::model::Model::parameters), [`ParamSpec::role`]).
 
 use eframe::egui::{self, CollapsingHeader, RichText, Ui};
 
-use crate::app::Results;
+use crate::app::actions::Action;
+use crate::app::document::{Document, InputMode, Source};
 use crate::app::fitting::{FinetuneRequest, FitRequest};
-use crate::app::params::{InputMode, Params, Source};
-use crate::app::views::widgets::{Edit, value_slider};
-use crate::app::views::{Action, time_model_label};
+use crate::app::toasts::WARN;
+use crate::app::views::trials::TrialsPanel;
+use crate::app::views::widgets::{Edit, SliderSpec, param_slider};
+use crate::app::worker::Results;
 use crate::fit::PopulationCount;
 use crate::fit::gmm::GmmOptions;
 use crate::fit::populations::DEFAULT_MAX_POPULATIONS;
-use crate::reduced::{Loading, ModelDims, ModelParam, PopulationModel, TimeModel};
+use crate::model::{ParamGroup, ParamSpec};
+use crate::reduced::{PsdStatus, TimeModel};
+use crate::task::dms;
 
-/// Range of the custom input sliders.
-const INPUT_RANGE: f64 = 2.0;
 /// Range of the map's step slider.
-const ALPHA_RANGE: (f64, f64) = (0.01, 1.0);
-/// Decimals of the typed-value boxes.
-const DECIMALS: usize = 3;
+const ALPHA_RANGE: [f64; 2] = [0.01, 1.0];
 /// Largest network the "Draw network" button makes (the core allows more; the app stays responsive).
 const MAX_DRAWN_NEURONS: usize = 65_536;
-/// Warning colour.
-pub const WARN: egui::Color32 = egui::Color32::from_rgb(200, 80, 0);
 
-/// The controls panel. Slider ranges come from the model as it was loaded (`reference`), so they
-/// stay put while the values move.
+/// The story the poster tells, step by step, as the preset really does it (a test runs it).
+pub const TOUR: [&str; 4] = [
+    "1. Input none: the two stable fixed points (filled dots) are the two memories; the saddles (crosses) and their separatrices split the plane between them.",
+    "2. Input A: the memories vanish in folds and a stable limit cycle (thick green) appears around an unstable focus. Input B: a single stable focus.",
+    "3. Trials: pick BA, tick 'landscape follows the trial' and press play. Stimulus B stores the B memory; during stimulus A the state rides the limit cycle and comes out in the other memory: BA (and AA) flip the memory, AB and BB keep it.",
+    "4. Presets > Networks (or File > Open) a trained network: its full-network trials (dots) follow the exact reduced ones (lines).",
+];
+
+/// The controls panel: the parts of the UI state that are not the document's.
 pub struct Controls {
-    reference: Option<PopulationModel>,
     /// The fit's population count: 0 for "auto (BIC)", else fixed.
     fit_populations: usize,
     fit_restarts: usize,
@@ -34,106 +40,78 @@ pub struct Controls {
     draw_neurons: usize,
     draw_seed: u64,
     finetune: FinetuneRequest,
+    pub trials: TrialsPanel,
 }
 
 impl Default for Controls {
     fn default() -> Self {
         Controls {
-            reference: None,
             fit_populations: 0,
             fit_restarts: GmmOptions::default().restarts,
             // The published mixture solves DMS at this size, not at 512 (docs/FIT.md).
             draw_neurons: 4096,
             draw_seed: 1,
             finetune: FinetuneRequest::default(),
+            trials: TrialsPanel::default(),
         }
     }
-}
-
-/// A group of covariance entries shown together.
-struct Group {
-    title: &'static str,
-    entries: Vec<(Loading, Loading)>,
-    open: bool,
 }
 
 impl Controls {
-    /// Forgets the slider ranges (a new model was loaded).
-    pub fn reset_ranges(&mut self) {
-        self.reference = None;
-    }
-
     pub fn ui(
         &mut self,
         ui: &mut Ui,
-        params: &mut Params,
-        results: &Results,
+        doc: &mut Document,
+        job: Option<&crate::app::JobStatus>,
         actions: &mut Vec<Action>,
     ) {
         tour(ui);
-        self.model_section(ui, params, results, actions);
-        let edits_population = matches!(
-            params.source,
-            Source::Population
-                | Source::Network {
-                    overlay_mean_field: true,
-                    ..
-                }
-        );
+        self.model_section(ui, doc, job, actions);
+        let edits_population =
+            matches!(doc.source, Source::Population) || doc.view.overlay_mean_field;
         if edits_population {
-            self.model_networks_section(ui, results, actions);
+            self.model_networks_section(ui, job, actions);
         }
         ui.separator();
-        input_section(ui, params, results, actions);
+        input_section(ui, doc, actions);
         ui.separator();
-        time_model_section(ui, params, actions);
+        time_model_section(ui, doc, actions);
+        if doc.model().dims().inputs == dms::INPUTS {
+            ui.separator();
+            CollapsingHeader::new(RichText::new("DMS trials").heading())
+                .id_salt("trials_section")
+                .default_open(true)
+                .show(ui, |ui| self.trials.ui(ui, doc, actions));
+        }
         ui.separator();
         if edits_population {
-            self.populations_section(ui, params, results, actions);
+            populations_section(ui, doc, actions);
             ui.separator();
         }
-        display_section(ui, params);
+        display_section(ui, doc);
     }
 
     fn model_section(
         &mut self,
         ui: &mut Ui,
-        params: &mut Params,
-        results: &Results,
+        doc: &mut Document,
+        job: Option<&crate::app::JobStatus>,
         actions: &mut Vec<Action>,
     ) {
         ui.heading("Model");
-        job_row(ui, results, actions);
-        match (&mut params.source, &results.network) {
-            (
-                Source::Network {
-                    overlay_mean_field, ..
-                },
-                Some(net),
-            ) => {
-                ui.label(RichText::new(net.describe()).strong());
-                if net.svd_axes {
-                    ui.label("Exact reduction, on the network's SVD axes (MODEL.md 2): κ are the coordinates along the orthogonal m₁, m₂.")
-                        .on_hover_text("m n^T = U S V^T, m = U sqrt(S), n = V sqrt(S); full-network states are projected on these axes by least squares.");
-                } else {
-                    ui.label("Exact reduction, on the axes of the population model it was drawn from: κ are the coordinates along its m₁, m₂, as in the model's mean field.");
-                }
-                self.fit_row(ui, results, actions);
-                let label = format!("overlay mean field of “{}”", params.population_label);
-                ui.checkbox(overlay_mean_field, label);
-                if *overlay_mean_field {
-                    overlay_readout(ui, params, results);
-                }
-                ui.checkbox(&mut params.display.loadings, "loadings scatter (window)");
-            }
-            (Source::Network { path, .. }, None) => {
-                ui.label(format!("loading {} …", path.display()));
-            }
-            (Source::Population, _) => {
-                ui.label(RichText::new(&params.population_label).strong());
-                ui.label("Population mean field (MODEL.md 4)");
-            }
+        job_row(ui, job, actions);
+        ui.label(RichText::new(doc.title()).strong());
+        ui.label(doc.model().describe());
+        if doc.model().network().is_none() {
+            return;
         }
+        self.fit_row(ui, doc, job, actions);
+        let label = format!("overlay mean field of “{}”", doc.edits.population_label);
+        ui.checkbox(&mut doc.view.overlay_mean_field, label);
+        if doc.view.overlay_mean_field {
+            overlay_readout(ui, doc);
+        }
+        ui.checkbox(&mut doc.view.loadings, "loadings scatter (window)");
     }
 
     /// Networks from the population model (MODEL.md 5): draw one and open it, or fine-tune the
@@ -141,7 +119,7 @@ impl Controls {
     fn model_networks_section(
         &mut self,
         ui: &mut Ui,
-        results: &Results,
+        job: Option<&crate::app::JobStatus>,
         actions: &mut Vec<Action>,
     ) {
         CollapsingHeader::new(RichText::new("Networks from this model").strong())
@@ -150,7 +128,7 @@ impl Controls {
                 ui.horizontal(|ui| {
                     if ui
                         .button("Draw network")
-                        .on_hover_text("Draw a network from the population model (MODEL.md 5: each population's loadings are Gaussian with its covariance) and open it: its exact landscape and full-network trials.")
+                        .on_hover_text("Draw a network from the population model (MODEL.md 5: each population's loadings are Gaussian with its covariance) and open it: its exact landscape and full-network trials. Sessions reopen it from the model, N and seed.")
                         .clicked()
                     {
                         actions.push(Action::Resample {
@@ -169,7 +147,7 @@ impl Controls {
                 });
                 ui.horizontal(|ui| {
                     if ui
-                        .add_enabled(results.job.is_none(), egui::Button::new("Fine-tune on DMS"))
+                        .add_enabled(job.is_none(), egui::Button::new("Fine-tune on DMS"))
                         .on_hover_text("Train the populations' covariance factors by backpropagation through time, a fresh network drawn at every step (MODEL.md 5), until drawn networks solve delayed match-to-sample. Minutes; runs in the background and can be cancelled.")
                         .clicked()
                     {
@@ -205,11 +183,17 @@ impl Controls {
     }
 
     /// "Fit populations": a zero-mean Gaussian mixture of the neurons' loadings (MODEL.md 5).
-    fn fit_row(&mut self, ui: &mut Ui, results: &Results, actions: &mut Vec<Action>) {
-        ui.horizontal(|ui| {
+    fn fit_row(
+        &mut self,
+        ui: &mut Ui,
+        doc: &Document,
+        job: Option<&crate::app::JobStatus>,
+        actions: &mut Vec<Action>,
+    ) {
+        ui.horizontal_wrapped(|ui| {
             if ui
-                .add_enabled(results.job.is_none(), egui::Button::new("Fit populations"))
-                .on_hover_text("Zero-mean Gaussian mixture of the neurons' loadings (m, n, I, w on the SVD axes) by EM with restarts, the papers' reverse engineering (MODEL.md 5). The fitted model becomes the sliders' population model and its mean field is drawn over the exact landscape.")
+                .add_enabled(job.is_none(), egui::Button::new("Fit populations"))
+                .on_hover_text("Zero-mean Gaussian mixture of the neurons' loadings (m, n, I, w on the network's axes) by EM with restarts, the papers' reverse engineering (MODEL.md 5). The fitted model becomes the sliders' population model and its mean field is drawn over the exact landscape.")
                 .clicked()
             {
                 let populations = match self.fit_populations {
@@ -243,69 +227,8 @@ impl Controls {
             )
             .accessible_name("fit restarts");
         });
-        if let Some(fit) = results
-            .fit
-            .as_ref()
-            .filter(|f| results.network.as_ref().is_some_and(|n| f.describes(n)))
-        {
+        if let Some(fit) = &doc.fit {
             ui.label(RichText::new(format!("fit: {}", fit.summary())).small());
-        }
-    }
-
-    fn populations_section(
-        &mut self,
-        ui: &mut Ui,
-        params: &mut Params,
-        results: &Results,
-        actions: &mut Vec<Action>,
-    ) {
-        let model = &mut params.population.0;
-        let reference = self.reference.get_or_insert_with(|| model.clone()).clone();
-        if reference.dims() != model.dims() {
-            self.reference = Some(model.clone());
-        }
-        let dims = model.dims();
-        let groups = groups(dims);
-        let psd = model.psd_status();
-        let count = model.populations().len();
-        for (pop, status) in psd.into_iter().enumerate() {
-            let p = &model.populations()[pop];
-            let title = format!("{} (α = {:.3})", p.name, p.fraction);
-            CollapsingHeader::new(RichText::new(title).strong())
-                .id_salt(("population", pop))
-                .default_open(pop == 0)
-                .show(ui, |ui| {
-                    if count > 1 {
-                        let param = ModelParam::Fraction { pop };
-                        apply_param(ui, model, param, 0.0..=1.0, actions);
-                    }
-                    gain_row(ui, model, pop, results, actions);
-                    psd_row(ui, model, pop, status, actions);
-                    for g in &groups {
-                        CollapsingHeader::new(g.title)
-                            .id_salt(("group", pop, g.title))
-                            .default_open(g.open)
-                            .show(ui, |ui| {
-                                for &(a, b) in &g.entries {
-                                    let param = ModelParam::Cov { pop, a, b };
-                                    let range = cov_range(&reference, param, a == b);
-                                    apply_param(ui, model, param, range, actions);
-                                }
-                            });
-                    }
-                    if model.populations()[pop].has_mean() {
-                        CollapsingHeader::new("means")
-                            .id_salt(("means", pop))
-                            .show(ui, |ui| {
-                                for i in 0..2 * dims.rank + dims.inputs {
-                                    let a = Loading::from_index(i, &dims);
-                                    let param = ModelParam::Mean { pop, a };
-                                    let range = cov_range(&reference, param, false);
-                                    apply_param(ui, model, param, range, actions);
-                                }
-                            });
-                    }
-                });
         }
     }
 }
@@ -315,117 +238,75 @@ fn tour(ui: &mut Ui) {
     CollapsingHeader::new(RichText::new("The poster's story in 4 steps").strong())
         .id_salt("tour")
         .show(ui, |ui| {
-            for step in [
-                "1. Input none: two stable fixed points (filled dots) are the two memories; saddles (crosses) and their separatrices split the plane.",
-                "2. Input A: the memories vanish and a stable limit cycle (thick green) appears. Input B: a single stable focus.",
-                "3. Trials panel: pick AB, tick 'landscape follows the trial' and press play: the landscape morphs with the trial's input and the state dot flips memory.",
-                "4. File > Open a trained network (e.g. tests/fixtures/lowrank_n64_r2.pt): its full-N trajectories (dotted) follow the exact reduced ones (solid).",
-            ] {
+            for step in TOUR {
                 ui.label(step);
             }
-            ui.label(RichText::new("Click a point or a fixed point for S~ and the Jacobian; Ctrl+Z undoes any edit.").weak());
+            ui.label(
+                RichText::new(
+                    "Click a point or a fixed point for S~ and the Jacobian; Ctrl+Z undoes any edit of the model.",
+                )
+                .weak(),
+            );
         });
 }
 
-/// The covariance entries the controls show, group by group (also the bifurcation parameters).
-pub fn parameter_groups(dims: ModelDims) -> Vec<Vec<(Loading, Loading)>> {
-    groups(dims).into_iter().map(|g| g.entries).collect()
-}
-
-/// The covariance entries that enter the flow (MODEL.md 4: `Sigma[n, x]` and `Sigma[x, x]` with
-/// `x = (m, I)`) and the readout (`Sigma[w, x]`), grouped.
-fn groups(dims: ModelDims) -> Vec<Group> {
-    let (r, s, o) = (dims.rank, dims.inputs, dims.outputs);
-    let pairs =
-        |a: &dyn Fn(usize) -> Loading, na: usize, b: &dyn Fn(usize) -> Loading, nb: usize| {
-            (0..na)
-                .flat_map(|i| (0..nb).map(move |j| (i, j)))
-                .map(|(i, j)| (a(i), b(j)))
-                .collect::<Vec<_>>()
-        };
-    let upper = |f: &dyn Fn(usize) -> Loading, n: usize| {
-        (0..n)
-            .flat_map(|i| (i..n).map(move |j| (i, j)))
-            .map(|(i, j)| (f(i), f(j)))
-            .collect::<Vec<_>>()
-    };
-    let mut out = vec![
-        Group {
-            title: "n–m overlaps (couplings)",
-            entries: pairs(&Loading::N, r, &Loading::M, r),
-            open: true,
-        },
-        Group {
-            title: "n–input overlaps (drive)",
-            entries: pairs(&Loading::N, r, &Loading::I, s),
-            open: false,
-        },
-        Group {
-            title: "m variances, covariances",
-            entries: upper(&Loading::M, r),
-            open: false,
-        },
-        Group {
-            title: "input variances, covariances",
-            entries: upper(&Loading::I, s),
-            open: false,
-        },
-        Group {
-            title: "m–input covariances",
-            entries: pairs(&Loading::M, r, &Loading::I, s),
-            open: false,
-        },
-    ];
-    if o > 0 {
-        let mut readout = pairs(&Loading::W, o, &Loading::M, r);
-        readout.extend(pairs(&Loading::W, o, &Loading::I, s));
-        out.push(Group {
-            title: "readout w–m, w–input",
-            entries: readout,
-            open: false,
-        });
+/// One slider per parameter of each population, grouped as the core groups them.
+fn populations_section(ui: &mut Ui, doc: &mut Document, actions: &mut Vec<Action>) {
+    let groups: Vec<ParamGroup> = doc
+        .population_model()
+        .parameters()
+        .into_iter()
+        .filter(|g| g.population.is_some())
+        .collect();
+    let psd = doc.edits.population.psd_status();
+    for (pop, status) in psd.into_iter().enumerate() {
+        let p = &doc.edits.population.populations()[pop];
+        let title = format!("{} (α = {:.3})", p.name, p.fraction);
+        CollapsingHeader::new(RichText::new(title).strong())
+            .id_salt(("population", pop))
+            .default_open(pop == 0)
+            .show(ui, |ui| {
+                gain_row(ui, doc, pop, actions);
+                psd_row(ui, doc, pop, status, actions);
+                for g in groups.iter().filter(|g| g.population == Some(pop)) {
+                    if g.title.is_empty() {
+                        for param in &g.params {
+                            slider(ui, doc, param, actions);
+                        }
+                        continue;
+                    }
+                    CollapsingHeader::new(g.title.as_str())
+                        .id_salt(("group", pop, g.title.as_str()))
+                        .default_open(g.open)
+                        .show(ui, |ui| {
+                            for param in &g.params {
+                                slider(ui, doc, param, actions);
+                            }
+                        });
+                }
+            });
     }
-    out.retain(|g| !g.entries.is_empty());
-    out
 }
 
-/// Slider range of a covariance or mean entry: twice the loaded value, at least 1 (variances
-/// from 0), rounded up to a round number.
-fn cov_range(
-    reference: &PopulationModel,
-    param: ModelParam,
-    variance: bool,
-) -> std::ops::RangeInclusive<f64> {
-    let x = param.get(reference).unwrap_or(0.0).abs();
-    let top = round_up((2.0 * x).max(1.0));
-    if variance { 0.0..=top } else { -top..=top }
-}
-
-/// The smallest of 1, 2, 5 times a power of ten that is `>= x`.
-fn round_up(x: f64) -> f64 {
-    let p = 10f64.powf(x.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * p)
-        .find(|v| *v >= x)
-        .unwrap_or(10.0 * p)
-}
-
-/// A slider + typed box for one model parameter; refused values become warnings.
-fn apply_param(
-    ui: &mut Ui,
-    model: &mut PopulationModel,
-    param: ModelParam,
-    range: std::ops::RangeInclusive<f64>,
-    actions: &mut Vec<Action>,
-) {
-    let Ok(value) = param.get(model) else { return };
+/// A slider for one population-model parameter; refused values become warnings.
+fn slider(ui: &mut Ui, doc: &mut Document, param: &ParamSpec, actions: &mut Vec<Action>) {
+    let ParamSpec::Model(p) = param else { return };
+    let Ok(value) = p.get(&doc.edits.population) else {
+        return;
+    };
     let label = param.to_string();
-    match value_slider(ui, &label, value, range, DECIMALS) {
+    let spec = SliderSpec {
+        label: &label,
+        value,
+        default_range: doc.population_model().slider_range(param),
+        domain: p.domain(),
+        role: &param.role(),
+    };
+    match param_slider(ui, &spec, &mut doc.view.ranges) {
         Edit::None => {}
         Edit::Set(x) => {
-            if let Err(e) = param.set(model, x) {
-                actions.push(Action::Warn(format!("{label} = {x}: {e}")));
+            if let Err(e) = p.set(&mut doc.edits.population, x) {
+                actions.push(Action::Warn(format!("{label} refused: {e}")));
             }
         }
         Edit::Invalid(text) => actions.push(Action::Warn(format!(
@@ -434,30 +315,21 @@ fn apply_param(
     }
 }
 
-/// Gain mode of a population: self-consistent `<phi'>` or clamped to a slider (teaching mode).
-fn gain_row(
-    ui: &mut Ui,
-    model: &mut PopulationModel,
-    pop: usize,
-    results: &Results,
-    actions: &mut Vec<Action>,
-) {
-    let clamp = model.populations()[pop].gain_clamp;
+/// Gain mode of a population: self-consistent `<phi'>` or clamped (teaching mode).
+fn gain_row(ui: &mut Ui, doc: &mut Document, pop: usize, actions: &mut Vec<Action>) {
+    let clamp = doc.edits.population.populations()[pop].gain_clamp;
     let mut clamped = clamp.is_some();
     ui.horizontal(|ui| {
         ui.label("gain <φ'>:");
         let a = ui.radio_value(&mut clamped, false, "self-consistent");
         let b = ui.radio_value(&mut clamped, true, "clamped");
         if a.changed() || b.changed() {
-            let gain = clamped.then(|| current_gain(results, pop).unwrap_or(1.0));
-            if let Err(e) = model.set_gain_clamp(pop, gain) {
+            let gain = clamped.then(|| current_gain(&doc.results, pop).unwrap_or(1.0));
+            if let Err(e) = doc.edits.population.set_gain_clamp(pop, gain) {
                 actions.push(Action::Warn(e.to_string()));
             }
         }
     });
-    if model.populations()[pop].gain_clamp.is_some() {
-        apply_param(ui, model, ModelParam::Gain { pop }, 0.0..=1.0, actions);
-    }
 }
 
 /// `<phi'>_pop` at the selected point, if the readouts have it.
@@ -469,9 +341,9 @@ fn current_gain(results: &Results, pop: usize) -> Option<f64> {
 /// The PSD indicator and the "nearest PSD" action.
 fn psd_row(
     ui: &mut Ui,
-    model: &mut PopulationModel,
+    doc: &mut Document,
     pop: usize,
-    status: crate::reduced::PsdStatus,
+    status: PsdStatus,
     actions: &mut Vec<Action>,
 ) {
     ui.horizontal(|ui| {
@@ -494,41 +366,52 @@ fn psd_row(
                 .button("nearest PSD")
                 .on_hover_text("Clip the negative eigenvalues to 0 (nearest PSD matrix in Frobenius norm)")
                 .clicked();
-            if let Some(Err(e)) = repair.then(|| model.make_psd(pop)) {
+            if let Some(Err(e)) = repair.then(|| doc.edits.population.make_psd(pop)) {
                 actions.push(Action::Warn(e.to_string()));
             }
         }
     });
 }
 
-fn input_section(ui: &mut Ui, params: &mut Params, results: &Results, actions: &mut Vec<Action>) {
+fn input_section(ui: &mut Ui, doc: &mut Document, actions: &mut Vec<Action>) {
     ui.heading("Input v");
-    let names = params.input_names(results.network.as_ref().map(|n| n.dims().inputs));
-    if params.scrub.follow {
+    let names = doc.model().input_names();
+    if doc.view.scrub.follow {
         ui.label(
-            RichText::new("The input follows the trial at the scrubber's time (see Trials).")
+            RichText::new("The input follows the trial at the scrubber's time (see DMS trials).")
                 .italics(),
         );
         if ui.button("stop following the trial").clicked() {
-            params.scrub.follow = false;
+            doc.view.scrub.follow = false;
+            doc.view.scrub.playing = false;
         }
         return;
     }
-    params.input.custom.resize(names.len(), 0.0);
+    let input = &mut doc.edits.input;
+    input.custom.resize(names.len(), 0.0);
     ui.horizontal_wrapped(|ui| {
-        ui.radio_value(&mut params.input.mode, InputMode::None, "none");
+        ui.radio_value(&mut input.mode, InputMode::None, "none");
         for (k, name) in names.iter().enumerate().take(4) {
-            ui.radio_value(&mut params.input.mode, InputMode::Channel(k), name.as_str());
+            ui.radio_value(&mut input.mode, InputMode::Channel(k), name.as_str());
         }
-        ui.radio_value(&mut params.input.mode, InputMode::Custom, "custom");
+        ui.radio_value(&mut input.mode, InputMode::Custom, "custom");
     });
-    if params.input.mode == InputMode::Custom {
+    if input.mode == InputMode::Custom {
+        let model = doc.model().clone();
         for (k, name) in names.iter().enumerate() {
+            let param = ParamSpec::Input(name.clone());
             let label = format!("input {name}");
-            let value = params.input.custom[k];
-            match value_slider(ui, &label, value, -INPUT_RANGE..=INPUT_RANGE, DECIMALS) {
+            let value = doc.edits.input.custom[k];
+            let spec = SliderSpec {
+                label: &label,
+                value,
+                default_range: model.slider_range(&param),
+                domain: model.parameter_domain(&param),
+                role: &param.role(),
+            };
+            match param_slider(ui, &spec, &mut doc.view.ranges) {
                 Edit::None => {}
-                Edit::Set(x) => params.input.custom[k] = x,
+                Edit::Set(x) => doc.edits.input.custom[k] = x,
                 Edit::Invalid(text) => actions.push(Action::Warn(format!(
                     "{label}: “{text}” is not a finite number; the value stays {value}"
                 ))),
@@ -537,28 +420,36 @@ fn input_section(ui: &mut Ui, params: &mut Params, results: &Results, actions: &
     }
 }
 
-fn time_model_section(ui: &mut Ui, params: &mut Params, actions: &mut Vec<Action>) {
+fn time_model_section(ui: &mut Ui, doc: &mut Document, actions: &mut Vec<Action>) {
     ui.heading("Time model");
-    let alpha = match params.time_model {
+    let tm = &mut doc.edits.time_model;
+    let alpha = match *tm {
         TimeModel::Map { alpha } => alpha,
         TimeModel::Ode => crate::network::ALPHA,
     };
     ui.horizontal(|ui| {
-        ui.radio_value(&mut params.time_model, TimeModel::Ode, "ODE")
+        ui.radio_value(tm, TimeModel::Ode, "ODE")
             .on_hover_text("dκ/dt = F(κ; v), time in units of τ");
-        let is_map = matches!(params.time_model, TimeModel::Map { .. });
+        let is_map = matches!(*tm, TimeModel::Map { .. });
         if ui
             .radio(is_map, "Euler map")
             .on_hover_text("κ(t+1) = κ(t) + α F(κ(t); v): the trained networks' update")
             .clicked()
         {
-            params.time_model = TimeModel::Map { alpha };
+            *tm = TimeModel::Map { alpha };
         }
     });
-    if let TimeModel::Map { alpha } = params.time_model {
-        match value_slider(ui, "map α", alpha, ALPHA_RANGE.0..=ALPHA_RANGE.1, DECIMALS) {
+    if let TimeModel::Map { alpha } = doc.edits.time_model {
+        let spec = SliderSpec {
+            label: "map α",
+            value: alpha,
+            default_range: ALPHA_RANGE,
+            domain: (ALPHA_RANGE[0], ALPHA_RANGE[1]),
+            role: "The Euler step dt/τ of the map κ(t+1) = κ(t) + α F(κ(t)); the networks were trained with 0.2 (MODEL.md 1).",
+        };
+        match param_slider(ui, &spec, &mut doc.view.ranges) {
             Edit::None => {}
-            Edit::Set(x) if x > 0.0 => params.time_model = TimeModel::Map { alpha: x },
+            Edit::Set(x) if x > 0.0 => doc.edits.time_model = TimeModel::Map { alpha: x },
             Edit::Set(x) => actions.push(Action::Warn(format!(
                 "map α = {x}: the step must be positive"
             ))),
@@ -567,12 +458,12 @@ fn time_model_section(ui: &mut Ui, params: &mut Params, actions: &mut Vec<Action
             ))),
         }
     }
-    ui.label(format!("showing: {}", time_model_label(params.time_model)));
+    ui.label(format!("showing: {}", doc.edits.time_model.label()));
 }
 
-fn display_section(ui: &mut Ui, params: &mut Params) {
+fn display_section(ui: &mut Ui, doc: &mut Document) {
     ui.heading("Show");
-    let d = &mut params.display;
+    let d = &mut doc.view.layers;
     ui.horizontal_wrapped(|ui| {
         ui.checkbox(&mut d.field, "flow field");
         ui.checkbox(&mut d.nullclines, "nullclines");
@@ -584,8 +475,8 @@ fn display_section(ui: &mut Ui, params: &mut Params) {
 }
 
 /// The running fit or fine-tuning: what it does now, and a way to stop it.
-fn job_row(ui: &mut Ui, results: &Results, actions: &mut Vec<Action>) {
-    let Some(job) = &results.job else { return };
+fn job_row(ui: &mut Ui, job: Option<&crate::app::JobStatus>, actions: &mut Vec<Action>) {
+    let Some(job) = job else { return };
     ui.horizontal_wrapped(|ui| {
         ui.spinner();
         ui.label(format!(
@@ -599,13 +490,9 @@ fn job_row(ui: &mut Ui, results: &Results, actions: &mut Vec<Action>) {
 }
 
 /// How far the overlaid mean field is from the exact flow over the view.
-fn overlay_readout(ui: &mut Ui, params: &Params, results: &Results) {
-    let dims_match = results.network.as_ref().is_some_and(|n| {
-        let d = n.dims();
-        let m = params.population.0.dims();
-        (d.rank, d.inputs) == (m.rank, m.inputs)
-    });
-    if !dims_match {
+fn overlay_readout(ui: &mut Ui, doc: &Document) {
+    let fits = doc.model().network().is_some() && doc.overlay_fits(doc.model());
+    if !fits {
         ui.label(
             RichText::new(
                 "the population model's rank or inputs differ from the network's: no overlay",
@@ -614,7 +501,7 @@ fn overlay_readout(ui: &mut Ui, params: &Params, results: &Results) {
         );
         return;
     }
-    match results.overlay.as_ref().and_then(|o| o.difference) {
+    match doc.results.overlay.as_ref().and_then(|o| o.difference) {
         Some(d) => {
             ui.label(format!(
                 "RMS |F_exact − F_mean field| over the view: {:.2e} ({:.2} % of RMS |F_exact| = {:.3})",
@@ -630,33 +517,5 @@ fn overlay_readout(ui: &mut Ui, params: &Params, results: &Results) {
         None => {
             ui.label(RichText::new("mean field: computing…").weak());
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranges_are_round_and_contain_twice_the_value() {
-        assert_eq!(round_up(1.0), 1.0);
-        assert_eq!(round_up(1.3), 2.0);
-        assert_eq!(round_up(3.0), 5.0);
-        assert_eq!(round_up(16.8), 20.0);
-        assert_eq!(round_up(0.07), 0.1);
-    }
-
-    #[test]
-    fn groups_hold_the_entries_that_enter_the_flow() {
-        let dims = ModelDims {
-            rank: 2,
-            inputs: 2,
-            outputs: 1,
-        };
-        let g = groups(dims);
-        let total: usize = g.iter().map(|g| g.entries.len()).sum();
-        // n-m 4, n-I 4, m-m 3, I-I 3, m-I 4, readout 2 + 2.
-        assert_eq!(total, 22);
-        assert!(g.iter().all(|g| !g.entries.is_empty()));
     }
 }

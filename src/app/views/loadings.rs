@@ -5,13 +5,13 @@
 use eframe::egui::{self, Color32, Ui};
 use egui_plot::{Legend, Plot, PlotPoints, Points};
 
-use crate::app::Results;
-use crate::app::params::Params;
-use crate::app::source::LoadedNetwork;
+use crate::app::document::Document;
+use crate::app::fitting::FittedNetwork;
 use crate::app::views::color;
 use crate::fit::model_dims;
+use crate::model::NetworkModel;
 use crate::reduced::Loading;
-use crate::style;
+use crate::scene::style;
 
 /// Colours of the populations (the trials' palette, then grey).
 fn population_colour(p: usize) -> Color32 {
@@ -32,27 +32,34 @@ impl Default for LoadingsView {
 }
 
 impl LoadingsView {
-    /// Shows the window while `params.display.loadings` is on and a network is loaded.
-    pub fn show(&mut self, ctx: &egui::Context, params: &mut Params, results: &Results) {
-        let Some(net) = results.network.as_deref() else {
+    /// Shows the window while `doc.view.loadings` is on and the document is a network.
+    pub fn show(&mut self, ctx: &egui::Context, doc: &mut Document) {
+        let model = doc.model().clone();
+        let Some(net) = model.network() else {
             return;
         };
-        if !params.display.loadings {
+        if !doc.view.loadings {
             return;
         }
         let mut open = true;
+        let fit = doc.fit.clone();
         egui::Window::new("Loadings")
             .open(&mut open)
             // Over the phase plane, clear of the controls it is opened from.
             .default_pos([440.0, 130.0])
             .default_size([420.0, 420.0])
-            .show(ctx, |ui| self.ui(ui, net, results));
-        params.display.loadings = open;
+            .show(ctx, |ui| self.ui(ui, net, fit.as_deref()));
+        doc.view.loadings = open;
     }
 
-    fn ui(&mut self, ui: &mut Ui, net: &LoadedNetwork, results: &Results) {
+    fn ui(&mut self, ui: &mut Ui, net: &NetworkModel, fit: Option<&FittedNetwork>) {
         let dims = model_dims(&net.network);
-        let count = net.loadings.ncols();
+        let loadings = net.loadings();
+        let count = loadings.ncols();
+        if count == 0 {
+            ui.label("This network's loadings could not be formed.");
+            return;
+        }
         let names: Vec<String> = (0..count)
             .map(|i| Loading::from_index(i, &dims).to_string())
             .collect();
@@ -70,14 +77,10 @@ impl LoadingsView {
                     });
             }
         });
-        let labels = results
-            .fit
-            .as_ref()
-            .filter(|f| results.network.as_ref().is_some_and(|n| f.describes(n)))
-            .map(|f| (&f.report.labels, f.report.populations.len()));
+        let labels = fit.map(|f| (&f.report.labels, f.report.populations.len()));
         let [x, y] = self.axes;
-        let point = |i: usize| [net.loadings[(i, x)], net.loadings[(i, y)]];
-        let neurons = net.loadings.nrows();
+        let point = |i: usize| [loadings[(i, x)], loadings[(i, y)]];
+        let neurons = loadings.nrows();
         ui.label(match labels {
             Some(_) => {
                 "Each neuron at two of its loadings, coloured by its most likely population."

@@ -1,9 +1,11 @@
-//! The views: plain structs with a `ui(&mut self, ui, &mut Params, &Results, &mut Vec<Action>)`
-//! method, one file each. They draw what the worker computed and edit [`Params`]; anything that
-//! touches more than the parameters (files, undo, warnings) goes back to the app as an [`Action`].
+//! The views: plain structs with a `ui(&mut self, ui, &mut Document, ...)` method, one file each.
+//! They draw what the worker computed and edit the [`Document`](crate::app::document::Document);
+//! anything that touches more than the document (files, jobs, warnings) goes back to the app as
+//! an [`Action`](crate::app::actions::Action).
 
 pub mod bifurcation;
 pub mod controls;
+pub mod legend;
 pub mod loadings;
 pub mod phase_plane;
 pub mod readouts;
@@ -11,57 +13,14 @@ pub mod time_series;
 pub mod trials;
 pub mod widgets;
 
-use std::path::PathBuf;
-
 use eframe::egui::Color32;
 
 use crate::analysis::linalg::Complex;
-use crate::app::fitting::{FinetuneRequest, FitRequest};
-use crate::reduced::TimeModel;
-use crate::style::Rgb;
+use crate::scene::style::Rgb;
 
-/// Something a view asks the app to do.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Action {
-    /// Show a warning (bad input, a refused edit, a failed file).
-    Warn(String),
-    Open(PathBuf),
-    LoadPreset(&'static str),
-    SaveSession(PathBuf),
-    ExportPng(PathBuf),
-    ExportSvg(PathBuf),
-    ExportCsv(PathBuf),
-    /// Write the population model (a fitted or edited one) as JSON.
-    SaveModel(PathBuf),
-    Undo,
-    Redo,
-    Reset,
-    /// Fit populations to the loaded network's loadings (MODEL.md 5).
-    Fit(FitRequest),
-    /// Fine-tune the population model's covariances on DMS (MODEL.md 5).
-    Finetune(FinetuneRequest),
-    /// Stop the running fit or fine-tuning.
-    CancelJob,
-    /// Draw a network from the population model and open it.
-    Resample {
-        neurons: usize,
-        seed: u64,
-    },
-    /// Write the loaded network (on its SVD axes) as JSON.
-    SaveNetwork(PathBuf),
-}
-
-/// An sRGB triple of [`crate::style`] as an egui colour.
+/// An sRGB triple of [`crate::scene::style`] as an egui colour.
 pub fn color(rgb: Rgb) -> Color32 {
     Color32::from_rgb(rgb[0], rgb[1], rgb[2])
-}
-
-/// "ODE" or "map (α = 0.2)": every view states which reading of the dynamics it shows.
-pub fn time_model_label(tm: TimeModel) -> String {
-    match tm {
-        TimeModel::Ode => "ODE".to_string(),
-        TimeModel::Map { alpha } => format!("map (α = {alpha})"),
-    }
 }
 
 /// One eigenvalue as `a ± bi` or `a`.
@@ -109,7 +68,6 @@ mod tests {
             "0.714, 0.418"
         );
         assert_eq!(format_complex([1.0, -2.0], 1), "1.0 − 2.0i");
-        assert_eq!(time_model_label(TimeModel::TRAINED_MAP), "map (α = 0.2)");
         assert_eq!(format_point(&[0.5, -1.0], 2), "(0.50, -1.00)");
     }
 }

@@ -1,93 +1,184 @@
-//! The phase plane: flow field, nullclines, fixed points, separatrices, cycles, trajectories.
+//! The phase plane: the document's [`Scene`] drawn live — flow field, separatrices, nullclines,
+//! cycles, the mean-field overlay, trials, click trajectories, fixed points — with the styles and
+//! glyphs of [`crate::scene::style`] and the legend of [`crate::scene::legend`], the same the
+//! exported figures use.
 //!
-//! Pan and zoom move the analysed rectangle ([`Params::view`]); a click runs a trajectory from the
-//! pointer (shift-click: backward) and selects the point for the readouts, a click on a fixed point
-//! selects it. Only drawing geometry is computed here (arrow lengths, pixel distances).
+//! Drag pans, the scroll wheel zooms about the pointer; a click runs a trajectory from the
+//! pointer (shift-click: backward in time) and selects the point for the readouts, a click on a
+//! fixed point selects it. Pan and zoom change only the view: the fixed points, cycles and the
+//! bifurcation diagram are the search box's. Only drawing geometry is computed here.
 
-use eframe::egui::{self, Color32, RichText, Ui};
+use eframe::egui::{self, Color32, Pos2, RichText, Ui};
 use egui_plot::{
-    Arrows, Corner, Legend, Line, LineStyle, MarkerShape, Plot, PlotBounds, PlotPoint, PlotPoints,
-    PlotTransform, Points, Text,
+    Arrows, Line, LineStyle as PlotLineStyle, Plot, PlotBounds, PlotPoint, PlotPoints,
+    PlotTransform, Text,
 };
 
 use crate::analysis::Rect;
-use crate::analysis::cycles::CycleKind;
-use crate::analysis::fixed_points::{FixedPoint, FixedPointKind};
-use crate::analysis::landscape::Landscape;
-use crate::analysis::manifolds::ManifoldKind;
-use crate::app::Results;
-use crate::app::params::{DEFAULT_VIEW, Params, Selection, TrajectoryStart};
-use crate::app::views::{color, format_eigenvalues, format_point, time_model_label};
-use crate::style;
+use crate::analysis::fixed_points::FixedPoint;
+use crate::app::document::{Document, Selection, TrajectoryStart};
+use crate::app::settings::LegendPlacement;
+use crate::app::views::legend::{self, OUTSIDE_WIDTH, paint_glyph};
+use crate::app::views::{color, format_eigenvalues, format_point};
+use crate::scene::legend::{Entry, entries, max_speed};
+use crate::scene::style::{self, Glyph, LineStyle, Rgb, Stroke};
+use crate::scene::{Plane, Scene, frame, period_label, summary, trajectories};
 
-/// Legend entries of the trial trajectories (colours by trial type: see the trials panel).
-const TRIALS_REDUCED: &str = "trials: reduced (solid)";
-const TRIALS_NETWORK: &str = "trials: full network, projected (dotted)";
 /// Flow-field colour classes (arrows of one class share one plot item).
 const SPEED_CLASSES: usize = 6;
 /// Arrow length as a fraction of the grid cell.
 const ARROW_FILL: f64 = 0.75;
 /// A click or hover within this many pixels of a fixed point is about that fixed point.
 const PICK_PIXELS: f32 = 9.0;
-/// Margin added around the content by "auto range", as a fraction of its size.
-const AUTO_MARGIN: f64 = 0.15;
+/// Zoom per point of scroll (the factor is `exp(ZOOM_RATE * scroll)`).
+const ZOOM_RATE: f32 = 0.0025;
+/// Pixels between two direction arrowheads along a trajectory.
+const HEAD_SPACING: f32 = 90.0;
 
 /// The phase-plane view.
 ///
-/// [`Params::view`] is the rectangle the user asked for (pan, zoom, auto range, undo); the plot
-/// shows it widened to a square aspect, and that visible rectangle, [`PhasePlane::shown`], is
-/// what gets analysed. Only the user's own pan and zoom write back into `Params`, so resizing a
-/// panel never drifts the view.
+/// The document's `view.rect` is the rectangle the user asked for (pan, zoom, framing); the plot
+/// shows it widened to the plot's aspect, and that visible rectangle (`view.shown`) is what the
+/// worker samples the flow field on. Only the user's own pan and zoom write back the request, so
+/// resizing a panel never drifts the view.
 #[derive(Default)]
 pub struct PhasePlane {
     /// The rectangle the plot was last told to show, and the plot's aspect then.
     requested: Option<(Rect, Option<f64>)>,
     /// Width / height of the plot's frame in the last frame.
     aspect: Option<f64>,
-    /// The rectangle the plot shows (the analysed one).
-    pub shown: Option<Rect>,
-    /// Where the plot is on screen (for the PNG export).
+    /// Where the plot is on screen.
     pub plot_rect: Option<egui::Rect>,
-    /// Fit the view to the content as soon as a complete landscape is in (set on opening a
-    /// network, whose states need not lie in the default view).
-    pub auto_range_pending: bool,
+    /// The legend rows drawn in the last frame (the exported figure's legend lists the same).
+    pub legend: Vec<Entry>,
 }
 
 impl PhasePlane {
-    pub fn ui(&mut self, ui: &mut Ui, params: &mut Params, results: &Results) {
-        // A newly opened network: fit the view once its landscape and trials are in.
-        if self.auto_range_pending
-            && results.landscape_complete
-            && (results.network.is_none() || results.trials.is_some())
+    pub fn ui(&mut self, ui: &mut Ui, doc: &mut Document, placement: &mut LegendPlacement) {
+        self.frame_when_ready(doc);
+        let scene = doc.scene();
+        self.header(ui, doc, scene.as_ref(), placement);
+        self.legend = scene.as_ref().map(entries).unwrap_or_default();
+        let outside = *placement == LegendPlacement::Outside && !self.legend.is_empty();
+        let mut plot_rect = None;
+        ui.horizontal_top(|ui| {
+            let width = ui.available_width() - if outside { OUTSIDE_WIDTH } else { 0.0 };
+            let size = egui::vec2(width.max(120.0), ui.available_height());
+            ui.allocate_ui_with_layout(size, egui::Layout::top_down(egui::Align::Min), |ui| {
+                plot_rect = Some(self.plot(ui, doc, scene.as_ref()));
+            });
+            if outside {
+                egui::ScrollArea::vertical()
+                    .id_salt("legend_outside")
+                    .show(ui, |ui| legend::rows(ui, &self.legend));
+            }
+        });
+        self.plot_rect = plot_rect;
+        if let Some(rect) = plot_rect
+            && !self.legend.is_empty()
         {
-            auto_range(params, results);
-            self.auto_range_pending = false;
+            legend::corner(ui.ctx(), rect, placement, &self.legend);
         }
-        self.header(ui, params, results);
-        let land = results.landscape.as_deref();
-        // The view is ours (`params.view`, pan and zoom): egui_plot must never fit it to the items,
-        // or the flow field drawn over the analysed rectangle would widen the view, which widens
-        // the analysed rectangle, frame after frame.
+    }
+
+    /// A newly opened model: once its complete landscape (and its trials, if it has them) are
+    /// in, frame the view to show every fixed point, cycle and trial.
+    fn frame_when_ready(&mut self, doc: &mut Document) {
+        let r = &doc.results;
+        let trials_known =
+            r.trials.is_some() || doc.model().dims().inputs != crate::task::dms::INPUTS;
+        let Some(land) = r.landscape.as_ref().filter(|_| r.complete) else {
+            if doc.view.rect.is_none() {
+                doc.view.rect = Some(doc.model().search_box());
+            }
+            return;
+        };
+        let Some(aspect) = self
+            .aspect
+            .filter(|_| doc.view.frame_pending && trials_known)
+        else {
+            return;
+        };
+        let overlays = r
+            .trials
+            .as_ref()
+            .map(|set| trajectories::trials(set, &doc.view.shown_trials, None))
+            .unwrap_or_default();
+        doc.view.rect = Some(frame::view_of(land, &overlays, 1.0 / aspect));
+        doc.view.frame_pending = false;
+    }
+
+    /// Two lines of fixed height above the plot: what is shown and what was found. Nothing here
+    /// may wrap: a header whose height followed its text would resize the plot every frame.
+    fn header(
+        &self,
+        ui: &mut Ui,
+        doc: &mut Document,
+        scene: Option<&Scene>,
+        placement: &mut LegendPlacement,
+    ) {
+        ui.horizontal(|ui| {
+            let land = doc.results.landscape.as_ref();
+            let tm = land.map_or(doc.edits.time_model, |l| l.time_model);
+            ui.label(RichText::new(tm.label()).strong().size(15.0))
+                .on_hover_text("Which reading of the dynamics the plane shows: the ODE dκ/dt = F, or the trained Euler map κ(t+1) = κ(t) + αF (same fixed points, different cycles).");
+            if let Some(l) = land {
+                ui.label(RichText::new(format!("v = {}", format_point(&l.v, 2))).strong());
+            }
+            ui.separator();
+            if ui
+                .button("frame all")
+                .on_hover_text("Fit the view to every fixed point, cycle and shown trial")
+                .clicked()
+            {
+                doc.view.frame_pending = true;
+            }
+            if !doc.view.starts.is_empty()
+                && ui
+                    .button("clear trajectories")
+                    .on_hover_text("Remove the click-to-run trajectories")
+                    .clicked()
+            {
+                doc.view.starts.clear();
+            }
+            ui.menu_button("legend", |ui| {
+                for p in LegendPlacement::ALL {
+                    ui.radio_value(placement, p, p.label());
+                }
+            });
+            ui.label(RichText::new("(?)").weak()).on_hover_text(
+                "click: trajectory from a point · shift-click: backward in time · click a fixed point: readouts · drag: pan · scroll: zoom about the pointer",
+            );
+        });
+        let found = match (&doc.results.landscape, scene) {
+            (Some(l), Some(s)) => summary(l, Some(&s.plane.rect()), doc.results.complete),
+            (Some(l), None) => summary(l, None, doc.results.complete),
+            (None, _) => "computing…".to_string(),
+        };
+        ui.add(egui::Label::new(found.as_str()).truncate())
+            .on_hover_text(found);
+    }
+
+    /// The plot itself; returns where it is on screen.
+    fn plot(&mut self, ui: &mut Ui, doc: &mut Document, scene: Option<&Scene>) -> egui::Rect {
+        // The view is ours: egui_plot must never fit it to the items, or the field drawn over the
+        // view would widen the view, frame after frame. Scrolling zooms (below) instead of panning.
         let plot = Plot::new("phase_plane")
             .auto_bounds(false)
             .data_aspect(1.0)
             .allow_double_click_reset(false)
             .allow_boxed_zoom(false)
+            .allow_scroll(false)
             .x_axis_label("κ₁")
-            .y_axis_label("κ₂")
-            .legend(
-                Legend::default()
-                    .position(Corner::RightBottom)
-                    .text_style(egui::TextStyle::Small)
-                    .background_alpha(0.85),
-            );
-        let want = params.view;
+            .y_axis_label("κ₂");
+        let want = doc.view.rect.unwrap_or_else(|| doc.model().search_box());
         // Set the bounds when the view changed, and when the plot's shape did (window resize).
         let set_bounds = self.requested != Some((want, self.aspect));
         let aspect = self.aspect;
         if set_bounds {
             self.requested = Some((want, aspect));
         }
+        let scroll = ui.input(|i| i.smooth_scroll_delta.y);
         let response = plot.show(ui, |pui| {
             if set_bounds {
                 // Widen the view to the plot's aspect ourselves: with `data_aspect`, egui_plot
@@ -98,109 +189,55 @@ impl PhasePlane {
                     [r.x_max, r.y_max],
                 ));
             }
-            if let Some(land) = land {
-                draw_landscape(pui, land, params);
+            if pui.response().hovered() && scroll != 0.0 {
+                let f = (ZOOM_RATE * scroll).exp();
+                pui.zoom_bounds_around_hovered(egui::vec2(f, f));
             }
-            if let Some(over) = results.overlay.as_deref() {
-                draw_overlay(pui, &over.landscape);
+            if let Some(s) = scene {
+                draw_lines(pui, s);
             }
-            draw_trials(pui, params, results);
-            draw_user_trajectories(pui, results);
-            draw_selection(pui, params, results);
         });
-        self.plot_rect = Some(response.response.rect);
+        let rect = response.response.rect;
         let frame = response.transform.frame();
         self.aspect = Some(f64::from(frame.width() / frame.height())).filter(|a| a.is_finite());
         let transform = response.transform;
-        let r = &response.response;
-        let user_moved = r.dragged()
-            || r.hovered()
-                && ui.input(|i| i.smooth_scroll_delta != egui::Vec2::ZERO || i.zoom_delta() != 1.0);
-        self.follow_bounds(params, &transform, user_moved);
-        let fixed = land.map(|l| l.fixed_points.as_slice()).unwrap_or(&[]);
-        let hovered = response
-            .response
-            .hover_pos()
-            .and_then(|p| pick(fixed, &transform, p));
-        if let Some(fp) = hovered {
-            response
-                .response
-                .clone()
-                .on_hover_ui_at_pointer(|ui| fixed_point_tooltip(ui, fp, land));
+        let painter = ui.painter_at(*frame);
+        if let Some(s) = scene {
+            paint_points(&painter, &transform, s, doc);
         }
-        let clicked_at = response
-            .response
-            .clicked()
-            .then(|| response.response.interact_pointer_pos())
-            .flatten();
-        if let Some(pos) = clicked_at {
+        paint_selection(&painter, &transform, doc);
+        let r = &response.response;
+        let user_moved =
+            r.dragged() || (r.hovered() && (scroll != 0.0 || ui.input(|i| i.zoom_delta() != 1.0)));
+        self.follow_bounds(doc, &transform, user_moved);
+        let fixed = scene.map_or(&[][..], |s| s.landscape().fixed_points.as_slice());
+        if let Some(fp) = r.hover_pos().and_then(|p| pick(fixed, &transform, p)) {
+            let tm = doc.edits.time_model;
+            r.clone()
+                .on_hover_ui_at_pointer(|ui| fixed_point_tooltip(ui, fp, &tm.label()));
+        }
+        if let Some(pos) = r.clicked().then(|| r.interact_pointer_pos()).flatten() {
             let shift = ui.input(|i| i.modifiers.shift);
-            click(params, &transform, pos, fixed, shift);
+            click(doc, &transform, pos, fixed, shift);
         }
         if set_bounds {
             ui.ctx().request_repaint();
         }
+        rect
     }
 
-    /// Three lines of fixed height above the plot: what is shown, what was found, how to use it.
-    /// Nothing here may wrap: a header whose height followed its text would resize the plot,
-    /// change the analysed rectangle and start a new analysis, whose text resizes it back.
-    fn header(&self, ui: &mut Ui, params: &mut Params, results: &Results) {
-        ui.horizontal(|ui| {
-            let tm = results
-                .landscape
-                .as_ref()
-                .map(|l| l.time_model)
-                .unwrap_or(params.time_model);
-            ui.label(RichText::new(time_model_label(tm)).strong().size(15.0))
-                .on_hover_text("Which reading of the dynamics the plane shows: the ODE dκ/dt = F, or the trained Euler map κ(t+1) = κ(t) + αF (same fixed points, different cycles).");
-            if let Some(l) = &results.landscape {
-                ui.label(RichText::new(format!("v = {}", format_point(&l.v, 2))).strong());
-            }
-            ui.separator();
-            if ui
-                .button("auto range")
-                .on_hover_text("Fit the view to the fixed points and cycles")
-                .clicked()
-            {
-                auto_range(params, results);
-            }
-            if !params.starts.is_empty()
-                && ui
-                    .button("clear trajectories")
-                    .on_hover_text("Remove the click-to-run trajectories")
-                    .clicked()
-            {
-                params.starts.clear();
-            }
-        });
-        let found = match &results.landscape {
-            Some(l) => summary(l, results.landscape_complete),
-            None => "computing…".to_string(),
-        };
-        ui.add(egui::Label::new(found).truncate());
-        ui.add(
-            egui::Label::new(
-                RichText::new("click: trajectory from a point · shift-click: backward · drag: pan · scroll/ctrl+scroll: zoom · click a fixed point: readouts")
-                    .small()
-                    .weak(),
-            )
-            .truncate(),
-        );
-    }
-
-    /// Records the visible rectangle, and copies it into `params.view` after the user's pan or
+    /// Records the visible rectangle, and takes it as the asked-for view after the user's pan or
     /// zoom.
-    fn follow_bounds(&mut self, params: &mut Params, transform: &PlotTransform, user_moved: bool) {
+    fn follow_bounds(&mut self, doc: &mut Document, transform: &PlotTransform, user_moved: bool) {
         let b = transform.bounds();
         let shown = Rect::new(b.min()[0], b.max()[0], b.min()[1], b.max()[1]);
         if !shown.is_valid() {
             return;
         }
-        self.shown = Some(shown);
+        doc.view.shown = Some(shown);
         if user_moved {
             // Pan and zoom keep the plot's shape: the shown rectangle is the new view as is.
-            params.view = shown;
+            doc.view.rect = Some(shown);
             self.requested = Some((shown, self.aspect));
         }
     }
@@ -220,190 +257,115 @@ fn with_aspect(r: Rect, aspect: f64) -> Rect {
     Rect::new(cx - 0.5 * w, cx + 0.5 * w, cy - 0.5 * h, cy + 0.5 * h)
 }
 
-/// Fits `params.view` to the fixed points, cycles and shown trials ([`content_rect`]).
-fn auto_range(params: &mut Params, results: &Results) {
-    let trials = results
-        .trials
-        .iter()
-        .filter(|_| params.display.trials)
-        .flat_map(|t| t.runs.iter().enumerate())
-        .filter(|(k, _)| params.trials.shown.get(*k).copied().unwrap_or(false))
-        .flat_map(|(_, r)| r.reduced.kappa.iter().map(Vec::as_slice));
-    params.view = results
-        .landscape
-        .as_deref()
-        .and_then(|l| content_rect(l, trials))
-        .unwrap_or(DEFAULT_VIEW);
+/// An egui_plot line in a scene style (dots are painted separately).
+fn line(points: Vec<[f64; 2]>, s: &LineStyle) -> Line<'static> {
+    let plot_style = match s.stroke {
+        Stroke::Dashed => PlotLineStyle::dashed_loose(),
+        Stroke::Solid | Stroke::Markers { .. } => PlotLineStyle::Solid,
+    };
+    Line::new("", PlotPoints::from(points))
+        .color(color(s.colour))
+        .width(s.width as f32)
+        .style(plot_style)
+        .allow_hover(false)
 }
 
-/// "5 fixed points (2 stable) · 1 limit cycle (stable, period 7.1 τ)".
-pub fn summary(land: &Landscape, complete: bool) -> String {
-    if let Some(e) = &land.error {
-        return format!("cannot analyse: {e}");
+/// A closed polyline's points with the first repeated at the end.
+fn closed(points: impl IntoIterator<Item = [f64; 2]>) -> Vec<[f64; 2]> {
+    let mut pts: Vec<[f64; 2]> = points.into_iter().collect();
+    if let Some(first) = pts.first().copied() {
+        pts.push(first);
     }
-    let n = land.fixed_points.len();
-    let stable = land.fixed_points.iter().filter(|f| f.stable).count();
-    let mut s = format!(
-        "{n} fixed point{} ({stable} stable)",
-        if n == 1 { "" } else { "s" }
-    );
-    if !complete {
-        s.push_str(" · cycles: computing…");
-        return s;
-    }
-    for c in &land.cycles {
-        let what = match c.kind {
-            CycleKind::LimitCycle => "limit cycle",
-            CycleKind::InvariantCurve => "invariant curve",
-        };
-        let stability = if c.stable { "stable" } else { "unstable" };
-        s.push_str(&format!(
-            " · {what} ({stability}, period {:.2} τ)",
-            c.period_tau
-        ));
-    }
-    if land.cycles.is_empty() {
-        s.push_str(" · no cycle");
-    }
-    s
+    pts
 }
 
-/// The bounding box of the fixed points, cycles and `extra` points (the shown trials) with a
-/// margin, or `None` if there is nothing.
-fn content_rect<'a>(land: &'a Landscape, extra: impl Iterator<Item = &'a [f64]>) -> Option<Rect> {
-    let points = land
-        .fixed_points
-        .iter()
-        .map(|f| f.kappa.as_slice())
-        .chain(
-            land.cycles
-                .iter()
-                .flat_map(|c| c.points.iter().map(|p| p.as_slice())),
-        )
-        .chain(extra);
-    let mut r: Option<Rect> = None;
-    for p in points.filter(|p| p.len() >= 2) {
-        let b = r.get_or_insert(Rect::new(p[0], p[0], p[1], p[1]));
-        b.x_min = b.x_min.min(p[0]);
-        b.x_max = b.x_max.max(p[0]);
-        b.y_min = b.y_min.min(p[1]);
-        b.y_max = b.y_max.max(p[1]);
+/// The scene's curves, back to front (the order of the exported figures): field, separatrices,
+/// nullclines, cycles with their periods, the mean field, the overlays' lines.
+fn draw_lines(pui: &mut egui_plot::PlotUi, scene: &Scene) {
+    let land = scene.landscape();
+    let layers = &scene.layers;
+    if layers.field {
+        draw_field(pui, scene);
     }
-    let r = r?;
-    let size = r.width().max(r.height()).max(0.2);
-    let pad = AUTO_MARGIN * size + 0.05;
-    Some(Rect::new(
-        r.x_min - pad,
-        r.x_max + pad,
-        r.y_min - pad,
-        r.y_max + pad,
-    ))
-}
-
-fn draw_landscape(pui: &mut egui_plot::PlotUi, land: &Landscape, params: &Params) {
-    let d = params.display;
-    if d.field {
-        draw_field(pui, land);
-    }
-    if d.nullclines {
-        let names = ["κ₁ nullcline (dκ₁/dt = 0)", "κ₂ nullcline (dκ₂/dt = 0)"];
-        let colours = [style::NULLCLINE_1, style::NULLCLINE_2];
-        for (i, curves) in land.nullclines.curves.iter().enumerate() {
-            for c in curves {
-                let mut pts = c.points.clone();
-                if c.closed && !pts.is_empty() {
-                    pts.push(pts[0]);
-                }
-                pui.line(
-                    Line::new(names[i], PlotPoints::from(pts))
-                        .color(color(colours[i]))
-                        .width(2.0)
-                        .allow_hover(false),
-                );
-            }
-        }
-    }
-    if d.separatrices {
+    if layers.separatrices {
         for s in &land.separatrices {
-            let (name, style) = match s.kind {
-                ManifoldKind::Stable => ("separatrix (stable manifold)", LineStyle::Solid),
-                ManifoldKind::Unstable => ("unstable manifold", LineStyle::dashed_dense()),
-            };
-            pui.line(
-                Line::new(name, PlotPoints::from(s.points.clone()))
-                    .color(color(style::SEPARATRIX))
-                    .width(1.3)
-                    .style(style)
-                    .allow_hover(false),
-            );
+            pui.line(line(s.points.clone(), &style::manifold(s.kind)));
         }
     }
-    if d.cycles {
+    if layers.nullclines {
+        draw_nullclines(pui, &scene.plane, style::nullcline);
+    }
+    if layers.cycles {
         for c in &land.cycles {
-            let mut pts: Vec<[f64; 2]> = c.points.iter().map(|p| [p[0], p[1]]).collect();
-            if let Some(first) = pts.first().copied() {
-                pts.push(first);
-            }
-            let name = match c.kind {
-                CycleKind::LimitCycle => "limit cycle",
-                CycleKind::InvariantCurve => "invariant curve (map)",
-            };
-            let line = Line::new(name, PlotPoints::from(pts.clone()))
-                .color(color(style::CYCLE))
-                .width(3.5)
-                .allow_hover(false);
-            pui.line(if c.stable {
-                line
-            } else {
-                line.style(LineStyle::dashed_loose())
-            });
+            let pts = closed(c.points.iter().map(|p| [p[0], p[1]]));
             // The period, just right of the cycle's rightmost point.
             if let Some(right) = pts.iter().copied().max_by(|a, b| a[0].total_cmp(&b[0])) {
-                let gap = 0.01 * land.rect.width();
+                let gap = 0.01 * scene.plane.rect().width();
                 pui.text(
                     Text::new(
                         "",
                         PlotPoint::new(right[0] + gap, right[1]),
-                        RichText::new(format!("T = {:.2} τ", c.period_tau))
+                        RichText::new(period_label(c))
                             .color(color(style::CYCLE))
-                            .size(15.0)
+                            .size(14.0)
                             .strong(),
                     )
                     .anchor(egui::Align2::LEFT_CENTER),
                 );
             }
+            pui.line(line(pts, &style::cycle(c.stable)));
         }
     }
-    if d.fixed_points {
-        draw_fixed_points(pui, &land.fixed_points, color(style::FIXED_POINT), "", 6.0);
+    if let Some(mf) = &scene.mean_field {
+        if layers.nullclines {
+            draw_nullclines(pui, mf, style::mean_field_nullcline);
+        }
+        if layers.cycles {
+            for c in &mf.landscape.cycles {
+                let pts = closed(c.points.iter().map(|p| [p[0], p[1]]));
+                pui.line(line(pts, &style::mean_field_cycle()));
+            }
+        }
+    }
+    for o in &scene.overlays {
+        if !trajectories::is_markers(o) {
+            pui.line(line(o.points.clone(), &o.style));
+        }
+    }
+}
+
+fn draw_nullclines(pui: &mut egui_plot::PlotUi, plane: &Plane, look: fn(usize) -> LineStyle) {
+    for (i, curves) in plane.nullclines().curves.iter().enumerate() {
+        for c in curves {
+            let mut pts = c.points.clone();
+            if c.closed && !pts.is_empty() {
+                pts.push(pts[0]);
+            }
+            pui.line(line(pts, &look(i)));
+        }
     }
 }
 
 /// Origins and tips of the arrows of one colour class.
 type ArrowSet = (Vec<[f64; 2]>, Vec<[f64; 2]>);
 
-/// A glyph class of fixed points: legend name, marker, filled, membership.
-type GlyphClass = (&'static str, MarkerShape, bool, fn(&FixedPoint) -> bool);
-
-/// Arrows of normalised length at the field samples, coloured by speed (6 classes).
-fn draw_field(pui: &mut egui_plot::PlotUi, land: &Landscape) {
-    let field = &land.field;
+/// Arrows of normalised length at the view's field samples, coloured by speed (relative to the
+/// fastest shown, as the legend's key says).
+fn draw_field(pui: &mut egui_plot::PlotUi, scene: &Scene) {
+    let field = scene.plane.field();
+    let rect = scene.plane.rect();
     if field.n == 0 {
         return;
     }
-    let cell = (land.rect.width() / field.n as f64).min(land.rect.height() / field.n as f64);
-    let speeds: Vec<f64> = field.flow.iter().map(|f| f[0].hypot(f[1])).collect();
-    let max = speeds
-        .iter()
-        .copied()
-        .filter(|s| s.is_finite())
-        .fold(0.0, f64::max);
+    let cell = (rect.width() / field.n as f64).min(rect.height() / field.n as f64);
+    let max = max_speed(scene);
     if max <= 0.0 {
         return;
     }
     let mut classes: Vec<ArrowSet> = vec![ArrowSet::default(); SPEED_CLASSES];
-    for ((p, f), s) in field.points.iter().zip(&field.flow).zip(&speeds) {
-        if !(s.is_finite() && *s > 0.0) {
+    for (p, f) in field.points.iter().zip(&field.flow) {
+        let s = f[0].hypot(f[1]);
+        if !(s.is_finite() && s > 0.0) {
             continue;
         }
         let half = 0.5 * ARROW_FILL * cell / s;
@@ -424,200 +386,102 @@ fn draw_field(pui: &mut egui_plot::PlotUi, land: &Landscape) {
     }
 }
 
-/// Fixed points by glyph: filled circle (stable), open circle (unstable), cross (saddle),
-/// diamond (centre or degenerate). `prefix` names an overlay's points in the legend.
-fn draw_fixed_points(
-    pui: &mut egui_plot::PlotUi,
-    fps: &[FixedPoint],
-    colour: Color32,
-    prefix: &str,
-    radius: f32,
-) {
-    let classes: [GlyphClass; 4] = [
-        ("stable fixed point", MarkerShape::Circle, true, |f| {
-            f.stable
-        }),
-        ("unstable fixed point", MarkerShape::Circle, false, |f| {
-            !f.stable
-                && matches!(
-                    f.kind,
-                    FixedPointKind::UnstableNode | FixedPointKind::UnstableFocus
-                )
-        }),
-        ("saddle", MarkerShape::Cross, true, |f| {
-            f.kind == FixedPointKind::Saddle
-        }),
-        ("centre / degenerate", MarkerShape::Diamond, false, |f| {
-            !f.stable && matches!(f.kind, FixedPointKind::Center | FixedPointKind::Degenerate)
-        }),
-    ];
-    for (name, shape, filled, test) in classes {
-        let pts: Vec<[f64; 2]> = fps
-            .iter()
-            .filter(|f| test(f))
-            .map(|f| [f.kappa[0], f.kappa[1]])
-            .collect();
-        if pts.is_empty() {
-            continue;
+/// What is painted over the plot's lines: the overlays' dots and arrowheads, the fixed points'
+/// glyphs (the legend's), the mean field's fixed points, and the trials' states at the
+/// scrubber's step.
+fn paint_points(p: &egui::Painter, t: &PlotTransform, scene: &Scene, doc: &Document) {
+    let screen = |k: [f64; 2]| t.position_from_point(&PlotPoint::new(k[0], k[1]));
+    for o in &scene.overlays {
+        match o.style.stroke {
+            Stroke::Markers { every } => {
+                for k in o.points.iter().step_by(every.max(1)) {
+                    p.circle_filled(
+                        screen(*k),
+                        0.8 * o.style.width as f32,
+                        color(o.style.colour),
+                    );
+                }
+            }
+            _ if o.style.arrows => heads(p, &o.points, &screen, color(o.style.colour)),
+            _ => {}
         }
-        let r = if shape == MarkerShape::Cross {
-            radius * 1.2
-        } else {
-            radius
-        };
-        pui.points(
-            Points::new(format!("{prefix}{name}"), PlotPoints::from(pts))
-                .shape(shape)
-                .filled(filled)
-                .radius(r)
-                .color(colour)
-                .allow_hover(false),
-        );
     }
-}
-
-/// The mean-field landscape over a network's exact one: dashed nullclines and cycles, grey fixed
-/// points.
-fn draw_overlay(pui: &mut egui_plot::PlotUi, over: &Landscape) {
-    let colours = [style::NULLCLINE_1, style::NULLCLINE_2];
-    for (i, curves) in over.nullclines.curves.iter().enumerate() {
-        for c in curves {
-            pui.line(
-                Line::new("mean field: nullclines", PlotPoints::from(c.points.clone()))
-                    .color(color(colours[i]).gamma_multiply(0.6))
-                    .width(1.5)
-                    .style(LineStyle::dashed_dense())
-                    .allow_hover(false),
+    let layers = &scene.layers;
+    let glyphs = |fps: &[FixedPoint], colour: Rgb, size: f32| {
+        for f in fps.iter().filter(|f| f.kappa.len() == 2) {
+            let at = screen([f.kappa[0], f.kappa[1]]);
+            paint_glyph(
+                p,
+                at,
+                size * style::GLYPH_RADIUS as f32,
+                Glyph::of(f),
+                colour,
             );
         }
-    }
-    for c in &over.cycles {
-        let mut pts: Vec<[f64; 2]> = c.points.iter().map(|p| [p[0], p[1]]).collect();
-        pts.extend(pts.first().copied());
-        pui.line(
-            Line::new("mean field: cycles", PlotPoints::from(pts))
-                .color(Color32::from_gray(110))
-                .width(2.0)
-                .style(LineStyle::dashed_loose())
-                .allow_hover(false),
-        );
-    }
-    draw_fixed_points(
-        pui,
-        &over.fixed_points,
-        Color32::from_gray(130),
-        "mean field: ",
-        5.0,
-    );
-}
-
-/// The DMS trials: reduced trajectories solid, full-network projections dotted, and the state
-/// dots at the scrubber's time.
-fn draw_trials(pui: &mut egui_plot::PlotUi, params: &Params, results: &Results) {
-    let Some(set) = results.trials.as_deref() else {
-        return;
     };
-    if !params.display.trials {
-        return;
-    }
-    for (k, run) in set.runs.iter().enumerate() {
-        if !params.trials.shown.get(k).copied().unwrap_or(false) {
-            continue;
+    if layers.fixed_points {
+        if let Some(mf) = &scene.mean_field {
+            glyphs(&mf.landscape.fixed_points, style::MEAN_FIELD, 0.8);
         }
-        let c = color(style::TRIALS[k % style::TRIALS.len()]);
-        let reduced: Vec<[f64; 2]> = run
-            .reduced
-            .kappa
-            .iter()
-            .filter(|p| p.len() >= 2)
-            .map(|p| [p[0], p[1]])
-            .collect();
-        pui.line(
-            Line::new(TRIALS_REDUCED, PlotPoints::from(reduced))
-                .color(c)
-                .width(1.8)
-                .allow_hover(false),
-        );
-        if let Some(net) = &run.network {
-            pui.line(
-                Line::new(TRIALS_NETWORK, PlotPoints::from(net.kappa.clone()))
-                    .color(c)
-                    .width(2.2)
-                    .style(LineStyle::dotted_dense())
-                    .allow_hover(false),
+        glyphs(&scene.landscape().fixed_points, style::FIXED_POINT, 1.0);
+    }
+    let scrub = &doc.view.scrub;
+    if layers.trials
+        && (scrub.follow || scrub.playing || scrub.step > 0)
+        && let Some(run) = doc
+            .results
+            .trials
+            .as_ref()
+            .and_then(|s| s.runs.get(scrub.trial))
+    {
+        let c = color(style::TRIALS[scrub.trial % style::TRIALS.len()]);
+        if let Some(k) = run.reduced.kappa.get(scrub.step).filter(|k| k.len() >= 2) {
+            p.circle(
+                screen([k[0], k[1]]),
+                7.0,
+                c,
+                egui::Stroke::new(1.5, Color32::WHITE),
             );
         }
-        // The state dots, once the scrubber is in use (at t = 0 they would hide the origin).
-        if params.scrub.trial == k && (params.scrub.follow || params.scrub.step > 0) {
-            let step = params.scrub.step;
-            if let Some(p) = run.reduced.kappa.get(step).filter(|p| p.len() >= 2) {
-                pui.points(
-                    Points::new("", PlotPoints::from([p[0], p[1]]))
-                        .color(c)
-                        .radius(7.0)
-                        .shape(MarkerShape::Circle)
-                        .filled(true)
-                        .allow_hover(false),
-                );
-            }
-            if let Some(p) = run.network.as_ref().and_then(|n| n.kappa.get(step)) {
-                pui.points(
-                    Points::new("", PlotPoints::from(*p))
-                        .color(c)
-                        .radius(7.0)
-                        .shape(MarkerShape::Square)
-                        .filled(false)
-                        .allow_hover(false),
-                );
-            }
+        if let Some(k) = run.network.as_ref().and_then(|n| n.kappa.get(scrub.step)) {
+            let r = egui::Rect::from_center_size(screen([k[0], k[1]]), egui::vec2(14.0, 14.0));
+            p.rect_stroke(r, 0.0, egui::Stroke::new(2.0, c), egui::StrokeKind::Middle);
         }
     }
 }
 
-fn draw_user_trajectories(pui: &mut egui_plot::PlotUi, results: &Results) {
-    for t in results.trajectories.iter() {
-        let pts: Vec<[f64; 2]> = (0..t.path.len())
-            .map(|i| t.path.state(i))
-            .filter(|s| s.len() >= 2)
-            .map(|s| [s[0], s[1]])
-            .collect();
-        let style = if t.start.backward {
-            LineStyle::dashed_dense()
-        } else {
-            LineStyle::Solid
-        };
-        let name = if t.start.backward {
-            "trajectory (backward)"
-        } else {
-            "trajectory"
-        };
-        pui.line(
-            Line::new(name, PlotPoints::from(pts))
-                .color(color(style::USER_TRAJECTORY))
-                .width(1.8)
-                .style(style)
-                .allow_hover(false),
-        );
-        pui.points(
-            Points::new("", PlotPoints::from(t.start.point))
-                .color(color(style::USER_TRAJECTORY))
-                .radius(3.0)
-                .allow_hover(false),
-        );
+/// Arrowheads every [`HEAD_SPACING`] pixels along a trajectory, pointing the way it runs.
+fn heads(p: &egui::Painter, points: &[[f64; 2]], screen: &dyn Fn([f64; 2]) -> Pos2, c: Color32) {
+    let mut run = 0.5 * HEAD_SPACING;
+    for w in points.windows(2) {
+        let (a, b) = (screen(w[0]), screen(w[1]));
+        let d = a.distance(b);
+        if !(d > 0.0 && d.is_finite()) {
+            continue;
+        }
+        run += d;
+        if run >= HEAD_SPACING {
+            run = 0.0;
+            let u = (b - a) / d;
+            let n = egui::vec2(-u.y, u.x);
+            p.add(egui::Shape::convex_polygon(
+                vec![b, b - 9.0 * u + 4.5 * n, b - 9.0 * u - 4.5 * n],
+                c,
+                egui::Stroke::NONE,
+            ));
+        }
     }
 }
 
 /// A ring at the point the readouts describe (a followed fixed point moves with the landscape).
-fn draw_selection(pui: &mut egui_plot::PlotUi, params: &Params, results: &Results) {
-    if let Some(s) = params.selection {
-        let point = results.readout.as_ref().map_or(s.point, |r| r.point);
-        pui.points(
-            Points::new("", PlotPoints::from(point))
-                .shape(MarkerShape::Circle)
-                .filled(false)
-                .radius(11.0)
-                .color(Color32::from_rgb(220, 40, 40))
-                .allow_hover(false),
+fn paint_selection(p: &egui::Painter, t: &PlotTransform, doc: &Document) {
+    if let Some(s) = doc.view.selection {
+        let point = doc.results.readout.as_ref().map_or(s.point, |r| r.point);
+        let at = t.position_from_point(&PlotPoint::new(point[0], point[1]));
+        p.circle_stroke(
+            at,
+            11.0,
+            egui::Stroke::new(2.0, Color32::from_rgb(220, 40, 40)),
         );
     }
 }
@@ -629,6 +493,7 @@ fn pick<'a>(
     pos: egui::Pos2,
 ) -> Option<&'a FixedPoint> {
     fps.iter()
+        .filter(|f| f.kappa.len() == 2)
         .map(|f| {
             let p = transform.position_from_point(&PlotPoint::new(f.kappa[0], f.kappa[1]));
             (p.distance(pos), f)
@@ -640,14 +505,14 @@ fn pick<'a>(
 
 /// A click: select a fixed point, or select the point and run a trajectory from it.
 fn click(
-    params: &mut Params,
+    doc: &mut Document,
     transform: &PlotTransform,
     pos: egui::Pos2,
     fixed: &[FixedPoint],
     backward: bool,
 ) {
     if let Some(fp) = pick(fixed, transform, pos) {
-        params.selection = Some(Selection {
+        doc.view.selection = Some(Selection {
             point: [fp.kappa[0], fp.kappa[1]],
             fixed_point: true,
         });
@@ -657,42 +522,29 @@ fn click(
     if !(p.x.is_finite() && p.y.is_finite()) {
         return;
     }
-    params.selection = Some(Selection {
+    doc.view.selection = Some(Selection {
         point: [p.x, p.y],
         fixed_point: false,
     });
-    params.add_start(TrajectoryStart {
+    doc.view.add_start(TrajectoryStart {
         point: [p.x, p.y],
         backward,
     });
 }
 
 /// The hover tooltip of a fixed point: type, position, eigenvalues (and multipliers for the map).
-fn fixed_point_tooltip(ui: &mut Ui, fp: &FixedPoint, land: Option<&Landscape>) {
-    let kind = serde_json::to_value(fp.kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
-    ui.label(
-        RichText::new(format!(
-            "{kind} ({})",
-            if fp.stable { "stable" } else { "unstable" }
-        ))
-        .strong(),
-    );
+fn fixed_point_tooltip(ui: &mut Ui, fp: &FixedPoint, reading: &str) {
+    ui.label(RichText::new(format!("{} ({reading})", fp.kind.name())).strong());
     ui.label(format!("κ = {}", format_point(&fp.kappa, 4)));
     ui.label(format!(
         "eigenvalues λ = {}",
-        format_eigenvalues(&fp.eigenvalues, 3)
+        format_eigenvalues(&fp.eigenvalues, 4)
     ));
     if let Some(m) = &fp.multipliers {
         ui.label(format!(
             "map multipliers 1 + αλ = {}",
-            format_eigenvalues(m, 3)
+            format_eigenvalues(m, 4)
         ));
-    }
-    if let Some(l) = land {
-        ui.label(format!("({})", time_model_label(l.time_model)));
     }
     ui.label(RichText::new("click to select").small().weak());
 }
@@ -700,8 +552,6 @@ fn fixed_point_tooltip(ui: &mut Ui, fp: &FixedPoint, land: Option<&Landscape>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::landscape::{LandscapeRequest, analyze};
-    use crate::reduced::{MeanField, TimeModel, presets};
 
     #[test]
     fn a_view_is_widened_to_the_plot_aspect_about_its_centre() {
@@ -713,22 +563,5 @@ mod tests {
         assert_eq!(with_aspect(r, 2.0), r);
         assert_eq!(with_aspect(r, f64::NAN), r);
         assert_eq!(with_aspect(r, 0.0), r);
-    }
-
-    #[test]
-    fn summary_names_the_cycle_of_input_a_and_auto_range_contains_it() {
-        let model = presets::get("dms_mixture_2pop").unwrap().model;
-        let mf = MeanField::new(&model);
-        let land = analyze(
-            &mf,
-            &LandscapeRequest::new(DEFAULT_VIEW, vec![1.0, 0.0], TimeModel::Ode),
-        );
-        let s = summary(&land, true);
-        assert!(s.starts_with("1 fixed point (0 stable)"), "{s}");
-        assert!(s.contains("limit cycle (stable, period"), "{s}");
-        let r = content_rect(&land, std::iter::empty()).unwrap();
-        for p in &land.cycles[0].points {
-            assert!(r.contains(p));
-        }
     }
 }

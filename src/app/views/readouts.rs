@@ -1,15 +1,15 @@
-//! Readouts at the selected point: the effective connectivity `S~` written out as on the poster,
-//! the gains, the poster's `S~ - Id` and the exact Jacobian with its eigenvalues.
+//! Readouts at the selected point: first what it is and its eigenvalues (visible without
+//! scrolling), then the effective connectivity `S~` written out as on the poster, the gains, the
+//! poster's `S~ - Id` and the exact Jacobian.
 
 use eframe::egui::{self, Grid, RichText, Ui};
 use nalgebra::DMatrix;
 
 use crate::analysis::fixed_points::map_multipliers;
-use crate::app::Results;
 use crate::app::compute::Readout;
-use crate::app::params::Params;
-use crate::app::views::controls::WARN;
-use crate::app::views::{format_eigenvalues, format_point, time_model_label};
+use crate::app::document::Document;
+use crate::app::toasts::WARN;
+use crate::app::views::{format_eigenvalues, format_point};
 use crate::reduced::{EffectiveConnectivity, TimeModel};
 
 /// Decimals of the poster's breakdown (`S~_21 = 1.00 x 0.91 + (-1.00) x 0.12 = 0.79`).
@@ -20,23 +20,24 @@ const POSTER_DECIMALS: usize = 2;
 pub struct Readouts;
 
 impl Readouts {
-    pub fn ui(&mut self, ui: &mut Ui, params: &mut Params, results: &Results) {
-        ui.heading("Readouts");
-        let Some(r) = results.readout.as_deref() else {
+    pub fn ui(&mut self, ui: &mut Ui, doc: &mut Document) {
+        let (Some(r), Some(_)) = (doc.results.readout.clone(), doc.view.selection) else {
+            ui.heading("Readouts");
             ui.label("Click a fixed point or any point of the plane.");
             return;
         };
-        let current = params.selection.is_some();
-        if !current {
-            ui.label("Click a fixed point or any point of the plane.");
-            return;
-        }
-        point_header(ui, r);
-        let tm = results
+        let tm = doc
+            .results
             .landscape
             .as_ref()
-            .map(|l| l.time_model)
-            .unwrap_or(params.time_model);
+            .map_or(doc.edits.time_model, |l| l.time_model);
+        ui.horizontal(|ui| {
+            ui.heading("Readouts");
+            if ui.small_button("clear").clicked() {
+                doc.view.selection = None;
+            }
+        });
+        point_header(ui, &r, tm);
         match &r.connectivity {
             Some(c) => connectivity(ui, c),
             None => {
@@ -49,21 +50,23 @@ impl Readouts {
                 );
             }
         }
-        jacobian(ui, r, tm);
-        if ui.small_button("clear selection").clicked() {
-            params.selection = None;
-        }
+        jacobian(ui, &r);
     }
 }
 
-fn point_header(ui: &mut Ui, r: &Readout) {
+/// What the point is, where, and its eigenvalues (and multipliers for the map).
+fn point_header(ui: &mut Ui, r: &Readout, tm: TimeModel) {
     match &r.fixed_point {
         Some(fp) => {
-            let kind = serde_json::to_value(fp.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            ui.label(RichText::new(format!("Fixed point: {kind}")).strong());
+            let stability = if fp.stable { "stable" } else { "unstable" };
+            ui.label(
+                RichText::new(format!(
+                    "Fixed point: {} ({stability} for the {})",
+                    fp.kind.name(),
+                    tm.label()
+                ))
+                .strong(),
+            );
         }
         None if r.lost_fixed_point => {
             ui.label(
@@ -75,8 +78,22 @@ fn point_header(ui: &mut Ui, r: &Readout) {
             ui.label(RichText::new("Clicked point").strong());
         }
     }
-    ui.label(format!("κ = {}", format_point(&r.point, 4)));
-    ui.label(format!("F(κ) = {}", format_point(&r.flow, 4)));
+    ui.monospace(format!("κ = {}", format_point(&r.point, 4)));
+    match &r.eigenvalues {
+        Some(ev) => {
+            ui.monospace(format!("eigenvalues λ = {}", format_eigenvalues(ev, 4)));
+            if let TimeModel::Map { alpha } = tm {
+                ui.monospace(format!(
+                    "multipliers 1 + αλ = {}",
+                    format_eigenvalues(&map_multipliers(ev, alpha), 4)
+                ));
+            }
+        }
+        None => {
+            ui.label(RichText::new("eigenvalues undefined (non-finite Jacobian)").color(WARN));
+        }
+    }
+    ui.monospace(format!("F(κ) = {}", format_point(&r.flow, 4)));
 }
 
 /// `S~` entry by entry as the poster writes it, then the gains and the poster's Jacobian.
@@ -112,37 +129,22 @@ fn connectivity(ui: &mut Ui, c: &EffectiveConnectivity) {
     matrix(ui, "poster_jacobian", &c.poster_jacobian);
 }
 
-/// The exact Jacobian, its eigenvalues and (for the map) the multipliers.
-fn jacobian(ui: &mut Ui, r: &Readout, tm: TimeModel) {
+/// The exact Jacobian.
+fn jacobian(ui: &mut Ui, r: &Readout) {
     ui.label(RichText::new("Exact Jacobian ∂F/∂κ").strong())
-        .on_hover_text("Includes the gains' dependence on κ.");
+        .on_hover_text("Includes the gains' dependence on κ; its eigenvalues are the ones above.");
     matrix(
         ui,
         "exact_jacobian",
         &DMatrix::from_row_slice(2, 2, &r.jacobian),
     );
-    match &r.eigenvalues {
-        Some(ev) => {
-            ui.monospace(format!("eigenvalues λ = {}", format_eigenvalues(ev, 3)));
-            if let TimeModel::Map { alpha } = tm {
-                ui.monospace(format!(
-                    "multipliers 1 + αλ = {}",
-                    format_eigenvalues(&map_multipliers(ev, alpha), 3)
-                ));
-            }
-        }
-        None => {
-            ui.label(RichText::new("eigenvalues undefined (non-finite Jacobian)").color(WARN));
-        }
-    }
-    ui.label(RichText::new(format!("stability read for the {}", time_model_label(tm))).weak());
 }
 
 fn matrix(ui: &mut Ui, id: &str, m: &DMatrix<f64>) {
     Grid::new(id).spacing([14.0, 2.0]).show(ui, |ui| {
         for row in m.row_iter() {
             for x in row.iter() {
-                ui.monospace(format!("{x:>7.3}"));
+                ui.monospace(format!("{x:>8.4}"));
             }
             ui.end_row();
         }

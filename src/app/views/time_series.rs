@@ -1,33 +1,44 @@
 //! Time series of the shown trials: `kappa_1(t)`, `kappa_2(t)` and the output `z(t)`, the
-//! reduced system solid and the full network dotted, task epochs shaded, the scrubber's time
-//! marked.
+//! reduced system as lines and the full network as dots (as in the phase plane), task epochs
+//! shaded (named in a key above, so no label is cut by a narrow band), the scrubber's time marked.
 
-use eframe::egui::{self, Color32, Ui};
-use egui_plot::{Line, LineStyle, Plot, PlotPoints, Span, VLine};
+use eframe::egui::{self, Color32, RichText, Ui};
+use egui_plot::{Line, Plot, PlotPoints, Points, Span, VLine};
 
-use crate::app::Results;
-use crate::app::compute::TrialRun;
-use crate::app::params::Params;
+use crate::app::document::Document;
 use crate::app::views::color;
+use crate::model::TrialRun;
 use crate::network::DT_MS;
-use crate::style;
+use crate::scene::style;
 
 /// The three quantities plotted, with their axis labels.
 const SERIES: [&str; 3] = ["κ₁(t)", "κ₂(t)", "output z(t)"];
+/// Stimulus bands, decision band.
+const STIMULUS: Color32 = Color32::from_rgba_unmultiplied_const(120, 160, 220, 40);
+const DECISION: Color32 = Color32::from_rgba_unmultiplied_const(150, 150, 150, 40);
 
 /// The time-series panel.
 #[derive(Default)]
 pub struct TimeSeries;
 
 impl TimeSeries {
-    pub fn ui(&mut self, ui: &mut Ui, params: &mut Params, results: &Results) {
-        let Some(set) = results.trials.as_deref() else {
+    pub fn ui(&mut self, ui: &mut Ui, doc: &Document) {
+        let Some(set) = doc.results.trials.as_deref() else {
+            ui.label("The model has no DMS trials.");
             return;
         };
+        ui.label(
+            RichText::new(
+                "blue bands: stimulus 1 and stimulus 2 · grey band: decision · red line: the scrubber · lines: reduced system · dots: full network",
+            )
+            .small()
+            .weak(),
+        );
         let link = egui::Id::unique("time_series_x");
         let gap = ui.spacing().item_spacing.x;
         let width = ((ui.available_width() - 2.0 * gap) / SERIES.len() as f32).max(80.0);
         let height = ui.available_height().max(80.0);
+        let view = &doc.view;
         ui.horizontal(|ui| {
             for (q, label) in SERIES.iter().enumerate() {
                 Plot::new(("time_series", q))
@@ -39,17 +50,17 @@ impl TimeSeries {
                     .y_axis_label(*label)
                     .allow_scroll(false)
                     .show(ui, |pui| {
-                        let shade = set.runs.get(params.scrub.trial).or(set.runs.first());
+                        let shade = set.runs.get(view.scrub.trial).or(set.runs.first());
                         if let Some(run) = shade {
                             shade_epochs(pui, run);
                         }
                         for (k, run) in set.runs.iter().enumerate() {
-                            if params.trials.shown.get(k).copied().unwrap_or(false) {
+                            if view.shown_trials.get(k).copied().unwrap_or(false) {
                                 draw_run(pui, run, k, q);
                             }
                         }
                         pui.vline(
-                            VLine::new("", params.scrub.step as f64 * DT_MS)
+                            VLine::new("", view.scrub.step as f64 * DT_MS)
                                 .color(Color32::from_rgb(220, 40, 40))
                                 .width(1.0),
                         );
@@ -59,16 +70,16 @@ impl TimeSeries {
     }
 }
 
-/// Stimulus and decision epochs as shaded bands, labelled.
+/// Stimulus and decision epochs as shaded bands (unlabelled: the key above names them).
 fn shade_epochs(pui: &mut egui_plot::PlotUi, run: &TrialRun) {
     for e in &run.trial.epochs {
         let fill = match e.name {
-            "stimulus 1" | "stimulus 2" => Color32::from_rgba_unmultiplied(120, 160, 220, 40),
-            "decision" => Color32::from_rgba_unmultiplied(150, 150, 150, 40),
+            "stimulus 1" | "stimulus 2" => STIMULUS,
+            "decision" => DECISION,
             _ => continue,
         };
         pui.span(
-            Span::new(e.name, (e.start as f64 * DT_MS)..=(e.end as f64 * DT_MS))
+            Span::new("", (e.start as f64 * DT_MS)..=(e.end as f64 * DT_MS))
                 .fill(fill)
                 .border_width(0.0),
         );
@@ -77,7 +88,8 @@ fn shade_epochs(pui: &mut egui_plot::PlotUi, run: &TrialRun) {
 
 /// One trial's quantity `q` (0, 1: `kappa_q`; 2: `z`) for the reduced system and the network.
 fn draw_run(pui: &mut egui_plot::PlotUi, run: &TrialRun, k: usize, q: usize) {
-    let c = color(style::TRIALS[k % style::TRIALS.len()]);
+    let line_style = style::trial_reduced(k);
+    let dot_style = style::trial_network(k);
     let reduced: Vec<[f64; 2]> = match q {
         0 | 1 => run
             .reduced
@@ -95,17 +107,22 @@ fn draw_run(pui: &mut egui_plot::PlotUi, run: &TrialRun, k: usize, q: usize) {
     };
     pui.line(
         Line::new("", PlotPoints::from(reduced))
-            .color(c)
-            .width(1.5)
+            .color(color(line_style.colour))
+            .width(line_style.width as f32)
             .allow_hover(false),
     );
     if let Some(net) = &run.network {
+        let every = match dot_style.stroke {
+            style::Stroke::Markers { every } => every,
+            _ => 1,
+        };
         let full: Vec<[f64; 2]> = match q {
             0 | 1 => net
                 .kappa
                 .iter()
                 .enumerate()
-                .map(|(t, p)| [t as f64 * DT_MS, p[q]])
+                .filter_map(|(t, p)| p.get(q).map(|x| [t as f64 * DT_MS, *x]))
+                .step_by(every)
                 .collect(),
             // z_t is read after update t, i.e. at state t + 1 (MODEL.md 1).
             _ => net
@@ -113,13 +130,14 @@ fn draw_run(pui: &mut egui_plot::PlotUi, run: &TrialRun, k: usize, q: usize) {
                 .iter()
                 .enumerate()
                 .map(|(t, z)| [(t + 1) as f64 * DT_MS, *z])
+                .step_by(every)
                 .collect(),
         };
-        pui.line(
-            Line::new("", PlotPoints::from(full))
-                .color(c)
-                .width(2.0)
-                .style(LineStyle::dotted_dense())
+        pui.points(
+            Points::new("", PlotPoints::from(full))
+                .color(color(dot_style.colour))
+                .radius(0.8 * dot_style.width as f32)
+                .filled(true)
                 .allow_hover(false),
         );
     }

@@ -1,10 +1,12 @@
-//! Small widgets shared by the views.
+//! Small widgets shared by the views: a research slider ([`param_slider`]: relative drag with a
+//! fine mode, an editable range, a box with enough digits to reproduce a value) and the typed
+//! value box.
 
-use std::ops::RangeInclusive;
+use std::collections::BTreeMap;
 
-use eframe::egui::{self, Slider, SliderClamping, TextEdit, Ui};
+use eframe::egui::{self, Sense, TextEdit, Ui, accesskit};
 
-/// What the user did with a [`value_slider`].
+/// What the user did with a [`param_slider`] or a [`typed_box`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Edit {
     None,
@@ -14,69 +16,247 @@ pub enum Edit {
     Invalid(String),
 }
 
-/// Width of the label column, so the sliders of a group line up.
-const LABEL_WIDTH: f32 = 92.0;
+/// Decimals a value box shows: enough to reproduce the values the analysis reports (a
+/// bifurcation point at `-0.1186`). While the box is being edited it holds the full value.
+pub const DECIMALS: usize = 4;
 /// Width of the typed-value box.
-const BOX_WIDTH: f32 = 58.0;
+const BOX_WIDTH: f32 = 68.0;
+/// Smallest label column, so the sliders of a group line up; longer labels take what they need.
+const LABEL_WIDTH: f32 = 96.0;
+/// Holding Shift while dragging moves the value this much slower.
+pub const FINE_FACTOR: f64 = 0.1;
+/// Keyboard steps per range (arrow keys; with Shift, ten times finer).
+const KEY_STEPS: f64 = 100.0;
 
-/// A labelled slider with a typed-value box beside it.
+/// A slider's description.
+pub struct SliderSpec<'a> {
+    /// The parameter's name: the label, the accessible name and the key of its range.
+    pub label: &'a str,
+    pub value: f64,
+    /// The range it starts with (the model's suggestion).
+    pub default_range: [f64; 2],
+    /// The values the parameter can take at all (the range editor stays inside).
+    pub domain: (f64, f64),
+    /// What the parameter enters (the tooltip).
+    pub role: &'a str,
+}
+
+/// A labelled slider with a typed-value box and a range editor.
 ///
-/// The slider (accessible name `label`) moves within `range`; the box (accessible name
-/// `"{label} value"`) takes any finite number, also outside `range`, committed on Enter or when
-/// it loses focus. The caller applies the value, so the model's own checks decide what is
-/// accepted.
-pub fn value_slider(
+/// The slider (accessible name `label`) moves relative to the pointer (pressing the handle never
+/// moves the value; a click elsewhere on the track jumps there); Shift while dragging is fine
+/// mode ([`FINE_FACTOR`]). The box (`"{label} value"`) takes any finite number, also outside the
+/// range. The range (`"{label} range"` button) is kept in `ranges` by label. The caller applies
+/// the value, so the model's own checks decide what is accepted.
+pub fn param_slider(
     ui: &mut Ui,
-    label: &str,
-    value: f64,
-    range: RangeInclusive<f64>,
-    decimals: usize,
+    spec: &SliderSpec<'_>,
+    ranges: &mut BTreeMap<String, [f64; 2]>,
 ) -> Edit {
+    let range = ranges
+        .get(spec.label)
+        .copied()
+        .unwrap_or(spec.default_range);
     let mut edit = Edit::None;
     ui.horizontal(|ui| {
-        let text = ui.add_sized(
-            [LABEL_WIDTH, ui.spacing().interact_size.y],
-            egui::Label::new(label).truncate(),
-        );
-        text.on_hover_text(label);
-        let box_space = BOX_WIDTH + ui.spacing().item_spacing.x;
-        ui.spacing_mut().slider_width = (ui.available_width() - box_space - 4.0).max(40.0);
-        let mut x = value;
-        let slider = ui
-            .add(
-                Slider::new(&mut x, range)
-                    .show_value(false)
-                    .clamping(SliderClamping::Edits),
-            )
-            .accessible_name(label);
-        if slider.changed() && x != value {
-            edit = Edit::Set(x);
+        let label = ui.add(egui::Label::new(spec.label).selectable(false));
+        if label.rect.width() < LABEL_WIDTH {
+            ui.add_space(LABEL_WIDTH - label.rect.width());
         }
-        let boxed = typed_box(ui, &format!("{label} value"), value, decimals, BOX_WIDTH);
-        if boxed != Edit::None {
-            edit = boxed;
-        }
+        label.on_hover_text(spec.role);
+        // Right to left: the range button and the box take their width, the track the rest, so
+        // the row never needs more than the panel has.
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            range_button(ui, spec, range, ranges);
+            let boxed = typed_box(ui, &format!("{} value", spec.label), spec.value, BOX_WIDTH);
+            let width = ui.available_width().max(40.0);
+            if let Some(x) = track(ui, spec.label, spec.value, range, width)
+                && x != spec.value
+            {
+                edit = Edit::Set(x);
+            }
+            if boxed != Edit::None {
+                edit = boxed;
+            }
+        });
     });
     edit
 }
 
-/// A typed-value box (accessible name `name`): shows `value` until focused, then the user's
-/// text, parsed when committed (Enter or focus lost).
-pub fn typed_box(ui: &mut Ui, name: &str, value: f64, decimals: usize, width: f32) -> Edit {
+/// The slider track: returns a new value when the user moved it.
+fn track(ui: &mut Ui, label: &str, value: f64, range: [f64; 2], width: f32) -> Option<f64> {
+    let [lo, hi] = range;
+    let span = hi - lo;
+    let height = ui.spacing().interact_size.y;
+    let (rect, response) =
+        ui.allocate_exact_size(egui::vec2(width, height), Sense::click_and_drag());
+    let response = response
+        .on_hover_text(format!(
+            "{label}: drag to move (Shift: fine, ×{FINE_FACTOR}), click the track to jump, arrow keys to step; range [{lo}, {hi}]"
+        ))
+        .accessible_name(label);
+    let fraction = |x: f64| {
+        if span > 0.0 {
+            ((x - lo) / span).clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
+    };
+    let to_x = |x: f64| rect.left() + fraction(x) as f32 * rect.width();
+    let handle = to_x(value);
+    let mut new = None;
+    if response.dragged() {
+        let fine = ui.input(|i| i.modifiers.shift);
+        let dx = f64::from(response.drag_delta().x);
+        if dx != 0.0 && rect.width() > 0.0 {
+            let factor = if fine { FINE_FACTOR } else { 1.0 };
+            let start = if value.is_finite() {
+                value.clamp(lo, hi)
+            } else {
+                lo
+            };
+            new = Some((start + dx / f64::from(rect.width()) * span * factor).clamp(lo, hi));
+        }
+    } else if response.clicked()
+        && let Some(p) = response.interact_pointer_pos()
+        && (p.x - handle).abs() > handle_radius(rect)
+    {
+        new = Some(lo + f64::from((p.x - rect.left()) / rect.width()).clamp(0.0, 1.0) * span);
+    }
+    if response.has_focus() {
+        let steps = ui.input(|i| {
+            i.num_presses(egui::Key::ArrowRight) as f64 - i.num_presses(egui::Key::ArrowLeft) as f64
+        });
+        if steps != 0.0 {
+            let fine = ui.input(|i| i.modifiers.shift);
+            let step = span / KEY_STEPS * if fine { FINE_FACTOR } else { 1.0 };
+            new = Some((value + steps * step).clamp(lo, hi));
+        }
+    }
+    let requested = ui.input(|i| {
+        i.accesskit_action_requests(response.id, accesskit::Action::SetValue)
+            .filter_map(|r| match r.data {
+                Some(accesskit::ActionData::NumericValue(x)) => Some(x),
+                _ => None,
+            })
+            .last()
+    });
+    if let Some(x) = requested {
+        new = Some(if x.is_nan() { lo } else { x.clamp(lo, hi) });
+    }
+    let shown = new.unwrap_or(value);
+    response.widget_info(|| egui::WidgetInfo::slider(ui.is_enabled(), shown, label));
+    ui.ctx().accesskit_node_builder(response.id, |b| {
+        b.set_min_numeric_value(lo);
+        b.set_max_numeric_value(hi);
+        b.add_action(accesskit::Action::SetValue);
+    });
+    paint_track(ui, rect, &response, to_x(shown));
+    new
+}
+
+fn handle_radius(rect: egui::Rect) -> f32 {
+    0.45 * rect.height()
+}
+
+/// The rail, the filled part up to the handle, and the handle.
+fn paint_track(ui: &Ui, rect: egui::Rect, response: &egui::Response, handle_x: f32) {
+    if !ui.is_rect_visible(rect) {
+        return;
+    }
+    let visuals = ui.style().interact(response);
+    let painter = ui.painter();
+    let rail = egui::Rect::from_center_size(rect.center(), egui::vec2(rect.width(), 4.0));
+    painter.rect_filled(rail, 2.0, ui.visuals().widgets.inactive.bg_fill);
+    let fill = egui::Rect::from_min_max(rail.min, egui::pos2(handle_x, rail.max.y));
+    painter.rect_filled(fill, 2.0, ui.visuals().selection.bg_fill);
+    let centre = egui::pos2(handle_x, rect.center().y);
+    let r = handle_radius(rect);
+    painter.circle(centre, r, visuals.bg_fill, visuals.fg_stroke);
+}
+
+/// The range editor: a small button with a popup of two boxes and a reset.
+fn range_button(
+    ui: &mut Ui,
+    spec: &SliderSpec<'_>,
+    range: [f64; 2],
+    ranges: &mut BTreeMap<String, [f64; 2]>,
+) {
+    let name = format!("{} range", spec.label);
+    let button = ui
+        .add(egui::Button::new("…").small())
+        .on_hover_text(format!(
+            "Range of the slider: [{}, {}]. Click to edit it.",
+            range[0], range[1]
+        ))
+        .accessible_name(name.clone());
+    egui::Popup::menu(&button)
+        .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside)
+        .show(|ui| {
+            ui.label(egui::RichText::new(format!("Range of {}", spec.label)).strong());
+            let mut r = range;
+            let mut note = None;
+            ui.horizontal(|ui| {
+                for (i, end) in ["from", "to"].into_iter().enumerate() {
+                    ui.label(end);
+                    match typed_box(ui, &format!("{name} {end}"), r[i], BOX_WIDTH) {
+                        Edit::Set(x) => r[i] = x.clamp(spec.domain.0, spec.domain.1),
+                        Edit::Invalid(t) => note = Some(format!("“{t}” is not a finite number")),
+                        Edit::None => {}
+                    }
+                }
+            });
+            if r != range {
+                if r[0] < r[1] {
+                    ranges.insert(spec.label.to_string(), r);
+                } else {
+                    note = Some("the start must be below the end".to_string());
+                }
+            }
+            if let Some(n) = note {
+                ui.label(egui::RichText::new(n).color(crate::app::toasts::WARN));
+            }
+            if ui.button("reset range").clicked() {
+                ranges.remove(spec.label);
+            }
+        });
+}
+
+/// A typed-value box (accessible name `name`): shows `value` to [`DECIMALS`] decimals until
+/// focused, then the full value to edit; parsed when committed (Enter or focus lost).
+pub fn typed_box(ui: &mut Ui, name: &str, value: f64, width: f32) -> Edit {
     let id = ui.scope_id().with(("typed", name));
-    let shown = format!("{value:.decimals$}");
-    let mut text: String = ui
-        .data_mut(|d| d.get_temp(id))
-        .unwrap_or_else(|| shown.clone());
+    let shown = format!("{value:.DECIMALS$}");
+    let stored: Option<String> = ui.data_mut(|d| d.get_temp(id));
+    let mut text = stored.clone().unwrap_or_else(|| shown.clone());
+    let edit_id = id.with("edit");
     let response = ui
-        .add(TextEdit::singleline(&mut text).desired_width(width))
+        .add(
+            TextEdit::singleline(&mut text)
+                .id(edit_id)
+                .desired_width(width),
+        )
         .accessible_name(name);
+    if response.gained_focus() && stored.is_none() {
+        // The full value, all of it selected: typing replaces it, the arrow keys edit the exact
+        // number.
+        text = format!("{value}");
+        if let Some(mut state) = TextEdit::load_state(ui.ctx(), edit_id) {
+            let all = egui::text::CCursorRange::two(
+                egui::text::CCursor::new(0),
+                egui::text::CCursor::new(text.chars().count()),
+            );
+            state.cursor.set_char_range(Some(all));
+            state.store(ui.ctx(), edit_id);
+        }
+    }
     if response.has_focus() {
         ui.data_mut(|d| d.insert_temp(id, text));
         return Edit::None;
     }
     ui.data_mut(|d| d.remove::<String>(id));
-    if response.lost_focus() && text.trim() != shown {
+    let untouched = text.trim() == shown || text.trim() == format!("{value}");
+    if response.lost_focus() && !untouched {
         return parse_value(&text);
     }
     Edit::None

@@ -1,14 +1,13 @@
-//! A default view rectangle: one that shows every fixed point, cycle and overlay with a margin.
+//! A view rectangle that shows every fixed point, cycle and trajectory with a margin.
 //!
-//! The fixed points and cycles are not known before the plane is analysed, and the analysis needs
-//! a rectangle. The way out is a box known to contain them all: the system's absorbing box
-//! ([`ReducedSystem::absorbing_box`], viewed through [`Rect::default_for`]). [`default_rect`]
-//! analyses that box, then frames what it found ([`frame`]).
+//! The fixed points and cycles come from the analysis of the system's search box (its absorbing
+//! box, [`Rect::default_for`]), which holds them all; [`view_of`] frames what that analysis
+//! found and the trajectories drawn with it. The explorer frames every newly opened model this
+//! way and `render` its default view, so both show the same rectangle.
 
-use super::figure::Overlay;
+use super::Overlay;
 use crate::analysis::Rect;
-use crate::analysis::landscape::{Landscape, LandscapeRequest, analyze};
-use crate::reduced::{ReducedSystem, TimeModel};
+use crate::analysis::landscape::Landscape;
 
 /// The frame extends this fraction of its half-width beyond the outermost feature.
 pub const MARGIN: f64 = 0.35;
@@ -66,31 +65,20 @@ pub fn frame(points: &[[f64; 2]], min_half: f64, aspect: f64) -> Option<Rect> {
     ))
 }
 
-/// The default view of a rank-2 system at input `v`, of height/width `aspect` (see
-/// [`super::plot_aspect`]): [`frame`] of the fixed points and cycles found in
-/// [`Rect::default_for`] (separatrices are not needed for that), and of `overlays`. Falls back
-/// to the search box when the analysis finds nothing.
-pub fn default_rect(
-    sys: &dyn ReducedSystem,
-    v: &[f64],
-    time_model: TimeModel,
-    overlays: &[Overlay],
-    aspect: f64,
-) -> Rect {
-    let search = Rect::default_for(sys);
-    let req = LandscapeRequest {
-        separatrices: false,
-        ..LandscapeRequest::new(search, v.to_vec(), time_model)
-    };
-    let land = analyze(sys, &req);
+/// The view of `land` (analysed on its search box, `land.rect`) of height/width `aspect`:
+/// [`frame`] of its fixed points, cycles and `overlays`, the search box when there is nothing.
+pub fn view_of(land: &Landscape, overlays: &[Overlay], aspect: f64) -> Rect {
+    let search = land.rect;
     let min_half = MIN_HALF_FRACTION * 0.5 * search.width().max(search.height());
-    frame(&features(&land, overlays), min_half, aspect).unwrap_or(search)
+    frame(&features(land, overlays), min_half, aspect).unwrap_or(search)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reduced::{MeanField, presets};
+    use crate::analysis::landscape::{LandscapeRequest, analyze};
+    use crate::reduced::{MeanField, TimeModel, presets};
+    use crate::scene::style;
 
     #[test]
     fn the_frame_is_a_square_with_a_margin_around_every_point() {
@@ -120,34 +108,34 @@ mod tests {
     }
 
     #[test]
-    fn the_default_view_of_the_preset_frames_its_fixed_points_and_cycle() {
+    fn the_view_of_the_preset_frames_its_fixed_points_and_cycle_and_overlays() {
         let model = presets::get("dms_mixture_2pop").unwrap().model;
         let sys = MeanField::new(&model);
-        let rect = default_rect(&sys, &[0.0, 0.0], TimeModel::Ode, &[], 1.0);
+        let search = Rect::default_for(&sys);
         let land = analyze(
             &sys,
-            &LandscapeRequest::new(rect, vec![0.0, 0.0], TimeModel::Ode),
+            &LandscapeRequest::new(search, vec![0.0, 0.0], TimeModel::Ode),
         );
         assert_eq!(land.fixed_points.len(), 5);
+        let rect = view_of(&land, &[], 1.0);
         let inner = rect.expanded(-0.1);
         assert!(land.fixed_points.iter().all(|f| inner.contains(&f.kappa)));
-        let rect = default_rect(&sys, &[1.0, 0.0], TimeModel::Ode, &[], 0.5);
-        assert!((rect.height() - 0.5 * rect.width()).abs() < 1e-12);
+        assert!(rect.width() < search.width(), "closer than the search box");
         let land = analyze(
             &sys,
-            &LandscapeRequest::new(rect, vec![1.0, 0.0], TimeModel::Ode),
+            &LandscapeRequest::new(search, vec![1.0, 0.0], TimeModel::Ode),
         );
+        let rect = view_of(&land, &[], 0.5);
+        assert!((rect.height() - 0.5 * rect.width()).abs() < 1e-12);
         assert_eq!(land.cycles.len(), 1);
         let inner = rect.expanded(-0.1);
         assert!(land.cycles[0].points.iter().all(|p| inner.contains(p)));
         // An overlay far out widens the frame.
         let far = Overlay {
-            label: "far".into(),
-            colour: [0, 0, 0],
+            style: style::trial_reduced(0),
             points: vec![[5.0, 5.0]],
-            dashed: false,
+            legend: None,
         };
-        let rect = default_rect(&sys, &[1.0, 0.0], TimeModel::Ode, &[far], 1.0);
-        assert!(rect.contains(&[5.0, 5.0]));
+        assert!(view_of(&land, &[far], 1.0).contains(&[5.0, 5.0]));
     }
 }

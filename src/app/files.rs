@@ -1,0 +1,95 @@
+//! The file picker (egui_file: a dialog drawn with egui, no desktop portal needed) for opening,
+//! saving and exporting, remembering the folder last used.
+
+use std::path::{Path, PathBuf};
+
+use eframe::egui;
+use egui_file::FileDialog;
+
+/// What a picked file is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileAction {
+    Open,
+    SaveSession,
+    SaveModel,
+    SaveNetwork,
+    ExportSvg,
+    ExportPng,
+    ExportCsv,
+}
+
+impl FileAction {
+    pub fn title(self) -> &'static str {
+        match self {
+            FileAction::Open => "Open a network, population model or session",
+            FileAction::SaveSession => "Save session",
+            FileAction::SaveModel => "Save population model",
+            FileAction::SaveNetwork => "Save network",
+            FileAction::ExportSvg => "Export the phase plane as SVG",
+            FileAction::ExportPng => "Export the phase plane as PNG",
+            FileAction::ExportCsv => "Export trajectories and fixed points as CSV",
+        }
+    }
+
+    fn default_name(self) -> &'static str {
+        match self {
+            FileAction::Open => "",
+            FileAction::SaveSession => "session.json",
+            FileAction::SaveModel => "population_model.json",
+            FileAction::SaveNetwork => "network.json",
+            FileAction::ExportSvg => "phase_plane.svg",
+            FileAction::ExportPng => "phase_plane.png",
+            FileAction::ExportCsv => "phase_plane.csv",
+        }
+    }
+}
+
+/// The open dialog, if any, and the folder last used.
+#[derive(Default)]
+pub struct Files {
+    dialog: Option<(FileAction, FileDialog)>,
+    folder: Option<PathBuf>,
+}
+
+impl Files {
+    /// Opens the dialog for `action`, in the folder last used.
+    pub fn pick(&mut self, action: FileAction) {
+        let folder = self
+            .folder
+            .clone()
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default();
+        let dialog = match action {
+            FileAction::Open => FileDialog::open_file(),
+            _ => FileDialog::save_file().default_filename(action.default_name()),
+        };
+        let mut dialog = dialog
+            .initial_path(folder)
+            .title(action.title())
+            .default_size([620.0, 420.0]);
+        dialog.open();
+        self.dialog = Some((action, dialog));
+    }
+
+    /// Whether a dialog is on screen.
+    pub fn is_open(&self) -> bool {
+        self.dialog.is_some()
+    }
+
+    /// Shows the dialog; the file picked, once it is.
+    pub fn show(&mut self, ctx: &egui::Context) -> Option<(FileAction, PathBuf)> {
+        let (action, dialog) = self.dialog.as_mut()?;
+        let action = *action;
+        dialog.show(ctx);
+        let picked = dialog
+            .selected()
+            .then(|| dialog.path().map(Path::to_path_buf))
+            .flatten();
+        if picked.is_some() || !dialog.visible() {
+            self.dialog = None;
+        }
+        let path = picked?;
+        self.folder = path.parent().map(Path::to_path_buf);
+        Some((action, path))
+    }
+}

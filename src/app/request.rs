@@ -1,0 +1,86 @@
+//! What the worker is asked for: a pure function of the open [`Document`], so the answers
+//! depend on the model and its edits (and, for the flow field only, on the visible rectangle).
+
+use crate::app::compute::{BifurcationKey, PlaneKey};
+use crate::app::document::Document;
+use crate::app::worker::Request;
+use crate::task::dms;
+
+/// The request the document implies. While the scrubber follows a trial, the input is that
+/// trial's filtered input at the scrubber's step.
+pub fn request(doc: &Document) -> Request {
+    let model = doc.model().clone();
+    let channels = model.dims().inputs;
+    let view = &doc.view;
+    let followed = view
+        .scrub
+        .follow
+        .then(|| {
+            doc.results
+                .trials
+                .as_ref()
+                .and_then(|t| t.input_at(view.scrub.trial, view.scrub.step))
+        })
+        .flatten()
+        .filter(|v| v.len() == channels);
+    let v = followed.unwrap_or_else(|| doc.input());
+    let time_model = doc.edits.time_model;
+    let b = &doc.edits.bifurcation;
+    Request {
+        doc: doc.id,
+        plane: PlaneKey {
+            v: v.clone(),
+            time_model,
+            cycles: view.layers.cycles,
+            separatrices: view.layers.separatrices,
+        },
+        view: view
+            .shown
+            .or(view.rect)
+            .unwrap_or_else(|| model.search_box()),
+        selection: view.selection,
+        starts: view.starts.clone(),
+        trials: (channels == dms::INPUTS).then_some((time_model, doc.edits.trials)),
+        overlay: doc.overlay().cloned(),
+        bifurcation: b.enabled.then(|| BifurcationKey {
+            parameter: b.parameter.clone(),
+            range: b.range,
+            v,
+            time_model,
+        }),
+        model,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Rect;
+    use crate::app::document::InputMode;
+    use crate::reduced::TimeModel;
+
+    #[test]
+    fn the_request_follows_the_edits_and_not_the_view_except_for_the_field() {
+        let mut doc = Document::default();
+        let a = request(&doc);
+        assert_eq!(a.plane.v, vec![0.0, 0.0]);
+        assert_eq!(a.view, doc.model().search_box(), "no view yet: the box");
+        assert!(a.trials.is_some() && a.overlay.is_none());
+        // Panning changes only the view.
+        doc.view.shown = Some(Rect::new(-0.5, 0.5, -0.5, 0.5));
+        let b = request(&doc);
+        assert_eq!(b.plane, a.plane);
+        assert_eq!(b.bifurcation, a.bifurcation);
+        assert_ne!(b.view, a.view);
+        // An edit changes the plane and the diagram's base input.
+        doc.edits.input.mode = InputMode::Channel(0);
+        doc.edits.time_model = TimeModel::TRAINED_MAP;
+        let c = request(&doc);
+        assert_eq!(c.plane.v, vec![1.0, 0.0]);
+        assert_eq!(c.bifurcation.as_ref().unwrap().v, vec![1.0, 0.0]);
+        assert_eq!(c.trials.unwrap().0, TimeModel::TRAINED_MAP);
+        doc.edits.bifurcation.enabled = false;
+        assert!(request(&doc).bifurcation.is_none());
+        assert_eq!(request(&doc), request(&doc), "same document, same request");
+    }
+}

@@ -1,0 +1,292 @@
+//! The four canonical DMS trials (AA, AB, BA, BB; MODEL.md 6) run on a [`Model`]: the reduced
+//! system driven by each trial's input ([`reduced_trial`]) and, for a network, the full network's
+//! own Euler map projected on the latent axes (MODEL.md 2). Drawn together they show that the
+//! phase plane explains the network. The explorer's trials panel and `render --trials` both run
+//! them here.
+
+use std::time::Instant;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::Model;
+use crate::analysis::trial::{LatentTrajectory, reduced_trial};
+use crate::network::{ALPHA, PUBLISHED_NOISE_STD, Recording, SimOptions};
+use crate::reduced::TimeModel;
+use crate::task::{Trial, add_noise, dms};
+
+/// How the trials are run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TrialSettings {
+    /// Network noise (`sigma = 0.05`) and input noise (`0.03`), as in training.
+    pub noise: bool,
+    pub seed: u64,
+    pub delay_ms: f64,
+}
+
+impl Default for TrialSettings {
+    fn default() -> Self {
+        TrialSettings {
+            noise: false,
+            seed: 1,
+            delay_ms: 1000.0,
+        }
+    }
+}
+
+impl TrialSettings {
+    /// The trials of a figure: noise-free, with the longest delay of the task.
+    pub fn figure() -> Self {
+        TrialSettings {
+            noise: false,
+            seed: 0,
+            delay_ms: dms::DELAY_MAX_MS,
+        }
+    }
+}
+
+/// Why the trials cannot be run.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum TrialsError {
+    #[error(
+        "the DMS trials need {} input channels (A, B); this model has {inputs}",
+        dms::INPUTS
+    )]
+    Inputs { inputs: usize },
+}
+
+/// One DMS trial: its inputs, the reduced system's latent path, and for a network the projected
+/// full-network path.
+#[derive(Debug, Clone)]
+pub struct TrialRun {
+    pub trial: Trial,
+    /// The reduced system driven by the same inputs from the same start, `t = 0..=T`.
+    pub reduced: LatentTrajectory,
+    /// Readout of the reduced system at each state `t = 0..=T`.
+    pub reduced_z: Vec<f64>,
+    pub network: Option<NetworkRun>,
+}
+
+/// A full-network trial projected on the latent axes (MODEL.md 2).
+#[derive(Debug, Clone)]
+pub struct NetworkRun {
+    /// `kappa_t`, `t = 0..=T` (length R each).
+    pub kappa: Vec<Vec<f64>>,
+    /// `||h - B c|| / ||h||` per state: how far the network leaves the latent subspace.
+    pub relative_residual: Vec<f64>,
+    /// `z_t` read after update `t` (MODEL.md 1), so `z[t]` belongs to state `t + 1`.
+    pub z: Vec<f64>,
+}
+
+/// The four DMS trials with how they were run.
+#[derive(Debug, Clone)]
+pub struct TrialSet {
+    pub settings: TrialSettings,
+    /// The reduced trajectories' time model.
+    pub time_model: TimeModel,
+    /// The Euler step the full network ran with, if there is a network: the map's own step for
+    /// the map (so the two agree), the trained `alpha = 0.2` for the ODE.
+    pub network_alpha: Option<f64>,
+    pub runs: Vec<TrialRun>,
+    pub millis: f64,
+}
+
+impl TrialSet {
+    /// The filtered input `v_t` the phase plane shows while it follows trial `k` at `step`.
+    pub fn input_at(&self, k: usize, step: usize) -> Option<Vec<f64>> {
+        let v = &self.runs.get(k)?.reduced.v;
+        v.get(step.min(v.len().checked_sub(1)?)).cloned()
+    }
+
+    /// Number of states of trial `k` (`T + 1`).
+    pub fn states(&self, k: usize) -> usize {
+        self.runs.get(k).map_or(0, |r| r.reduced.kappa.len())
+    }
+
+    /// Whether the full network ran with another step than the trained one (the map's `alpha`
+    /// was changed): then it is not the trained network's own dynamics.
+    pub fn network_off_trained_step(&self) -> bool {
+        self.network_alpha.is_some_and(|a| a != ALPHA)
+    }
+}
+
+impl Model {
+    /// Runs AA, AB, BA, BB (MODEL.md 6) with `settings`: the reduced system under `time_model`
+    /// from the projection of the network's `h0` (a population model from `kappa = 0`), and for a
+    /// network the full network itself, its Euler map at the map's step (ODE: the trained step),
+    /// noise as set, projected on the model's latent axes.
+    pub fn dms_trials(
+        &self,
+        time_model: TimeModel,
+        settings: &TrialSettings,
+    ) -> Result<TrialSet, TrialsError> {
+        let t0 = Instant::now();
+        let dims = self.dims();
+        if dims.inputs != dms::INPUTS {
+            return Err(TrialsError::Inputs {
+                inputs: dims.inputs,
+            });
+        }
+        let mut rng = StdRng::seed_from_u64(settings.seed);
+        let mut trials = dms::canonical(settings.delay_ms.clamp(0.0, dms::DELAY_MAX_MS));
+        if settings.noise {
+            for t in trials.iter_mut() {
+                add_noise(&mut t.inputs, dms::INPUT_NOISE_STD, &mut rng);
+            }
+        }
+        let network_alpha = self.network().map(|_| match time_model {
+            TimeModel::Map { alpha } => alpha,
+            TimeModel::Ode => ALPHA,
+        });
+        let (kappa0, v0) = match self.network() {
+            Some(n) => {
+                let p = n.projector.project(n.network.h0().as_slice());
+                (p.kappa, p.v)
+            }
+            None => (vec![0.0; dims.rank], vec![0.0; dims.inputs]),
+        };
+        let network_runs: Vec<Option<NetworkRun>> = match (self.network(), network_alpha) {
+            (Some(n), Some(alpha)) => {
+                let opts = SimOptions {
+                    alpha,
+                    noise_std: if settings.noise {
+                        PUBLISHED_NOISE_STD
+                    } else {
+                        0.0
+                    },
+                    seed: settings.seed,
+                    recording: Recording::States,
+                };
+                let all: Vec<&[f64]> = trials.iter().map(|t| t.inputs.as_slice()).collect();
+                let outputs = dims.outputs.max(1);
+                n.network
+                    .simulate_batch(&all, &opts)
+                    .into_iter()
+                    .map(|run| {
+                        let projected = run
+                            .states
+                            .as_deref()
+                            .map(|s| n.projector.project_all(s))
+                            .unwrap_or_default();
+                        Some(NetworkRun {
+                            relative_residual: projected
+                                .iter()
+                                .map(|p| p.relative_residual)
+                                .collect(),
+                            kappa: projected.into_iter().map(|p| p.kappa).collect(),
+                            z: run.outputs.iter().step_by(outputs).copied().collect(),
+                        })
+                    })
+                    .collect()
+            }
+            _ => vec![None; trials.len()],
+        };
+        let runs = trials
+            .into_iter()
+            .zip(network_runs)
+            .map(|(trial, network)| {
+                let reduced = reduced_trial(
+                    self.system(),
+                    time_model,
+                    ALPHA,
+                    &trial.inputs,
+                    &kappa0,
+                    &v0,
+                );
+                let reduced_z = reduced
+                    .kappa
+                    .iter()
+                    .zip(&reduced.v)
+                    .map(|(k, v)| self.readout(k, v).unwrap_or(f64::NAN))
+                    .collect();
+                TrialRun {
+                    trial,
+                    reduced,
+                    reduced_z,
+                    network,
+                }
+            })
+            .collect();
+        Ok(TrialSet {
+            settings: *settings,
+            time_model,
+            network_alpha,
+            runs,
+            millis: t0.elapsed().as_secs_f64() * 1e3,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Axes, NetworkSource};
+
+    fn network_model() -> Model {
+        let net = crate::reduced::testing::random_network(200, 2, 2, true, 5);
+        let source = NetworkSource::File {
+            path: "random.json".into(),
+        };
+        Model::from_network(net, Axes::Svd, source).unwrap()
+    }
+
+    #[test]
+    fn the_network_and_its_exact_map_coincide_at_any_step_of_the_map() {
+        let model = network_model();
+        for alpha in [ALPHA, 0.1] {
+            let set = model
+                .dms_trials(TimeModel::Map { alpha }, &TrialSettings::figure())
+                .unwrap();
+            assert_eq!(set.network_alpha, Some(alpha));
+            assert_eq!(set.network_off_trained_step(), alpha != ALPHA);
+            let steps = dms::trial_steps(crate::task::steps_of(dms::DELAY_MAX_MS));
+            assert_eq!(set.runs.len(), 4);
+            for run in &set.runs {
+                let net = run.network.as_ref().unwrap();
+                assert_eq!(net.kappa.len(), steps + 1);
+                assert_eq!(run.reduced.kappa.len(), steps + 1);
+                for (a, b) in net.kappa.iter().zip(&run.reduced.kappa) {
+                    assert!((a[0] - b[0]).abs() < 1e-9 && (a[1] - b[1]).abs() < 1e-9);
+                }
+            }
+        }
+        // The ODE's reduced trajectories are not the network's Euler map: the network runs at the
+        // trained step.
+        let ode = model
+            .dms_trials(TimeModel::Ode, &TrialSettings::figure())
+            .unwrap();
+        assert_eq!(ode.network_alpha, Some(ALPHA));
+    }
+
+    #[test]
+    fn mean_field_trials_start_at_the_origin_and_models_of_other_shapes_are_refused() {
+        let model = Model::preset("dms_mixture_2pop").unwrap();
+        let set = model
+            .dms_trials(TimeModel::Ode, &TrialSettings::default())
+            .unwrap();
+        let names: Vec<&str> = set.runs.iter().map(|r| r.trial.name.as_str()).collect();
+        assert_eq!(names, dms::TRIAL_TYPES);
+        assert!(set.network_alpha.is_none());
+        assert!(
+            set.runs
+                .iter()
+                .all(|r| r.network.is_none() && r.reduced.kappa[0] == [0.0, 0.0])
+        );
+        let one_input = crate::reduced::testing::random_network(50, 2, 1, false, 1);
+        let model = Model::from_network(
+            one_input,
+            Axes::Svd,
+            NetworkSource::File {
+                path: "one.json".into(),
+            },
+        )
+        .unwrap();
+        let err = model
+            .dms_trials(TimeModel::Ode, &TrialSettings::default())
+            .unwrap_err();
+        assert!(err.to_string().contains("this model has 1"), "{err}");
+    }
+}

@@ -1,0 +1,117 @@
+//! Trajectories as [`Overlay`]s: the DMS trials of a [`TrialSet`] (the reduced system's line in
+//! the trial's colour, the full network's projected states as dots over it) and the user's
+//! click-to-run trajectories (with arrowheads).
+
+use super::Overlay;
+use super::legend::{self, Entry};
+use super::style::{self, LineStyle, Stroke};
+use crate::model::TrialSet;
+
+/// The legend row of every full-network trial (the dots are in each trial's colour).
+pub const NETWORK_ROW: &str = "full network, projected (dots)";
+
+/// `(kappa_1, kappa_2)` of latent states (states of another rank are skipped).
+fn plane_points<'a>(states: impl IntoIterator<Item = &'a Vec<f64>>) -> Vec<[f64; 2]> {
+    states
+        .into_iter()
+        .filter(|k| k.len() >= 2)
+        .map(|k| [k[0], k[1]])
+        .collect()
+}
+
+/// The trials of `set` whose entry of `shown` is true: each trial's reduced trajectory, then
+/// (for a network) its full network's states. With an `active` trial (the one being played)
+/// that trial is drawn heavier and the others fade.
+pub fn trials(set: &TrialSet, shown: &[bool; 4], active: Option<usize>) -> Vec<Overlay> {
+    let mut out = Vec::new();
+    for (k, run) in set.runs.iter().enumerate() {
+        if !shown.get(k).copied().unwrap_or(false) {
+            continue;
+        }
+        let look = |s: LineStyle| match active {
+            Some(a) if a == k => s.emphasised(),
+            Some(_) => s.faded(),
+            None => s,
+        };
+        let reduced = look(style::trial_reduced(k));
+        out.push(Overlay {
+            style: reduced,
+            points: plane_points(&run.reduced.kappa),
+            legend: Some(legend::line(reduced, &run.trial.name)),
+        });
+        if let Some(net) = &run.network {
+            let dots = look(style::trial_network(k));
+            out.push(Overlay {
+                style: dots,
+                points: plane_points(&net.kappa),
+                legend: Some(network_row()),
+            });
+        }
+    }
+    out
+}
+
+/// The shared legend row of the full-network trials: dots in the fixed points' colour.
+fn network_row() -> Entry {
+    let key = LineStyle {
+        colour: style::FIXED_POINT,
+        ..style::trial_network(0)
+    };
+    legend::line(key, NETWORK_ROW)
+}
+
+/// A click-to-run trajectory through `points` (in time order of the run: backward runs go back
+/// in time).
+pub fn user_trajectory(points: Vec<[f64; 2]>, backward: bool) -> Overlay {
+    let s = style::user_trajectory(backward);
+    let label = if backward {
+        "trajectory (backward in time)"
+    } else {
+        "trajectory (click)"
+    };
+    Overlay {
+        style: s,
+        points,
+        legend: Some(legend::line(s, label)),
+    }
+}
+
+/// Whether an overlay is a full-network trial (drawn as dots).
+pub fn is_markers(o: &Overlay) -> bool {
+    matches!(o.style.stroke, Stroke::Markers { .. })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Axes, Model, NetworkSource, TrialSettings};
+    use crate::reduced::TimeModel;
+
+    #[test]
+    fn network_trials_are_dots_over_the_reduced_lines_with_one_shared_row() {
+        let net = crate::reduced::testing::random_network(120, 2, 2, true, 3);
+        let model = Model::from_network(
+            net,
+            Axes::Svd,
+            NetworkSource::File {
+                path: "n.json".into(),
+            },
+        )
+        .unwrap();
+        let set = model
+            .dms_trials(TimeModel::TRAINED_MAP, &TrialSettings::figure())
+            .unwrap();
+        let o = trials(&set, &[true, false, true, true], None);
+        assert_eq!(o.len(), 6);
+        assert!(!is_markers(&o[0]) && is_markers(&o[1]));
+        assert_eq!(o[0].style.colour, o[1].style.colour);
+        assert_eq!(o[0].legend.as_ref().unwrap().label, "AA");
+        assert_eq!(o[2].legend.as_ref().unwrap().label, "BA");
+        assert_eq!(o[1].legend, o[3].legend, "one row for the network");
+        // Playing BA: it is heavier, the others fade.
+        let played = trials(&set, &[true, false, true, true], Some(2));
+        assert!(played[2].style.width > o[2].style.width);
+        assert!(played[0].style.width < o[0].style.width);
+        assert_ne!(played[0].style.colour, o[0].style.colour);
+    }
+}
