@@ -175,6 +175,16 @@ impl Explorer {
         self.views.phase.plot_rect
     }
 
+    /// The phase plane's data frame (inside its axes) as last drawn.
+    pub fn plot_frame(&self) -> Option<egui::Rect> {
+        self.views.phase.frame()
+    }
+
+    /// Where the bifurcation diagram was last drawn.
+    pub fn diagram_rect(&self) -> Option<egui::Rect> {
+        self.views.bifurcation.plot_rect
+    }
+
     fn warn(&mut self, text: String) {
         self.toasts.post(text, true, self.doc.id);
     }
@@ -238,7 +248,7 @@ impl Explorer {
         if panels.controls {
             egui::Panel::left("controls")
                 .resizable(true)
-                .default_size((0.2 * window.x).clamp(230.0, 330.0))
+                .default_size((0.18 * window.x).clamp(220.0, 320.0))
                 .min_size(200.0)
                 .show(ui, |ui| {
                     egui::ScrollArea::vertical().show(ui, |ui| {
@@ -251,7 +261,7 @@ impl Explorer {
         if panels.analysis {
             egui::Panel::right("analysis")
                 .resizable(true)
-                .default_size((0.23 * window.x).clamp(250.0, 420.0))
+                .default_size((0.19 * window.x).clamp(230.0, 400.0))
                 .min_size(220.0)
                 .show(ui, |ui| {
                     // The readouts have their own part of the column: selecting a point never

@@ -12,6 +12,8 @@ pub const MAX_RECENT: usize = 8;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LegendPlacement {
+    /// In the corner of the plot that covers the fewest fixed points, cycles and trajectories.
+    Auto,
     Hidden,
     /// In a column right of the plot: it never covers data.
     Outside,
@@ -22,7 +24,8 @@ pub enum LegendPlacement {
 }
 
 impl LegendPlacement {
-    pub const ALL: [LegendPlacement; 6] = [
+    pub const ALL: [LegendPlacement; 7] = [
+        LegendPlacement::Auto,
         LegendPlacement::Outside,
         LegendPlacement::TopRight,
         LegendPlacement::TopLeft,
@@ -31,8 +34,17 @@ impl LegendPlacement {
         LegendPlacement::Hidden,
     ];
 
+    /// The corners, in the order [`LegendPlacement::Auto`] prefers them on a tie.
+    pub const CORNERS: [LegendPlacement; 4] = [
+        LegendPlacement::TopRight,
+        LegendPlacement::TopLeft,
+        LegendPlacement::BottomRight,
+        LegendPlacement::BottomLeft,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
+            LegendPlacement::Auto => "the emptiest corner",
             LegendPlacement::Hidden => "hidden",
             LegendPlacement::Outside => "outside the plot",
             LegendPlacement::TopLeft => "top left corner",
@@ -78,7 +90,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            legend: LegendPlacement::TopRight,
+            legend: LegendPlacement::Auto,
             panels: Panels::default(),
             recent: Vec::new(),
         }

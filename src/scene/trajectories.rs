@@ -23,32 +23,34 @@ fn plane_points<'a>(states: impl IntoIterator<Item = &'a Vec<f64>>) -> Vec<[f64;
 /// (for a network) its full network's states. With an `active` trial (the one being played)
 /// that trial is drawn heavier and the others fade.
 pub fn trials(set: &TrialSet, shown: &[bool; 4], active: Option<usize>) -> Vec<Overlay> {
-    let mut out = Vec::new();
-    for (k, run) in set.runs.iter().enumerate() {
-        if !shown.get(k).copied().unwrap_or(false) {
-            continue;
-        }
-        let look = |s: LineStyle| match active {
-            Some(a) if a == k => s.emphasised(),
-            Some(_) => s.faded(),
-            None => s,
-        };
-        let reduced = look(style::trial_reduced(k));
-        out.push(Overlay {
-            style: reduced,
+    let look = |k: usize, s: LineStyle| match active {
+        Some(a) if a == k => s.emphasised(),
+        Some(_) => s.faded(),
+        None => s,
+    };
+    let runs = || {
+        set.runs
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| shown.get(*k).copied().unwrap_or(false))
+    };
+    // The lines first, then the network's dots over them (and after them in the legend).
+    let lines = runs().map(|(k, run)| {
+        let style = look(k, style::trial_reduced(k));
+        Overlay {
+            style,
             points: plane_points(&run.reduced.kappa),
-            legend: Some(legend::line(reduced, &run.trial.name)),
-        });
-        if let Some(net) = &run.network {
-            let dots = look(style::trial_network(k));
-            out.push(Overlay {
-                style: dots,
-                points: plane_points(&net.kappa),
-                legend: Some(network_row()),
-            });
+            legend: Some(legend::line(style, &run.trial.name)),
         }
-    }
-    out
+    });
+    let dots = runs().filter_map(|(k, run)| {
+        run.network.as_ref().map(|net| Overlay {
+            style: look(k, style::trial_network(k)),
+            points: plane_points(&net.kappa),
+            legend: Some(network_row()),
+        })
+    });
+    lines.chain(dots).collect()
 }
 
 /// The shared legend row of the full-network trials: dots in the fixed points' colour.
@@ -103,14 +105,18 @@ mod tests {
             .unwrap();
         let o = trials(&set, &[true, false, true, true], None);
         assert_eq!(o.len(), 6);
-        assert!(!is_markers(&o[0]) && is_markers(&o[1]));
-        assert_eq!(o[0].style.colour, o[1].style.colour);
-        assert_eq!(o[0].legend.as_ref().unwrap().label, "AA");
-        assert_eq!(o[2].legend.as_ref().unwrap().label, "BA");
-        assert_eq!(o[1].legend, o[3].legend, "one row for the network");
+        assert!(o[..3].iter().all(|o| !is_markers(o)));
+        assert!(o[3..].iter().all(is_markers));
+        assert_eq!(o[0].style.colour, o[3].style.colour, "AA in one colour");
+        let labels: Vec<&str> = o[..3]
+            .iter()
+            .map(|o| o.legend.as_ref().unwrap().label.as_str())
+            .collect();
+        assert_eq!(labels, ["AA", "BA", "BB"]);
+        assert_eq!(o[3].legend, o[5].legend, "one row for the network");
         // Playing BA: it is heavier, the others fade.
         let played = trials(&set, &[true, false, true, true], Some(2));
-        assert!(played[2].style.width > o[2].style.width);
+        assert!(played[1].style.width > o[1].style.width);
         assert!(played[0].style.width < o[0].style.width);
         assert_ne!(played[0].style.colour, o[0].style.colour);
     }

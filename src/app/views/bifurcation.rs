@@ -20,11 +20,14 @@ const LABEL_SIDE: f64 = 0.7;
 
 /// The bifurcation panel.
 #[derive(Default)]
-pub struct BifurcationView;
+pub struct BifurcationView {
+    /// Where the diagram was last drawn.
+    pub plot_rect: Option<egui::Rect>,
+}
 
 impl BifurcationView {
     pub fn ui(&mut self, ui: &mut Ui, doc: &mut Document, actions: &mut Vec<Action>) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.heading("Bifurcation");
             ui.checkbox(&mut doc.edits.bifurcation.enabled, "on");
         });
@@ -34,7 +37,7 @@ impl BifurcationView {
         let model = doc.model().clone();
         choose_parameter(ui, doc, &model);
         range_row(ui, doc, actions);
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label("plot");
             ui.radio_value(&mut doc.view.bifurcation_axis, 0, "κ₁");
             ui.radio_value(&mut doc.view.bifurcation_axis, 1, "κ₂");
@@ -82,7 +85,7 @@ impl BifurcationView {
             .weak(),
         );
         let [lo, hi] = out.key.range;
-        Plot::new("bifurcation")
+        let shown = Plot::new("bifurcation")
             .x_axis_label(parameter_name(&out.key.parameter))
             .y_axis_label(if axis == 0 { "κ₁" } else { "κ₂" })
             .include_x(lo)
@@ -106,13 +109,7 @@ impl BifurcationView {
                             .color(Color32::from_rgb(200, 30, 30))
                             .allow_hover(false),
                     );
-                    // Labels point into the plot, so none is cut at its edge.
-                    let right = (s.p - lo) / (hi - lo) > LABEL_SIDE;
-                    let (text, anchor) = if right {
-                        (format!("{} ", s.kind.name()), egui::Align2::RIGHT_BOTTOM)
-                    } else {
-                        (format!(" {}", s.kind.name()), egui::Align2::LEFT_BOTTOM)
-                    };
+                    let (text, anchor) = label_side(s.kind.name(), s.p, [lo, hi]);
                     pui.text(
                         Text::new("", PlotPoint::new(s.p, y), RichText::new(text).small())
                             .anchor(anchor),
@@ -126,6 +123,17 @@ impl BifurcationView {
                     );
                 }
             });
+        self.plot_rect = Some(shown.response.rect);
+    }
+}
+
+/// A special point's label and its anchor: it points into the plot, so none is cut at the
+/// diagram's edge (left of points in the right part of the range, right of the others).
+fn label_side(name: &str, p: f64, [lo, hi]: [f64; 2]) -> (String, egui::Align2) {
+    if (p - lo) / (hi - lo) > LABEL_SIDE {
+        (format!("{name} "), egui::Align2::RIGHT_BOTTOM)
+    } else {
+        (format!(" {name}"), egui::Align2::LEFT_BOTTOM)
     }
 }
 
@@ -201,7 +209,7 @@ fn parameter_name(p: &ParamSpec) -> String {
 /// The range as two typed boxes.
 fn range_row(ui: &mut Ui, doc: &mut Document, actions: &mut Vec<Action>) {
     let b = &mut doc.edits.bifurcation;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("range");
         for (i, end) in ["from", "to"].iter().enumerate() {
             let name = format!("bifurcation range {end}");
@@ -216,5 +224,24 @@ fn range_row(ui: &mut Ui, doc: &mut Document, actions: &mut Vec<Action>) {
     });
     if b.range[0] >= b.range[1] {
         ui.label(RichText::new("the range is empty: “from” must be below “to”").color(WARN));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_near_the_right_edge_are_set_to_the_left_of_their_point() {
+        let (text, anchor) = label_side("Hopf", 1.42, [0.0, 1.5]);
+        assert_eq!(
+            (text.as_str(), anchor),
+            ("Hopf ", egui::Align2::RIGHT_BOTTOM)
+        );
+        let (text, anchor) = label_side("fold", 0.3, [0.0, 1.5]);
+        assert_eq!(
+            (text.as_str(), anchor),
+            (" fold", egui::Align2::LEFT_BOTTOM)
+        );
     }
 }

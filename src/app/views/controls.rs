@@ -125,7 +125,7 @@ impl Controls {
         CollapsingHeader::new(RichText::new("Networks from this model").strong())
             .id_salt("model_networks")
             .show(ui, |ui| {
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     if ui
                         .button("Draw network")
                         .on_hover_text("Draw a network from the population model (MODEL.md 5: each population's loadings are Gaussian with its covariance) and open it: its exact landscape and full-network trials. Sessions reopen it from the model, N and seed.")
@@ -145,7 +145,7 @@ impl Controls {
                     ui.add(egui::DragValue::new(&mut self.draw_seed).prefix("seed "))
                         .accessible_name("drawn network seed");
                 });
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     if ui
                         .add_enabled(job.is_none(), egui::Button::new("Fine-tune on DMS"))
                         .on_hover_text("Train the populations' covariance factors by backpropagation through time, a fresh network drawn at every step (MODEL.md 5), until drawn networks solve delayed match-to-sample. Minutes; runs in the background and can be cancelled.")
@@ -167,7 +167,7 @@ impl Controls {
                     )
                     .accessible_name("fine-tuning steps");
                 });
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     let f = &mut self.finetune;
                     ui.add(
                         egui::DragValue::new(&mut f.lr)
@@ -319,7 +319,7 @@ fn slider(ui: &mut Ui, doc: &mut Document, param: &ParamSpec, actions: &mut Vec<
 fn gain_row(ui: &mut Ui, doc: &mut Document, pop: usize, actions: &mut Vec<Action>) {
     let clamp = doc.edits.population.populations()[pop].gain_clamp;
     let mut clamped = clamp.is_some();
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("gain <φ'>:");
         let a = ui.radio_value(&mut clamped, false, "self-consistent");
         let b = ui.radio_value(&mut clamped, true, "clamped");
@@ -346,7 +346,7 @@ fn psd_row(
     status: PsdStatus,
     actions: &mut Vec<Action>,
 ) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         if status.is_psd {
             ui.label(RichText::new("covariance PSD").color(egui::Color32::from_rgb(0, 130, 90)))
                 .on_hover_text(format!(
@@ -427,7 +427,7 @@ fn time_model_section(ui: &mut Ui, doc: &mut Document, actions: &mut Vec<Action>
         TimeModel::Map { alpha } => alpha,
         TimeModel::Ode => crate::network::ALPHA,
     };
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.radio_value(tm, TimeModel::Ode, "ODE")
             .on_hover_text("dκ/dt = F(κ; v), time in units of τ");
         let is_map = matches!(*tm, TimeModel::Map { .. });

@@ -29,9 +29,15 @@ pub fn rows(ui: &mut Ui, entries: &[Entry]) {
     }
 }
 
-/// The legend in a corner of `plot`, on a light frame, with a button that hides it.
-pub fn corner(ctx: &egui::Context, plot: Rect, placement: &mut LegendPlacement, entries: &[Entry]) {
-    let (pivot, at) = match placement {
+/// Where the legend of `size` sits in corner `placement` of `plot`.
+pub fn corner_rect(plot: Rect, placement: LegendPlacement, size: egui::Vec2) -> Option<Rect> {
+    let (pivot, at) = anchor(plot, placement)?;
+    Some(pivot.anchor_size(at, size))
+}
+
+/// The pivot and the point of `plot` a corner legend hangs from.
+fn anchor(plot: Rect, placement: LegendPlacement) -> Option<(egui::Align2, Pos2)> {
+    Some(match placement {
         LegendPlacement::TopLeft => (egui::Align2::LEFT_TOP, plot.left_top() + vec2(8.0, 8.0)),
         LegendPlacement::TopRight => (egui::Align2::RIGHT_TOP, plot.right_top() + vec2(-8.0, 8.0)),
         LegendPlacement::BottomLeft => (
@@ -42,10 +48,22 @@ pub fn corner(ctx: &egui::Context, plot: Rect, placement: &mut LegendPlacement, 
             egui::Align2::RIGHT_BOTTOM,
             plot.right_bottom() + vec2(-8.0, -8.0),
         ),
-        LegendPlacement::Hidden | LegendPlacement::Outside => return,
-    };
+        LegendPlacement::Hidden | LegendPlacement::Outside | LegendPlacement::Auto => return None,
+    })
+}
+
+/// The legend in corner `corner` of `plot`, on a light frame, with a button that hides it
+/// (setting `placement` to hidden). Returns its size.
+pub fn corner(
+    ctx: &egui::Context,
+    plot: Rect,
+    corner: LegendPlacement,
+    placement: &mut LegendPlacement,
+    entries: &[Entry],
+) -> Option<egui::Vec2> {
+    let (pivot, at) = anchor(plot, corner)?;
     let mut hide = false;
-    egui::Area::new(egui::Id::unique("phase_plane_legend"))
+    let shown = egui::Area::new(egui::Id::unique("phase_plane_legend"))
         .pivot(pivot)
         .fixed_pos(at)
         .constrain_to(plot)
@@ -67,6 +85,7 @@ pub fn corner(ctx: &egui::Context, plot: Rect, placement: &mut LegendPlacement, 
     if hide {
         *placement = LegendPlacement::Hidden;
     }
+    Some(shown.response.rect.size())
 }
 
 /// Paints a row's key in `r`.

@@ -47,13 +47,21 @@ pub struct PhasePlane {
     requested: Option<(Rect, Option<f64>)>,
     /// Width / height of the plot's frame in the last frame.
     aspect: Option<f64>,
-    /// Where the plot is on screen.
+    /// Where the plot is on screen (with its axes), and its data frame with its transform.
     pub plot_rect: Option<egui::Rect>,
+    frame: Option<(egui::Rect, PlotTransform)>,
     /// The legend rows drawn in the last frame (the exported figure's legend lists the same).
     pub legend: Vec<Entry>,
+    /// The corner legend's size in the last frame.
+    legend_size: Option<egui::Vec2>,
 }
 
 impl PhasePlane {
+    /// The plot's data frame (inside its axes) as last drawn.
+    pub fn frame(&self) -> Option<egui::Rect> {
+        self.frame.as_ref().map(|(r, _)| *r)
+    }
+
     pub fn ui(&mut self, ui: &mut Ui, doc: &mut Document, placement: &mut LegendPlacement) {
         self.frame_when_ready(doc);
         let scene = doc.scene();
@@ -64,9 +72,12 @@ impl PhasePlane {
         ui.horizontal_top(|ui| {
             let width = ui.available_width() - if outside { OUTSIDE_WIDTH } else { 0.0 };
             let size = egui::vec2(width.max(120.0), ui.available_height());
-            ui.allocate_ui_with_layout(size, egui::Layout::top_down(egui::Align::Min), |ui| {
-                plot_rect = Some(self.plot(ui, doc, scene.as_ref()));
-            });
+            let area =
+                ui.allocate_ui_with_layout(size, egui::Layout::top_down(egui::Align::Min), |ui| {
+                    self.plot(ui, doc, scene.as_ref())
+                });
+            // The plot with its axes.
+            plot_rect = Some(area.response.rect);
             if outside {
                 egui::ScrollArea::vertical()
                     .id_salt("legend_outside")
@@ -74,10 +85,22 @@ impl PhasePlane {
             }
         });
         self.plot_rect = plot_rect;
-        if let Some(rect) = plot_rect
+        if let Some((frame, transform)) = self.frame
             && !self.legend.is_empty()
         {
-            legend::corner(ui.ctx(), rect, placement, &self.legend);
+            let corner = match *placement {
+                LegendPlacement::Auto => {
+                    // Before the first frame of the legend, a guess of its size.
+                    let size = self
+                        .legend_size
+                        .unwrap_or(egui::vec2(180.0, 30.0 + 22.0 * self.legend.len() as f32));
+                    scene.as_ref().map_or(LegendPlacement::TopRight, |s| {
+                        emptiest_corner(frame, &transform, s, size)
+                    })
+                }
+                p => p,
+            };
+            self.legend_size = legend::corner(ui.ctx(), frame, corner, placement, &self.legend);
         }
     }
 
@@ -159,8 +182,8 @@ impl PhasePlane {
             .on_hover_text(found);
     }
 
-    /// The plot itself; returns where it is on screen.
-    fn plot(&mut self, ui: &mut Ui, doc: &mut Document, scene: Option<&Scene>) -> egui::Rect {
+    /// The plot itself.
+    fn plot(&mut self, ui: &mut Ui, doc: &mut Document, scene: Option<&Scene>) {
         // The view is ours: egui_plot must never fit it to the items, or the field drawn over the
         // view would widen the view, frame after frame. Scrolling zooms (below) instead of panning.
         let plot = Plot::new("phase_plane")
@@ -197,10 +220,10 @@ impl PhasePlane {
                 draw_lines(pui, s);
             }
         });
-        let rect = response.response.rect;
         let frame = response.transform.frame();
         self.aspect = Some(f64::from(frame.width() / frame.height())).filter(|a| a.is_finite());
         let transform = response.transform;
+        self.frame = Some((*frame, transform));
         let painter = ui.painter_at(*frame);
         if let Some(s) = scene {
             paint_points(&painter, &transform, s, doc);
@@ -223,7 +246,6 @@ impl PhasePlane {
         if set_bounds {
             ui.ctx().request_repaint();
         }
-        rect
     }
 
     /// Records the visible rectangle, and takes it as the asked-for view after the user's pan or
@@ -241,6 +263,47 @@ impl PhasePlane {
             self.requested = Some((shown, self.aspect));
         }
     }
+}
+
+/// The corner of `frame` where a legend of `size` covers the least of the scene: fixed points
+/// count most, then the points of cycles and trajectories.
+fn emptiest_corner(
+    frame: egui::Rect,
+    t: &PlotTransform,
+    scene: &Scene,
+    size: egui::Vec2,
+) -> LegendPlacement {
+    let screen = |k: &[f64]| t.position_from_point(&PlotPoint::new(k[0], k[1]));
+    let land = scene.landscape();
+    let fixed: Vec<Pos2> = land
+        .fixed_points
+        .iter()
+        .filter(|f| f.kappa.len() == 2)
+        .map(|f| screen(&f.kappa))
+        .collect();
+    let curves: Vec<Pos2> = land
+        .cycles
+        .iter()
+        .flat_map(|c| c.points.iter().map(|p| screen(p)))
+        .chain(
+            scene
+                .overlays
+                .iter()
+                .flat_map(|o| o.points.iter().step_by(4).map(|p| screen(p))),
+        )
+        .collect();
+    let cost = |c: LegendPlacement| {
+        let Some(r) = legend::corner_rect(frame, c, size) else {
+            return usize::MAX;
+        };
+        let r = r.expand(6.0);
+        50 * fixed.iter().filter(|p| r.contains(**p)).count()
+            + curves.iter().filter(|p| r.contains(**p)).count()
+    };
+    LegendPlacement::CORNERS
+        .into_iter()
+        .min_by_key(|c| cost(*c))
+        .unwrap_or(LegendPlacement::TopRight)
 }
 
 /// `r` grown about its centre along one axis until `width / height = aspect` (unchanged for a

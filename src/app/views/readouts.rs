@@ -31,7 +31,7 @@ impl Readouts {
             .landscape
             .as_ref()
             .map_or(doc.edits.time_model, |l| l.time_model);
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.heading("Readouts");
             if ui.small_button("clear").clicked() {
                 doc.view.selection = None;

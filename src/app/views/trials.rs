@@ -66,7 +66,7 @@ impl TrialsPanel {
         });
         ui.checkbox(&mut scrub.follow, "landscape follows the trial")
             .on_hover_text("The phase plane shows F(κ; v(t)) with the trial's filtered input v(t) at the scrubber's time");
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label("trial");
             for (k, name) in dms::TRIAL_TYPES.iter().enumerate() {
                 let text = RichText::new(*name).color(color(style::TRIALS[k]));
@@ -118,7 +118,7 @@ fn settings(ui: &mut Ui, doc: &mut Document, actions: &mut Vec<Action>) {
         }
     });
     let t = &mut doc.edits.trials;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.checkbox(&mut t.noise, "noise")
             .on_hover_text("Network noise σ = 0.05 and input noise 0.03, as in training");
         ui.label("seed");

@@ -16,13 +16,28 @@ pub enum Edit {
     Invalid(String),
 }
 
-/// Decimals a value box shows: enough to reproduce the values the analysis reports (a
-/// bifurcation point at `-0.1186`). While the box is being edited it holds the full value.
+/// Decimals a value box shows at most: enough to reproduce the values the analysis reports (a
+/// bifurcation point at `-0.1186`); large values show six significant digits instead. While the
+/// box is being edited it holds the full value.
 pub const DECIMALS: usize = 4;
+
+/// A value as its box shows it: [`DECIMALS`] decimals, fewer from 10 up (six significant digits).
+pub fn shown_value(x: f64) -> String {
+    let magnitude = if x != 0.0 && x.is_finite() {
+        x.abs().log10().floor() as i32
+    } else {
+        0
+    };
+    let decimals = (5 - magnitude).clamp(0, DECIMALS as i32) as usize;
+    format!("{x:.decimals$}")
+}
 /// Width of the typed-value box.
 const BOX_WIDTH: f32 = 68.0;
 /// Smallest label column, so the sliders of a group line up; longer labels take what they need.
-const LABEL_WIDTH: f32 = 96.0;
+const LABEL_WIDTH: f32 = 88.0;
+/// The narrowest useful track, and the range button's width.
+const MIN_TRACK: f32 = 50.0;
+const BUTTON_WIDTH: f32 = 24.0;
 /// Holding Shift while dragging moves the value this much slower.
 pub const FINE_FACTOR: f64 = 0.1;
 /// Keyboard steps per range (arrow keys; with Shift, ten times finer).
@@ -58,29 +73,59 @@ pub fn param_slider(
         .copied()
         .unwrap_or(spec.default_range);
     let mut edit = Edit::None;
-    ui.horizontal(|ui| {
-        let label = ui.add(egui::Label::new(spec.label).selectable(false));
-        if label.rect.width() < LABEL_WIDTH {
-            ui.add_space(LABEL_WIDTH - label.rect.width());
-        }
-        label.on_hover_text(spec.role);
-        // Right to left: the range button and the box take their width, the track the rest, so
-        // the row never needs more than the panel has.
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            range_button(ui, spec, range, ranges);
-            let boxed = typed_box(ui, &format!("{} value", spec.label), spec.value, BOX_WIDTH);
-            let width = ui.available_width().max(40.0);
-            if let Some(x) = track(ui, spec.label, spec.value, range, width)
-                && x != spec.value
-            {
-                edit = Edit::Set(x);
-            }
-            if boxed != Edit::None {
-                edit = boxed;
-            }
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let label_width = ui
+        .painter()
+        .layout_no_wrap(spec.label.to_string(), font, egui::Color32::BLACK)
+        .size()
+        .x
+        .max(LABEL_WIDTH);
+    let spacing = ui.spacing().item_spacing.x;
+    let controls = MIN_TRACK + BOX_WIDTH + BUTTON_WIDTH + 3.0 * spacing;
+    // The label beside the controls when the panel has the room, above them when not: a name
+    // is never cut and the controls never overlap it.
+    let beside = ui.available_width() >= label_width + spacing + controls;
+    let label = egui::Label::new(spec.label)
+        .selectable(false)
+        .extend()
+        .sense(Sense::hover());
+    if beside {
+        ui.horizontal(|ui| {
+            let (rect, _) = ui.allocate_exact_size(
+                egui::vec2(label_width, ui.spacing().interact_size.y),
+                Sense::hover(),
+            );
+            ui.put(rect, label).on_hover_text(spec.role);
+            edit = controls_row(ui, spec, range, ranges);
         });
-    });
+    } else {
+        ui.add(label).on_hover_text(spec.role);
+        ui.horizontal(|ui| edit = controls_row(ui, spec, range, ranges));
+    }
     edit
+}
+
+/// Right to left in what the row has left: the range button and the box take their width, the
+/// track the rest, so the row never needs more than the panel has.
+fn controls_row(
+    ui: &mut Ui,
+    spec: &SliderSpec<'_>,
+    range: [f64; 2],
+    ranges: &mut BTreeMap<String, [f64; 2]>,
+) -> Edit {
+    let rest = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
+    let layout = egui::Layout::right_to_left(egui::Align::Center);
+    ui.allocate_ui_with_layout(rest, layout, |ui| {
+        range_button(ui, spec, range, ranges);
+        let boxed = typed_box(ui, &format!("{} value", spec.label), spec.value, BOX_WIDTH);
+        let width = ui.available_width().max(MIN_TRACK);
+        match track(ui, spec.label, spec.value, range, width) {
+            _ if boxed != Edit::None => boxed,
+            Some(x) if x != spec.value => Edit::Set(x),
+            _ => Edit::None,
+        }
+    })
+    .inner
 }
 
 /// The slider track: returns a new value when the user moved it.
@@ -222,11 +267,11 @@ fn range_button(
         });
 }
 
-/// A typed-value box (accessible name `name`): shows `value` to [`DECIMALS`] decimals until
-/// focused, then the full value to edit; parsed when committed (Enter or focus lost).
+/// A typed-value box (accessible name `name`): shows `value` as [`shown_value`] until focused,
+/// then the full value to edit; parsed when committed (Enter or focus lost).
 pub fn typed_box(ui: &mut Ui, name: &str, value: f64, width: f32) -> Edit {
     let id = ui.scope_id().with(("typed", name));
-    let shown = format!("{value:.DECIMALS$}");
+    let shown = shown_value(value);
     let stored: Option<String> = ui.data_mut(|d| d.get_temp(id));
     let mut text = stored.clone().unwrap_or_else(|| shown.clone());
     let edit_id = id.with("edit");
@@ -273,6 +318,16 @@ pub fn parse_value(text: &str) -> Edit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn boxes_show_enough_digits_to_reproduce_a_bifurcation_point() {
+        assert_eq!(shown_value(-0.1186), "-0.1186");
+        assert_eq!(shown_value(1.645067430659261), "1.6451");
+        assert_eq!(shown_value(-2.0), "-2.0000");
+        assert_eq!(shown_value(1000.0), "1000.00");
+        assert_eq!(shown_value(123456.0), "123456");
+        assert_eq!(shown_value(0.0), "0.0000");
+    }
 
     #[test]
     fn only_finite_numbers_are_accepted() {
