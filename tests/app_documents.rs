@@ -9,7 +9,7 @@ mod app_support;
 
 use std::time::{Duration, Instant};
 
-use app_support::{fixture, harness, settle};
+use app_support::{Scratch, fixture, harness, opened, settle};
 use eframe::egui::accesskit::Role;
 use eframe::egui::{self, Key, Modifiers};
 use egui_kittest::kittest::Queryable;
@@ -21,26 +21,6 @@ use lowrank_explorer::model::{NetworkSource, ParamSpec};
 use lowrank_explorer::network::{Network, NetworkParts};
 use lowrank_explorer::reduced::TimeModel;
 use nalgebra::{DMatrix, DVector};
-
-/// A scratch folder removed at the end.
-struct Scratch(std::path::PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("lre-doc-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-    fn path(&self, name: &str) -> std::path::PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A rank-2 network with one input channel (no DMS trials), written as JSON.
 fn one_input_network(path: &std::path::Path) {
@@ -306,10 +286,7 @@ fn closing_the_window_does_not_wait_for_the_analysis() {
 
 #[test]
 fn the_network_trials_run_at_the_maps_step_and_the_panel_says_when_it_is_not_the_trained_one() {
-    let mut app = Explorer::new();
-    app.open_now(&fixture("lowrank_n64_r2.pt"));
-    let mut h = harness(app);
-    settle(&mut h);
+    let mut h = opened(&fixture("lowrank_n64_r2.pt"));
     assert_eq!(
         h.state().doc.results.trials.as_ref().unwrap().network_alpha,
         Some(0.2)

@@ -6,7 +6,7 @@
 
 mod app_support;
 
-use app_support::{STEP, fixture, harness, settle};
+use app_support::{STEP, Scratch, fixture, harness, opened, settle};
 use eframe::egui;
 use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -16,25 +16,6 @@ use lowrank_explorer::app::actions::Action;
 use lowrank_explorer::app::document::Source;
 use lowrank_explorer::app::export::PNG_SIZE;
 use lowrank_explorer::app::files::FileAction;
-
-struct Scratch(std::path::PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("lre-files-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-    fn path(&self, name: &str) -> std::path::PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// The egui_file dialog's own fields have no accessible names: this harness skips kittest's
 /// accessibility check (the app's own widgets are checked by every other test).
@@ -93,10 +74,7 @@ fn the_file_picker_opens_a_file_and_it_joins_the_recent_files() {
 #[test]
 fn the_png_and_svg_exports_are_the_figure_of_the_view() {
     let dir = Scratch::new("export");
-    let mut app = Explorer::new();
-    app.open_now(&fixture("lowrank_n64_r2.pt"));
-    let mut h = harness(app);
-    settle(&mut h);
+    let mut h = opened(&fixture("lowrank_n64_r2.pt"));
     let c = egui::Context::default();
     let (svg, png) = (dir.path("plane.svg"), dir.path("plane.png"));
     h.state_mut().act(Action::ExportFigure(svg.clone()), &c);

@@ -7,7 +7,7 @@
 
 mod app_support;
 
-use app_support::{fixture, harness, settle, sized};
+use app_support::{fixture, harness, opened, settle, sized};
 use eframe::egui;
 use eframe::egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -181,10 +181,7 @@ fn selecting_a_point_keeps_the_diagram_and_shows_its_eigenvalues_at_once() {
 
 #[test]
 fn click_trajectories_have_their_colour_and_arrows_and_network_trials_are_dots() {
-    let mut app = Explorer::new();
-    app.open_now(&fixture("lowrank_n64_r2.pt"));
-    let mut h = harness(app);
-    settle(&mut h);
+    let mut h = opened(&fixture("lowrank_n64_r2.pt"));
     let frame = h.state().plot_frame().unwrap();
     let at = frame.center() + egui::vec2(-50.0, 40.0);
     h.hover_at(at);

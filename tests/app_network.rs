@@ -5,7 +5,7 @@
 
 mod app_support;
 
-use app_support::{fixture, harness, settle};
+use app_support::{fixture, harness, opened, settle};
 use eframe::egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 use lowrank_explorer::app::Explorer;
@@ -13,10 +13,7 @@ use lowrank_explorer::app::document::Source;
 
 #[test]
 fn a_loaded_network_shows_its_fixed_points_and_projected_trajectories() {
-    let mut app = Explorer::new();
-    app.open_now(&fixture("lowrank_n64_r2.pt"));
-    let mut h = harness(app);
-    settle(&mut h);
+    let mut h = opened(&fixture("lowrank_n64_r2.pt"));
     assert!(matches!(h.state().doc.source, Source::Network { .. }));
     let land = h
         .state()

@@ -6,8 +6,7 @@
 
 mod app_support;
 
-use app_support::{fixture, harness, settle};
-use eframe::egui::Key;
+use app_support::{fixture, harness, settle, type_into};
 use eframe::egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 use lowrank_explorer::app::Explorer;
@@ -73,13 +72,7 @@ fn garbage_typed_in_value_boxes_is_refused_with_a_warning() {
     let name = "p1.cov(n2,m1) value";
     let before = h.state().doc.edits.clone();
     for garbage in ["NaN", "inf", "abc", "1e300"] {
-        h.get_by_role_and_label(Role::TextInput, name).focus();
-        h.step();
-        h.get_by_role_and_label(Role::TextInput, name)
-            .type_text(garbage);
-        h.step();
-        h.key_press(Key::Enter);
-        h.run_ok();
+        type_into(&mut h, name, garbage);
     }
     settle(&mut h);
     assert_eq!(
@@ -96,14 +89,7 @@ fn garbage_typed_in_value_boxes_is_refused_with_a_warning() {
     h.get_by_label_contains("larger in magnitude than the supported 1e12");
     assert!(h.state().doc.results.landscape.is_some());
 
-    h.get_by_role_and_label(Role::TextInput, "bifurcation range to")
-        .focus();
-    h.step();
-    h.get_by_role_and_label(Role::TextInput, "bifurcation range to")
-        .type_text("NaN");
-    h.step();
-    h.key_press(Key::Enter);
-    h.run_ok();
+    type_into(&mut h, "bifurcation range to", "NaN");
     h.get_by_label_contains("bifurcation range to: “");
     assert_eq!(h.state().doc.edits.bifurcation, before.bifurcation);
 }

@@ -6,7 +6,7 @@
 
 mod app_support;
 
-use app_support::{harness, settle};
+use app_support::{harness, settle, type_into};
 use eframe::egui::accesskit::Role;
 use eframe::egui::{self, Key, Modifiers};
 use egui_kittest::kittest::Queryable;
@@ -27,17 +27,6 @@ fn explorer() -> egui_kittest::Harness<'static, Explorer> {
 
 fn value(h: &egui_kittest::Harness<'_, Explorer>) -> f64 {
     h.state().doc.edits.population.populations()[0].cov[(3, 0)]
-}
-
-/// Types `text` into the box named `name` and commits it with Enter.
-fn type_into(h: &mut egui_kittest::Harness<'_, Explorer>, name: &str, text: &str) {
-    h.get_by_role_and_label(Role::TextInput, name).focus();
-    h.step();
-    h.get_by_role_and_label(Role::TextInput, name)
-        .type_text(text);
-    h.step();
-    h.key_press(Key::Enter);
-    h.run();
 }
 
 #[test]

@@ -300,12 +300,13 @@ pub fn continue_from_rect_at(
 
 /// The bifurcation diagram of a family over `opts`' range, independent of any view: every fixed
 /// point at the current value `current` (held inside the range) and at both ends of the range,
-/// each found in the system's own search box at that value ([`Rect::default_for`]: the absorbing
-/// box, which holds every fixed point), continued in both directions.
+/// continued in both directions. Each is found in `search`, or else in the system's own search
+/// box at that value ([`Rect::default_for`]: the absorbing box, which holds every fixed point).
 pub fn diagram(
     family: &dyn Family,
     current: f64,
     opts: &ContinuationOptions,
+    search: Option<Rect>,
 ) -> BifurcationDiagram {
     let (lo, hi) = (opts.p_min.min(opts.p_max), opts.p_min.max(opts.p_max));
     let p0 = if current.is_finite() {
@@ -313,10 +314,10 @@ pub fn diagram(
     } else {
         lo
     };
-    let search = |p: f64| Rect::default_for(&AtParameter { family, p });
+    let rect_at = |p: f64| search.unwrap_or_else(|| Rect::default_for(&AtParameter { family, p }));
     continue_starts(
         family,
-        &starts_at(family, &[p0, lo, hi], search, opts),
+        &starts_at(family, &[p0, lo, hi], rect_at, opts),
         opts,
     )
 }

@@ -184,3 +184,55 @@ impl Explorer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::document::InputMode;
+
+    #[test]
+    fn actions_run_without_a_window() {
+        let ctx = egui::Context::default();
+        let mut app = Explorer::new();
+        app.act(Action::Warn("a warning".into()), &ctx);
+        assert_eq!(app.notices()[0].text, "a warning");
+        app.act(Action::LoadPreset("poster_didactic"), &ctx);
+        assert_eq!(
+            app.notices().len(),
+            1,
+            "the old model's messages went with it"
+        );
+        assert!(app.notices()[0].text.starts_with("opened "));
+        let first = app.doc.edits.clone();
+
+        // An edit, its undo and redo, and reset.
+        app.doc.edits.input.mode = InputMode::Channel(0);
+        app.doc.after_frame(false);
+        app.act(Action::Undo, &ctx);
+        assert_eq!(app.doc.edits, first);
+        app.act(Action::Redo, &ctx);
+        assert_eq!(app.doc.edits.input.mode, InputMode::Channel(0));
+        app.act(Action::Reset, &ctx);
+        assert_eq!(app.doc.edits, first);
+
+        // A population model has no network to save.
+        let dir = std::env::temp_dir().join(format!("lre-act-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        app.act(Action::SaveNetwork(dir.join("n.json")), &ctx);
+        assert!(
+            app.notices()
+                .last()
+                .unwrap()
+                .text
+                .contains("no network is open")
+        );
+        app.act(Action::SaveModel(dir.join("m.json")), &ctx);
+        assert!(dir.join("m.json").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        assert_eq!(
+            Action::picked(FileAction::ExportPng, "f.png".into()),
+            Action::ExportFigure("f.png".into())
+        );
+    }
+}

@@ -198,8 +198,8 @@ impl Explorer {
                     .map(|s| format!("{} {:.1}", s.stage.replace('_', " "), s.millis))
                     .collect();
                 let text = format!("landscape ms: {}", parts.join(" · "));
-                ui.add(egui::Label::new(text.as_str()).truncate())
-                    .on_hover_text(text);
+                // A cut label shows its whole text on hover.
+                ui.add(egui::Label::new(text).truncate());
             }
         });
     }

@@ -14,13 +14,13 @@ use crate::reduced::PopulationModel;
 
 /// Opens `path` (told apart by content).
 pub fn open(path: &Path) -> Result<Document, String> {
-    if examples::from_path(path).is_none() && session::is_session_file(path) {
-        return session::load(path).and_then(restore);
-    }
     if examples::from_path(path).is_some() {
         return open_network(NetworkSource::File {
             path: path.to_path_buf(),
         });
+    }
+    if session::is_session_file(path) {
+        return session::load(path).and_then(restore);
     }
     match io::load_model(path).map_err(|e| e.to_string())? {
         ModelFile::Network(file) => {

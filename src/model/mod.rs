@@ -365,15 +365,23 @@ impl Model {
         let current = self.parameter_value(param, v)?;
         let family = self.family(param, v.to_vec())?;
         let opts = ContinuationOptions::new(lo, hi, time_model);
-        Ok(match search {
-            None => diagram(family.as_ref(), current, &opts),
-            Some(rect) => crate::analysis::continuation::continue_from_rect_at(
-                family.as_ref(),
-                &[current.clamp(lo, hi), lo, hi],
-                &rect,
-                &opts,
-            ),
-        })
+        Ok(diagram(family.as_ref(), current, &opts, search))
+    }
+}
+
+/// Models for the core's tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Axes, Model, NetworkSource};
+
+    /// A random rank-2 network of `neurons` neurons and `inputs` channels
+    /// ([`crate::reduced::testing::random_network`], with readout), on its SVD axes.
+    pub fn random_network_model(neurons: usize, inputs: usize, seed: u64) -> Model {
+        let net = crate::reduced::testing::random_network(neurons, 2, inputs, true, seed);
+        let source = NetworkSource::File {
+            path: "random.json".into(),
+        };
+        Model::from_network(net, Axes::Svd, source).expect("a valid random network")
     }
 }
 
@@ -441,6 +449,13 @@ mod tests {
             .filter(|s| s.kind == crate::analysis::continuation::SpecialKind::Fold)
             .count();
         assert_eq!(folds, 2);
+        // Searched in a small rectangle around the origin (what a zoomed view used to be), the
+        // memories' branches are missed: hence the search box, whatever is on screen.
+        let small = Rect::new(-0.05, 0.05, -0.05, 0.05);
+        let zoomed = model
+            .bifurcation(&p, [0.0, 1.5], &[0.0, 0.0], TimeModel::Ode, Some(small))
+            .unwrap();
+        assert_eq!(zoomed.branches.len(), 1);
         assert!(
             model
                 .bifurcation(&p, [1.0, 0.0], &[0.0, 0.0], TimeModel::Ode, None)

@@ -223,19 +223,11 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Axes, NetworkSource};
-
-    fn network_model() -> Model {
-        let net = crate::reduced::testing::random_network(200, 2, 2, true, 5);
-        let source = NetworkSource::File {
-            path: "random.json".into(),
-        };
-        Model::from_network(net, Axes::Svd, source).unwrap()
-    }
+    use crate::model::testing::random_network_model;
 
     #[test]
     fn the_network_and_its_exact_map_coincide_at_any_step_of_the_map() {
-        let model = network_model();
+        let model = random_network_model(200, 2, 5);
         for alpha in [ALPHA, 0.1] {
             let set = model
                 .dms_trials(TimeModel::Map { alpha }, &TrialSettings::figure())
@@ -275,16 +267,7 @@ mod tests {
                 .iter()
                 .all(|r| r.network.is_none() && r.reduced.kappa[0] == [0.0, 0.0])
         );
-        let one_input = crate::reduced::testing::random_network(50, 2, 1, false, 1);
-        let model = Model::from_network(
-            one_input,
-            Axes::Svd,
-            NetworkSource::File {
-                path: "one.json".into(),
-            },
-        )
-        .unwrap();
-        let err = model
+        let err = random_network_model(50, 1, 1)
             .dms_trials(TimeModel::Ode, &TrialSettings::default())
             .unwrap_err();
         assert!(err.to_string().contains("this model has 1"), "{err}");

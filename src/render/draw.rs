@@ -60,8 +60,10 @@ pub fn stroke(
         Stroke::Solid => vec![path.to_vec()],
         Stroke::Dashed => dashes(path, DASH.0 * scale, DASH.1 * scale),
         Stroke::Markers { every } => {
-            let radius = (0.5 * style.width * scale * 1.6).round().max(1.0) as u32;
+            let radius = (style::marker_radius(style) * scale).round().max(1.0) as u32;
+            let ring = width_px(style::MARKER_RING, scale);
             for q in path.iter().step_by(every.max(1)) {
+                p.circle(pt(*q), radius + ring, PAPER, true, 1)?;
                 p.circle(pt(*q), radius, style.colour, true, 1)?;
             }
             return Ok(());

@@ -184,6 +184,7 @@ pub fn possible_labels(overlays: &[super::Overlay], mean_field: bool) -> Vec<Str
             .map(String::from),
         );
     }
+    // The speed key at its widest (an exponent and three digits).
     out.push(speed_label(8.88e-8));
     out
 }

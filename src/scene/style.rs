@@ -141,6 +141,15 @@ pub fn trial_reduced(k: usize) -> LineStyle {
     LineStyle::solid(TRIALS[k % TRIALS.len()], 1.8)
 }
 
+/// Radius of a dot of a [`Stroke::Markers`] curve, pixels at scale 1: well wider than the line
+/// it sits on (ringed with paper, so it shows even over a line of its own colour).
+pub fn marker_radius(s: &LineStyle) -> f64 {
+    1.6 * s.width
+}
+
+/// Width of the paper ring around each dot, pixels at scale 1.
+pub const MARKER_RING: f64 = 1.0;
+
 /// Steps between two markers of a full-network trial (20 ms steps: one dot per 80 ms).
 pub const NETWORK_MARKER_STEPS: usize = 4;
 

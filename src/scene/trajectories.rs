@@ -86,21 +86,13 @@ pub fn is_markers(o: &Overlay) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Axes, Model, NetworkSource, TrialSettings};
+    use crate::model::TrialSettings;
+    use crate::model::testing::random_network_model;
     use crate::reduced::TimeModel;
 
     #[test]
     fn network_trials_are_dots_over_the_reduced_lines_with_one_shared_row() {
-        let net = crate::reduced::testing::random_network(120, 2, 2, true, 3);
-        let model = Model::from_network(
-            net,
-            Axes::Svd,
-            NetworkSource::File {
-                path: "n.json".into(),
-            },
-        )
-        .unwrap();
-        let set = model
+        let set = random_network_model(120, 2, 3)
             .dms_trials(TimeModel::TRAINED_MAP, &TrialSettings::figure())
             .unwrap();
         let o = trials(&set, &[true, false, true, true], None);

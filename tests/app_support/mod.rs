@@ -7,7 +7,9 @@
 use std::time::{Duration, Instant};
 
 use eframe::egui;
+use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
 use lowrank_explorer::app::Explorer;
 
 /// Longest wait for the worker (the debug build analyses a landscape in well under a second).
@@ -61,4 +63,45 @@ pub fn fixture(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
+}
+
+/// The explorer opened on `path`, with its analysis done.
+pub fn opened(path: &std::path::Path) -> Harness<'static, Explorer> {
+    let mut app = Explorer::new();
+    app.open_now(path);
+    let mut h = harness(app);
+    settle(&mut h);
+    h
+}
+
+/// Types `text` into the text box named `name` and commits it with Enter.
+pub fn type_into(h: &mut Harness<'_, Explorer>, name: &str, text: &str) {
+    h.get_by_role_and_label(Role::TextInput, name).focus();
+    h.step();
+    h.get_by_role_and_label(Role::TextInput, name)
+        .type_text(text);
+    h.step();
+    h.key_press(egui::Key::Enter);
+    h.run();
+}
+
+/// A scratch folder, removed at the end.
+pub struct Scratch(pub std::path::PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("lre-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    pub fn path(&self, name: &str) -> std::path::PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }

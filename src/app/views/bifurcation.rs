@@ -171,27 +171,32 @@ fn draw_branch(pui: &mut egui_plot::PlotUi, branch: &Branch, axis: usize) {
 fn choose_parameter(ui: &mut Ui, doc: &mut Document, model: &Model) {
     let b = &mut doc.edits.bifurcation;
     let mut chosen = None;
-    egui::ComboBox::from_label("parameter")
-        .selected_text(parameter_name(&b.parameter))
-        .height(400.0)
-        .show_ui(ui, |ui| {
-            for group in model.parameters() {
-                let title = match group.population {
-                    Some(p) => format!("population {}: {}", p + 1, group.title),
-                    None => group.title.clone(),
-                };
-                ui.label(RichText::new(title.trim_end_matches(": ")).weak().small());
-                for c in &group.params {
-                    if ui
-                        .selectable_label(*c == b.parameter, parameter_name(c))
-                        .on_hover_text(c.role())
-                        .clicked()
-                    {
-                        chosen = Some(c.clone());
+    ui.horizontal(|ui| {
+        ui.label("in");
+        egui::ComboBox::from_id_salt("bifurcation_parameter")
+            .selected_text(parameter_name(&b.parameter))
+            .height(400.0)
+            .show_ui(ui, |ui| {
+                for group in model.parameters() {
+                    let title = match group.population {
+                        Some(p) => format!("population {}: {}", p + 1, group.title),
+                        None => group.title.clone(),
+                    };
+                    ui.label(RichText::new(title.trim_end_matches(": ")).weak().small());
+                    for c in &group.params {
+                        if ui
+                            .selectable_label(*c == b.parameter, parameter_name(c))
+                            .on_hover_text(c.role())
+                            .clicked()
+                        {
+                            chosen = Some(c.clone());
+                        }
                     }
                 }
-            }
-        });
+            })
+            .response
+            .accessible_name("parameter");
+    });
     if let Some(c) = chosen.filter(|c| *c != b.parameter) {
         b.range = model.continuation_range(&c);
         b.parameter = c;

@@ -129,9 +129,10 @@ fn paint_line(p: &Painter, r: Rect, s: &LineStyle) {
             }
         }
         style::Stroke::Markers { .. } => {
-            for k in 0..4 {
-                let x = a + (k as f32 + 0.5) * (b - a) / 4.0;
-                p.circle_filled(Pos2::new(x, y), 0.8 * width, c);
+            let ring = Stroke::new(style::MARKER_RING as f32, color(style::PAPER));
+            for k in 0..3 {
+                let x = a + (k as f32 + 0.5) * (b - a) / 3.0;
+                p.circle(Pos2::new(x, y), style::marker_radius(s) as f32, c, ring);
             }
         }
     }

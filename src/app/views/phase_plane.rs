@@ -79,9 +79,11 @@ impl PhasePlane {
             // The plot with its axes.
             plot_rect = Some(area.response.rect);
             if outside {
-                egui::ScrollArea::vertical()
-                    .id_salt("legend_outside")
-                    .show(ui, |ui| legend::rows(ui, &self.legend));
+                ui.vertical(|ui| {
+                    egui::ScrollArea::vertical()
+                        .id_salt("legend_outside")
+                        .show(ui, |ui| legend::rows(ui, &self.legend));
+                });
             }
         });
         self.plot_rect = plot_rect;
@@ -178,8 +180,8 @@ impl PhasePlane {
             (Some(l), None) => summary(l, None, doc.results.complete),
             (None, _) => "computing…".to_string(),
         };
-        ui.add(egui::Label::new(found.as_str()).truncate())
-            .on_hover_text(found);
+        // A cut label shows its whole text on hover.
+        ui.add(egui::Label::new(found).truncate());
     }
 
     /// The plot itself.
@@ -370,6 +372,7 @@ fn draw_lines(pui: &mut egui_plot::PlotUi, scene: &Scene) {
                         PlotPoint::new(right[0] + gap, right[1]),
                         RichText::new(period_label(c))
                             .color(color(style::CYCLE))
+                            .background_color(Color32::from_white_alpha(210))
                             .size(14.0)
                             .strong(),
                     )
@@ -457,12 +460,10 @@ fn paint_points(p: &egui::Painter, t: &PlotTransform, scene: &Scene, doc: &Docum
     for o in &scene.overlays {
         match o.style.stroke {
             Stroke::Markers { every } => {
+                let ring = egui::Stroke::new(style::MARKER_RING as f32, color(style::PAPER));
+                let r = style::marker_radius(&o.style) as f32;
                 for k in o.points.iter().step_by(every.max(1)) {
-                    p.circle_filled(
-                        screen(*k),
-                        0.8 * o.style.width as f32,
-                        color(o.style.colour),
-                    );
+                    p.circle(screen(*k), r, color(o.style.colour), ring);
                 }
             }
             _ if o.style.arrows => heads(p, &o.points, &screen, color(o.style.colour)),

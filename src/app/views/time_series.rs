@@ -136,7 +136,7 @@ fn draw_run(pui: &mut egui_plot::PlotUi, run: &TrialRun, k: usize, q: usize) {
         pui.points(
             Points::new("", PlotPoints::from(full))
                 .color(color(dot_style.colour))
-                .radius(0.8 * dot_style.width as f32)
+                .radius(style::marker_radius(&dot_style) as f32)
                 .filled(true)
                 .allow_hover(false),
         );
