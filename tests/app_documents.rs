@@ -22,8 +22,8 @@ use lowrank_explorer::network::{Network, NetworkParts};
 use lowrank_explorer::reduced::TimeModel;
 use nalgebra::{DMatrix, DVector};
 
-/// A rank-2 network with one input channel (no DMS trials), written as JSON.
-fn one_input_network(path: &std::path::Path) {
+/// A network of rank `rank` with `inputs` input channels, written as JSON.
+fn network_file(path: &std::path::Path, rank: usize, inputs: usize) {
     let n = 60;
     let mut state = 7u64;
     let mut next = || {
@@ -34,10 +34,10 @@ fn one_input_network(path: &std::path::Path) {
     };
     let mut matrix = |rows, cols, scale: f64| DMatrix::from_fn(rows, cols, |_, _| scale * next());
     let parts = NetworkParts {
-        wi: matrix(1, n, 1.0),
-        si: DVector::from_element(1, 1.0),
-        m: matrix(n, 2, 1.5),
-        n: matrix(n, 2, 1.5),
+        wi: matrix(inputs, n, 1.0),
+        si: DVector::from_element(inputs, 1.0),
+        m: matrix(n, rank, 1.5),
+        n: matrix(n, rank, 1.5),
         wo: matrix(n, 1, 1.0),
         so: DVector::from_element(1, 1.0),
         h0: DVector::zeros(n),
@@ -192,7 +192,7 @@ fn the_bifurcation_parameter_is_reset_to_one_the_new_model_has() {
 fn a_model_without_dms_inputs_shows_no_trials() {
     let dir = Scratch::new("one-input");
     let path = dir.path("one.json");
-    one_input_network(&path);
+    network_file(&path, 2, 1);
     let mut h = harness(Explorer::new());
     settle(&mut h);
     assert!(h.state().doc.results.trials.is_some());
@@ -204,6 +204,37 @@ fn a_model_without_dms_inputs_shows_no_trials() {
     let scene = doc.scene().unwrap();
     assert!(scene.overlays.is_empty(), "trial overlays drawn");
     assert!(h.query_by_label("DMS trials").is_none());
+}
+
+#[test]
+fn a_rank_1_network_opens_with_its_trials_and_says_why_there_is_no_plane() {
+    let dir = Scratch::new("rank-1");
+    let path = dir.path("r1.json");
+    network_file(&path, 1, 2);
+    let mut h = harness(Explorer::new());
+    settle(&mut h);
+    h.state_mut().open_now(&path);
+    // A click where the plane would be: a selection and a trajectory start for a rank-1 model.
+    h.state_mut().doc.view.selection = Some(Selection {
+        point: [0.1, 0.1],
+        fixed_point: false,
+    });
+    settle(&mut h);
+    let r = &h.state().doc.results;
+    assert!(
+        r.landscape.as_ref().unwrap().error.as_deref()
+            == Some("the phase plane needs rank 2, the system has rank 1")
+    );
+    assert!(r.bifurcation.as_ref().unwrap().diagram.is_err());
+    assert_eq!(r.trials.as_ref().unwrap().runs.len(), 4, "its trials still run");
+    assert!(
+        !h.state()
+            .notices()
+            .iter()
+            .any(|n| n.text.contains("restarted")),
+        "the analysis died"
+    );
+    h.get_by_label_contains("cannot analyse: the phase plane needs rank 2");
 }
 
 #[test]

@@ -63,8 +63,17 @@ pub struct Readout {
 }
 
 /// Readouts at `selection` on `land` (a fixed-point selection snaps to the nearest fixed point
-/// within a small fraction of the view `rect`).
-pub fn readout(model: &Model, land: &Landscape, selection: &Selection, rect: &Rect) -> Readout {
+/// within a small fraction of the view `rect`); `None` for a model whose latent space is not the
+/// plane.
+pub fn readout(
+    model: &Model,
+    land: &Landscape,
+    selection: &Selection,
+    rect: &Rect,
+) -> Option<Readout> {
+    if model.dims().rank != 2 {
+        return None;
+    }
     let reach = FOLLOW_FRACTION * rect.diagonal();
     let snapped = selection
         .fixed_point
@@ -85,7 +94,7 @@ pub fn readout(model: &Model, land: &Landscape, selection: &Selection, rect: &Re
     model
         .system()
         .flow_jacobian(&point, &land.v, &mut f, &mut jac);
-    Readout {
+    Some(Readout {
         point,
         lost_fixed_point: selection.fixed_point && snapped.is_none(),
         fixed_point: snapped,
@@ -93,7 +102,7 @@ pub fn readout(model: &Model, land: &Landscape, selection: &Selection, rect: &Re
         jacobian: jac,
         eigenvalues: eigenvalues(&jac, 2),
         connectivity: model.effective_connectivity(&point, &land.v),
-    }
+    })
 }
 
 /// A click-to-run trajectory with its start.
@@ -114,15 +123,18 @@ impl UserTrajectory {
     }
 }
 
-/// The click-to-run trajectories at input `v`.
+/// The click-to-run trajectories at input `v` (none for a model whose latent space is not the
+/// plane the starts were clicked in).
 pub fn user_trajectories(
     model: &Model,
     v: &[f64],
     time_model: TimeModel,
     starts: &[TrajectoryStart],
 ) -> Vec<UserTrajectory> {
+    let plane = model.dims().rank == 2;
     starts
         .iter()
+        .filter(|_| plane)
         .map(|s| UserTrajectory {
             start: *s,
             path: landscape::trajectory(
@@ -235,7 +247,8 @@ mod tests {
                 fixed_point: true,
             },
             &rect,
-        );
+        )
+        .unwrap();
         assert_eq!(r.point, [memory.kappa[0], memory.kappa[1]]);
         assert!(r.flow.iter().all(|f| f.abs() < 1e-9));
         assert!(r.connectivity.is_some());
@@ -247,7 +260,8 @@ mod tests {
                 fixed_point: true,
             },
             &rect,
-        );
+        )
+        .unwrap();
         assert!(far.lost_fixed_point && far.fixed_point.is_none());
     }
 

@@ -97,6 +97,8 @@ pub struct Explorer {
     job_status: Option<JobStatus>,
     generation: u64,
     last_request: Option<Request>,
+    /// The request the worker died on: not sent again (it would die again) until it changes.
+    crashed: Option<Request>,
     toasts: Toasts,
     views: Views,
     files: Files,
@@ -122,6 +124,7 @@ impl Explorer {
             job_status: None,
             generation: 0,
             last_request: None,
+            crashed: None,
             toasts: Toasts::default(),
             views: Views::default(),
             files: Files::default(),
@@ -199,6 +202,7 @@ impl Explorer {
         let ctx = ui.ctx().clone();
         // The palette of `crate::scene::style` (shared with the exported figures) is made for paper.
         ctx.set_theme(egui::Theme::Light);
+        self.keep_worker_alive();
         self.worker.set_waker(&ctx);
         self.poll_jobs();
         self.receive();
@@ -399,15 +403,35 @@ impl Explorer {
         }
     }
 
-    /// Sends the request if it differs from the last one sent.
+    /// A worker that died (a panic in the analysis) is replaced, and the user told: the request
+    /// it died on is not sent again, and the results stay as they were until something changes.
+    fn keep_worker_alive(&mut self) {
+        if self.worker.alive() {
+            return;
+        }
+        self.worker = Worker::spawn();
+        self.crashed = self.last_request.clone();
+        self.doc.results.finished = self.doc.results.requested;
+        self.warn(
+            "the analysis stopped on an internal error and was restarted; change a parameter to analyse again"
+                .into(),
+        );
+    }
+
+    /// Sends the request if it differs from the last one sent (and is not the one the worker
+    /// died on).
     fn send_request(&mut self) {
         let req = request::request(&self.doc);
-        if self.last_request.as_ref() != Some(&req) {
+        if self.last_request.as_ref() == Some(&req) {
+            return;
+        }
+        if self.crashed.as_ref() != Some(&req) {
             self.generation += 1;
             self.doc.results.requested = self.generation;
             self.worker.send(self.generation, req.clone());
-            self.last_request = Some(req);
+            self.crashed = None;
         }
+        self.last_request = Some(req);
     }
 }
 
@@ -447,4 +471,39 @@ fn median(values: &[f64]) -> Option<f64> {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
     Some(v[v.len() / 2])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_dead_worker_is_restarted_and_its_last_request_not_sent_again() {
+        let mut app = Explorer::new();
+        app.send_request();
+        let sent = app.generation;
+        app.worker = Worker::crashing();
+        for _ in 0..200 {
+            if !app.worker.alive() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        app.keep_worker_alive();
+        assert!(app.worker.alive(), "a new worker");
+        assert!(
+            app.notices()
+                .iter()
+                .any(|n| n.warning && n.text.contains("restarted"))
+        );
+        assert!(app.settled(), "nothing is waited for");
+        // The same request is not sent to the new worker; a changed one is.
+        app.last_request = None;
+        app.send_request();
+        assert_eq!(app.generation, sent);
+        app.doc.edits.time_model = crate::reduced::TimeModel::TRAINED_MAP;
+        app.send_request();
+        assert_eq!(app.generation, sent + 1);
+    }
 }

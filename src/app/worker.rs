@@ -136,18 +136,27 @@ pub struct Worker {
     handle: Option<JoinHandle<()>>,
 }
 
+/// What the worker thread runs: requests in, updates out, a context to wake.
+type Body = dyn FnOnce(Receiver<(u64, Request)>, Sender<(u64, Update)>, Arc<Mutex<Option<egui::Context>>>)
+    + Send;
+
 impl Worker {
     /// Starts the thread.
     pub fn spawn() -> Worker {
+        Worker::spawn_with(Box::new(|rx, tx, waker| {
+            Stages::default().run(&rx, &tx, &waker);
+        }))
+    }
+
+    /// Starts a thread running `body` (the stages; a test's stand-in).
+    fn spawn_with(body: Box<Body>) -> Worker {
         let (req_tx, req_rx) = channel();
         let (up_tx, up_rx) = channel();
         let waker: Arc<Mutex<Option<egui::Context>>> = Arc::default();
         let thread_waker = waker.clone();
         let handle = std::thread::Builder::new()
             .name("analysis".into())
-            .spawn(move || {
-                Stages::default().run(&req_rx, &up_tx, &thread_waker);
-            })
+            .spawn(move || body(req_rx, up_tx, thread_waker))
             .ok();
         Worker {
             tx: Some(req_tx),
@@ -309,7 +318,8 @@ impl Stages {
             let r = req
                 .selection
                 .as_ref()
-                .map(|s| Arc::new(compute::readout(model, &land, s, &req.view)));
+                .and_then(|s| compute::readout(model, &land, s, &req.view))
+                .map(Arc::new);
             self.readout = Some((land.clone(), req.selection));
             send(Update::Readout(r));
         }
@@ -392,6 +402,14 @@ impl Stages {
         }
         send(Update::Idle(generation));
         Next::Done
+    }
+}
+
+#[cfg(test)]
+impl Worker {
+    /// A worker whose thread panics at once (to test that a dead worker is noticed).
+    pub(crate) fn crashing() -> Worker {
+        Worker::spawn_with(Box::new(|_, _, _| panic!("deliberate test panic")))
     }
 }
 

@@ -350,6 +350,12 @@ impl Model {
         time_model: TimeModel,
         search: Option<Rect>,
     ) -> Result<BifurcationDiagram, String> {
+        let rank = self.dims().rank;
+        if rank != 2 {
+            return Err(format!(
+                "the bifurcation diagram needs a rank-2 model; this one has rank {rank}"
+            ));
+        }
         let [lo, hi] = range;
         if !(lo.is_finite() && hi.is_finite() && lo < hi) {
             return Err(format!(
