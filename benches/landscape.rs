@@ -2,7 +2,9 @@
 //! 256 x 256, all fixed points, separatrices, cycle search) of
 //! - the DMS mixture preset's mean field (budget 5 ms, one core), and
 //! - the exact reduction of an N = 4096 rank-2 network drawn from that mixture (budget 30 ms,
-//!   threads allowed), on its SVD axes.
+//!   threads allowed), on its SVD axes,
+//!
+//! each as the ODE and as the trained Euler map (whose invariant curves are found by iteration).
 //!
 //! Prints the evaluations of `F` per stage once per case.
 
@@ -57,10 +59,12 @@ fn bench(c: &mut Criterion) {
             report(&name, &mean_field, &req);
             group.bench_function(&name, |b| b.iter(|| black_box(analyze(&mean_field, &req))));
         }
-        let req = LandscapeRequest::new(rect, v.to_vec(), TimeModel::Ode);
-        let name = format!("exact_n4096_{label}_ode");
-        report(&name, &exact, &req);
-        group.bench_function(&name, |b| b.iter(|| black_box(analyze(&exact, &req))));
+        for (tm_name, tm) in [("ode", TimeModel::Ode), ("map", TimeModel::TRAINED_MAP)] {
+            let req = LandscapeRequest::new(rect, v.to_vec(), tm);
+            let name = format!("exact_n4096_{label}_{tm_name}");
+            report(&name, &exact, &req);
+            group.bench_function(&name, |b| b.iter(|| black_box(analyze(&exact, &req))));
+        }
     }
     group.finish();
 }

@@ -331,3 +331,74 @@ fn absorbing_box_holds_the_dynamics() {
     assert!(linear.absorbing_box().is_none());
     assert_eq!(Rect::default_for(&linear), Rect::new(-3.0, 3.0, -3.0, 3.0));
 }
+
+/// The rotation period, in steps, of the Euler map `k <- k + alpha F(k; v)` by long direct
+/// iteration: from `centre + (0.05, 0)`, `transient` steps dropped, then the mean angle turned
+/// about `centre` per step over the whole turns that `steps` more steps make (a partial last turn
+/// would add the unevenness of the angle along the curve, ~2e-5 after 200 000 steps).
+fn long_run_period(
+    sys: &dyn ReducedSystem,
+    v: &[f64],
+    alpha: f64,
+    centre: &[f64],
+    transient: usize,
+    steps: usize,
+) -> f64 {
+    let tau = std::f64::consts::TAU;
+    let mut k = [centre[0] + 0.05, centre[1]];
+    let mut f = [0.0; 2];
+    let mut step = |k: &mut [f64; 2]| {
+        sys.flow(&k[..], v, &mut f);
+        k[0] += alpha * f[0];
+        k[1] += alpha * f[1];
+    };
+    for _ in 0..transient {
+        step(&mut k);
+    }
+    let angle = |k: &[f64; 2]| (k[1] - centre[1]).atan2(k[0] - centre[0]);
+    let (mut prev, mut lift, mut turns, mut at) = (angle(&k), 0.0f64, 0.0, 0.0);
+    for s in 0..steps {
+        step(&mut k);
+        let a = angle(&k);
+        let d = (a - prev + std::f64::consts::PI).rem_euclid(tau) - std::f64::consts::PI;
+        prev = a;
+        let next = lift + d;
+        if (next.abs() / tau).floor() > turns {
+            turns += 1.0;
+            at = s as f64 + (turns * tau - lift.abs()) / d.abs();
+        }
+        lift = next;
+    }
+    at / turns
+}
+
+/// The map's invariant curve under input A has the rotation period of a long direct iteration, to
+/// 1e-4 relative (MODEL.md 1: the trained map's cycle is an invariant curve, its period a rotation
+/// number), on the preset's mean field and on the exact reduction of the N = 4096 network drawn from
+/// it, as `analyze --dynamics map --input A` computes them.
+#[test]
+fn map_period_under_input_a_agrees_with_a_long_direct_iteration() {
+    use lowrank_explorer::model::Model;
+    for (id, steps) in [("dms_mixture_2pop", 200_000), ("dms_mixture_n4096", 50_000)] {
+        let model = Model::preset(id).unwrap();
+        let sys = model.system();
+        let v = [1.0, 0.0];
+        let land = analyze(
+            sys,
+            &LandscapeRequest::new(Rect::default_for(sys), v.to_vec(), TimeModel::TRAINED_MAP),
+        );
+        assert_eq!(land.fixed_points.len(), 1, "{id}");
+        assert_eq!(land.cycles.len(), 1, "{id}");
+        let found = land.cycles[0].period_steps.unwrap();
+        let centre = &land.fixed_points[0].kappa;
+        let long = long_run_period(sys, &v, 0.2, centre, 20_000, steps);
+        let err = found / long - 1.0;
+        eprintln!(
+            "{id}: map period {:.6} tau, long run ({steps} steps) {:.6} tau, rel err {err:.1e}",
+            found * 0.2,
+            long * 0.2
+        );
+        assert!(err.abs() < 1e-4, "{id}: {found} vs {long} steps");
+        assert!((land.cycles[0].period_tau - 0.2 * found).abs() < 1e-12);
+    }
+}

@@ -38,7 +38,8 @@ pub struct Cycle {
     pub kind: CycleKind,
     /// Period in units of tau (map: rotation period in steps times alpha).
     pub period_tau: f64,
-    /// Map only: rotation period in steps, `2 pi / mean rotation angle per step`.
+    /// Map only: rotation period in steps, `2 pi / rho` with `rho` the rotation number, the mean
+    /// angle turned per step (weighted Birkhoff mean, [`super::invariant_curves`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub period_steps: Option<f64>,
     pub stable: bool,
@@ -112,7 +113,8 @@ pub struct CycleOptions {
     pub max_evaluations: usize,
     /// Map: iterations per search.
     pub max_iterations: usize,
-    /// Map: iterations kept to draw an invariant curve.
+    /// Map: iterations of transient before an invariant curve is sampled, and iterations kept to
+    /// draw it (its rotation is measured over at least 20 turns, and at least this many steps).
     pub curve_points: usize,
 }
 

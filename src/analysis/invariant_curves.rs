@@ -4,8 +4,13 @@
 //!
 //! The same seeds as for the ODE's cycles are iterated (backward by inverting each step);
 //! returns to the half-line, by linear interpolation of the polar radius in the angle, converge
-//! on an invariant curve, which is then sampled by a further run: its points sorted by angle, its box, and its rotation period
-//! `2 pi / (mean rotation angle per step)`. Attracting (found forward) means stable.
+//! on an invariant curve, which is then sampled by a further run: its points sorted by angle, its
+//! box, and its rotation period `2 pi / rho` in steps, with `rho` the rotation number (mean angle
+//! turned about the enclosed fixed point per step). `rho` is the weighted Birkhoff mean of the angle
+//! increments over at least 20 turns ([`weighted_birkhoff_mean`]): accurate to better than 1e-6
+//! relative where the plain mean over the same steps was off by up to half a percent (the angle
+//! about the centre does not advance evenly along the curve). Attracting (found forward) means
+//! stable.
 //!
 //! Every search is capped (iterations per seed and a total evaluation budget).
 
@@ -147,23 +152,33 @@ impl MapWalker<'_> {
         None
     }
 
-    /// Further iterations from a point on (or near) the curve: transient, then the sample.
+    /// Further iterations from a point on (or near) the curve: a transient of `curve_points`
+    /// steps, then the measured run. The rotation per step is the weighted Birkhoff mean of the
+    /// run's angle increments about the centre ([`weighted_birkhoff_mean`]); the run covers at
+    /// least [`MEASURED_TURNS`] turns (estimated from the transient's plain mean), and at least
+    /// `curve_points` steps, the first `curve_points` of which are the drawn curve.
     fn sample(&self, p: &[f64; 2], opts: &CycleOptions, evaluations: &mut usize) -> Option<Cycle> {
         let settle = self.advance(p, opts.curve_points, evaluations)?;
-        let pts = self.advance(settle.last()?, opts.curve_points, evaluations)?;
-        let mut rotation = 0.0;
-        let mut prev = self.angle(settle.last()?);
-        for q in &pts {
-            let th = self.angle(q);
-            rotation += wrap(th - prev);
-            prev = th;
-        }
-        let per_step = (rotation / pts.len() as f64).abs();
+        let from = *settle.last()?;
+        let rough = self.angle_increments(p, &settle).iter().sum::<f64>() / settle.len() as f64;
+        let needed = (MEASURED_TURNS * std::f64::consts::TAU / rough.abs()).ceil();
+        let run = if needed.is_finite() {
+            (needed as usize).clamp(
+                opts.curve_points,
+                opts.max_iterations.max(opts.curve_points),
+            )
+        } else {
+            opts.curve_points
+        };
+        let pts = self.advance(&from, run, evaluations)?;
+        let per_step = weighted_birkhoff_mean(&self.angle_increments(&from, &pts)).abs();
         if per_step == 0.0 || !per_step.is_finite() {
             return None;
         }
-        let mut sorted: Vec<(f64, Vec<f64>)> =
-            pts.iter().map(|q| (self.angle(q), q.to_vec())).collect();
+        let mut sorted: Vec<(f64, Vec<f64>)> = pts[..opts.curve_points.min(pts.len())]
+            .iter()
+            .map(|q| (self.angle(q), q.to_vec()))
+            .collect();
         sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
         let points: Vec<Vec<f64>> = sorted.into_iter().map(|(_, q)| q).collect();
         let (lo, hi) = bounding_box(&points);
@@ -180,6 +195,48 @@ impl MapWalker<'_> {
             center: self.seed.center.to_vec(),
         })
     }
+
+    /// The angle turned about the centre by each step of `orbit`, which starts after `from`.
+    fn angle_increments(&self, from: &[f64], orbit: &[[f64; 2]]) -> Vec<f64> {
+        let mut prev = self.angle(from);
+        orbit
+            .iter()
+            .map(|q| {
+                let th = self.angle(q);
+                let step = wrap(th - prev);
+                prev = th;
+                step
+            })
+            .collect()
+    }
+}
+
+/// Turns of the invariant curve over which its rotation is measured. The weighted mean's error
+/// falls faster than any power of the number of turns: under input A, on the DMS mixture and on the
+/// N = 4096 network drawn from it (61 and 64 steps a turn), it is up to 3.5e-4 relative after 6
+/// turns, 3e-6 after 13 and 2e-8 after 25, against 400 000-step references. 20 turns cost about
+/// 1 300 evaluations, 400 more than the plain mean's fixed 800 steps did.
+const MEASURED_TURNS: f64 = 20.0;
+
+/// The weighted Birkhoff average `sum_k w_k x_k / sum_k w_k` with the bump weights
+/// `w_k = exp(-1 / (t_k (1 - t_k)))`, `t_k = (k + 1) / (n + 1)`.
+///
+/// Along a quasi-periodic orbit on a smooth invariant circle the plain mean of the angle
+/// increments converges only as `1/n` (the angle about the centre does not advance uniformly: its
+/// deviation from the mean rotation, bounded but not small, is divided by `n`); weights that vanish
+/// with all their derivatives at both ends make the error decay faster than any power of `n`
+/// (Das, Sander, Saiki & Yorke, "Quantitative quasiperiodicity", Nonlinearity 30, 2017), and they
+/// also silence what is left of the transient at the start. `NaN` for an empty slice.
+pub(crate) fn weighted_birkhoff_mean(x: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let (mut sum, mut weights) = (0.0, 0.0);
+    for (k, &xk) in x.iter().enumerate() {
+        let t = (k as f64 + 1.0) / (n + 1.0);
+        let w = (-1.0 / (t * (1.0 - t))).exp();
+        sum += w * xk;
+        weights += w;
+    }
+    sum / weights
 }
 
 /// An angle difference wrapped into `(-pi, pi]`.
@@ -192,7 +249,7 @@ fn wrap(a: f64) -> f64 {
 mod tests {
     use super::*;
     use crate::analysis::fixed_points::{FixedPointKind, FixedPointOptions, find_fixed_points};
-    use crate::analysis::test_systems::NsMap;
+    use crate::analysis::test_systems::{Linear, NsMap, Sheared};
     use crate::reduced::TimeModel;
 
     #[test]
@@ -252,5 +309,108 @@ mod tests {
                 .iter()
                 .all(|p| (p[0].hypot(p[1]) - 1.0).abs() < 1e-6)
         );
+    }
+
+    /// The angle increments about the origin of `steps` steps of the Euler map from `start`.
+    fn increments(sys: &dyn ReducedSystem, alpha: f64, start: [f64; 2], steps: usize) -> Vec<f64> {
+        let tr = iterate_map(sys, &[0.0, 0.0], alpha, &start, steps, false, None);
+        assert_eq!(tr.stop, Stop::Reached);
+        (1..tr.len())
+            .map(|i| {
+                let (a, b) = (tr.state(i - 1), tr.state(i));
+                wrap(b[1].atan2(b[0]) - a[1].atan2(a[0]))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn weighted_mean_gives_the_rotation_of_a_linear_focus_map() {
+        // F = A k with eigenvalues a +- ib in sheared coordinates: the Euler map multiplies the
+        // eigen-coordinate by mu = 1 + alpha (a + ib), so it turns by exactly arg(mu) per step,
+        // though the angle about the origin advances unevenly (the orbit spirals on ellipses).
+        let (a, b, alpha) = (0.02, 0.5, 0.2);
+        let t = [1.0, 1.5, 0.0, 0.5];
+        let inv = [1.0, -3.0, 0.0, 2.0];
+        let r = [a, -b, b, a];
+        let tr = [
+            t[0] * r[0] + t[1] * r[2],
+            t[0] * r[1] + t[1] * r[3],
+            t[2] * r[0] + t[3] * r[2],
+            t[2] * r[1] + t[3] * r[3],
+        ];
+        let m = [
+            tr[0] * inv[0] + tr[1] * inv[2],
+            tr[0] * inv[1] + tr[1] * inv[3],
+            tr[2] * inv[0] + tr[3] * inv[2],
+            tr[2] * inv[1] + tr[3] * inv[3],
+        ];
+        let sys = Linear { a: m, b: [0.0; 2] };
+        let exact = (alpha * b).atan2(1.0 + alpha * a);
+        let inc = increments(&sys, alpha, [1.0, 0.0], 2000);
+        let weighted = weighted_birkhoff_mean(&inc);
+        let plain = inc.iter().sum::<f64>() / inc.len() as f64;
+        eprintln!(
+            "linear focus: weighted rel err {:.1e}, plain {:.1e}",
+            weighted / exact - 1.0,
+            plain / exact - 1.0
+        );
+        assert!(
+            (weighted / exact - 1.0).abs() < 1e-10,
+            "{weighted} vs {exact}"
+        );
+        // The plain mean of the same steps is off by far more than the 1e-4 asked of periods.
+        assert!((plain / exact - 1.0).abs() > 1e-4);
+    }
+
+    #[test]
+    fn sheared_invariant_circle_rotation_agrees_with_known_value_and_long_iteration() {
+        // The Neimark-Sacker map of `NsMap` (rotation exactly omega per step, 63 steps a turn as
+        // on the DMS cycles) seen through a shear: the curve is an ellipse, the angle uneven.
+        let (omega, alpha) = (0.1, 0.2);
+        let t = [1.0, 1.5, 0.0, 0.5];
+        let sys = Sheared {
+            inner: NsMap {
+                omega,
+                beta: 0.1,
+                alpha,
+            },
+            t,
+        };
+        let rect = Rect::new(-3.0, 3.0, -1.0, 1.0);
+        let tm = TimeModel::Map { alpha };
+        let fps = find_fixed_points(&sys, &[], &rect, tm, &[], &FixedPointOptions::default());
+        assert_eq!(fps.len(), 1);
+        let (curves, _) =
+            find_invariant_curves(&sys, &[], alpha, &rect, &fps, &CycleOptions::default());
+        assert_eq!(curves.len(), 1);
+        let steps = std::f64::consts::TAU / omega;
+        let found = curves[0].period_steps.unwrap();
+        // The long direct iteration: 200 000 steps from a point of the curve on the half-line
+        // (angle 0), the mean angle per step over the whole turns they make (the plain mean over
+        // all of them is off by 2e-5: the uneven angle of the last, partial turn).
+        let inc = increments(&sys, alpha, [1.0, 0.0], 200_000);
+        let (mut lift, mut turns, mut at) = (0.0, 0.0, 0.0);
+        for (k, d) in inc.iter().enumerate() {
+            let next = lift + d;
+            if (next / std::f64::consts::TAU).floor() > turns {
+                turns += 1.0;
+                at = k as f64 + (turns * std::f64::consts::TAU - lift) / d;
+            }
+            lift = next;
+        }
+        let long = at / turns;
+        eprintln!(
+            "sheared NS map: found {found} steps, long run {long}, exact {steps}: rel errs {:.1e}, {:.1e}",
+            found / steps - 1.0,
+            long / steps - 1.0
+        );
+        assert!((long / steps - 1.0).abs() < 1e-6);
+        assert!((found / steps - 1.0).abs() < 1e-8);
+        assert!((found / long - 1.0).abs() < 1e-6);
+        // The points lie on the ellipse T (unit circle): y = T^-1 k has unit length.
+        assert!(curves[0].points.iter().all(|p| {
+            let y = [p[0] - 3.0 * p[1], 2.0 * p[1]];
+            (y[0].hypot(y[1]) - 1.0).abs() < 1e-6
+        }));
     }
 }

@@ -228,3 +228,60 @@ impl ReducedSystem for BlowUp {
         jac.copy_from_slice(&[2.0 * k[0], 0.0, 0.0, 3.0 * k[1] * k[1]]);
     }
 }
+
+/// `inner` seen through the linear change of coordinates `k = T y`: `F(k) = T F_inner(T^-1 k)`,
+/// `J = T J_inner T^-1` (`t` row-major, invertible). Fixed points, cycles and invariant curves are
+/// the images under `T` of the inner ones with the same periods and rotation numbers (the Euler map
+/// is conjugated too: `k + alpha F(k) = T (y + alpha F_inner(y))`), but a shear makes the angle
+/// about a fixed point turn unevenly along an orbit.
+pub struct Sheared<S> {
+    pub inner: S,
+    pub t: [f64; 4],
+}
+
+impl<S> Sheared<S> {
+    fn apply(m: &[f64; 4], x: &[f64]) -> [f64; 2] {
+        [m[0] * x[0] + m[1] * x[1], m[2] * x[0] + m[3] * x[1]]
+    }
+
+    fn inverse(&self) -> [f64; 4] {
+        let t = &self.t;
+        let det = t[0] * t[3] - t[1] * t[2];
+        [t[3] / det, -t[1] / det, -t[2] / det, t[0] / det]
+    }
+}
+
+impl<S: ReducedSystem> ReducedSystem for Sheared<S> {
+    fn rank(&self) -> usize {
+        2
+    }
+    fn inputs(&self) -> usize {
+        self.inner.inputs()
+    }
+    fn flow(&self, k: &[f64], v: &[f64], out: &mut [f64]) {
+        let y = Self::apply(&self.inverse(), k);
+        let mut f = [0.0; 2];
+        self.inner.flow(&y, v, &mut f);
+        out.copy_from_slice(&Self::apply(&self.t, &f));
+    }
+    fn flow_jacobian(&self, k: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
+        let inv = self.inverse();
+        let y = Self::apply(&inv, k);
+        let (mut g, mut j) = ([0.0; 2], [0.0; 4]);
+        self.inner.flow_jacobian(&y, v, &mut g, &mut j);
+        f.copy_from_slice(&Self::apply(&self.t, &g));
+        let t = &self.t;
+        let tj = [
+            t[0] * j[0] + t[1] * j[2],
+            t[0] * j[1] + t[1] * j[3],
+            t[2] * j[0] + t[3] * j[2],
+            t[2] * j[1] + t[3] * j[3],
+        ];
+        jac.copy_from_slice(&[
+            tj[0] * inv[0] + tj[1] * inv[2],
+            tj[0] * inv[1] + tj[1] * inv[3],
+            tj[2] * inv[0] + tj[3] * inv[2],
+            tj[2] * inv[1] + tj[3] * inv[3],
+        ]);
+    }
+}
