@@ -71,6 +71,11 @@ impl ReducedSystem for CountingSystem<'_> {
         self.inner.flow(kappa, v, out);
     }
 
+    fn first_step_flow(&self, kappa: &[f64], v: &[f64], out: &mut [f64]) {
+        self.flow.fetch_add(1, Ordering::Relaxed);
+        self.inner.first_step_flow(kappa, v, out);
+    }
+
     fn flow_jacobian(&self, kappa: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
         self.jacobian.fetch_add(1, Ordering::Relaxed);
         self.inner.flow_jacobian(kappa, v, f, jac);

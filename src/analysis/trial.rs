@@ -9,7 +9,9 @@
 //! ODE:  dkappa/dt   = F(kappa; v),                         dv/dt   = u(t) - v
 //! ```
 //! (time in units of `tau`; in the ODE each trial step lasts `alpha tau` with `u` held constant). The
-//! map is exact for the full network's Euler update; the ODE is its continuous-time counterpart.
+//! map is exact for the full network's Euler update, whose first step reads `r_0 = tanh(h_0)`
+//! without a network's bias ([`ReducedSystem::first_step_flow`], MODEL.md 1); the ODE is its
+//! continuous-time counterpart, which has no first step.
 
 use super::integrate::{OdeOptions, dopri5};
 use crate::reduced::{ReducedSystem, TimeModel};
@@ -46,10 +48,18 @@ pub fn reduced_trial(
         v: vec![v.clone()],
     };
     let mut f = vec![0.0; r];
-    for u in inputs.chunks_exact(s.max(1)).take(inputs.len() / s.max(1)) {
+    for (t, u) in inputs
+        .chunks_exact(s.max(1))
+        .take(inputs.len() / s.max(1))
+        .enumerate()
+    {
         match time_model {
             TimeModel::Map { alpha } => {
-                sys.flow(&kappa, &v, &mut f);
+                if t == 0 {
+                    sys.first_step_flow(&kappa, &v, &mut f);
+                } else {
+                    sys.flow(&kappa, &v, &mut f);
+                }
                 for (k, fk) in kappa.iter_mut().zip(&f) {
                     *k += alpha * fk;
                 }

@@ -4,7 +4,9 @@
 //! h_{t+1} = h_t + sigma xi_t + alpha ( -h_t + (1/N) m (n^T r_t) + sum_s u_{t,s} I_s ),  r_t = tanh(h_t [+ b])
 //! z_t     = (1/N) w^T tanh(h_{t+1})
 //! ```
-//! O(N R) per step: the recurrent drive is `m c` with `c = (1/N) n^T r_t`, never an N x N product.
+//! except `r_0 = tanh(h_0)`: with a bias `b` the papers' code forms the first rate from the initial
+//! state alone and adds `b` only to the rates after each update (MODEL.md 1), so the first step does
+//! too. O(N R) per step: the recurrent drive is `m c` with `c = (1/N) n^T r_t`, never an N x N product.
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -196,7 +198,8 @@ crate::simd_fn! {
             s.extend_from_slice(&h);
             s
         });
-        engine.rates(&h, &mut r);
+        // r_0 = tanh(h_0), without the bias (see the module documentation).
+        kernels::tanh_into(&h, &mut r);
         let alpha = opts.alpha;
         for u in inputs.chunks_exact(d.inputs) {
             let c = engine.latent_drive(&r);
@@ -271,10 +274,10 @@ mod tests {
         let w = net.readout_vectors();
         let mut h = net.h0().clone();
         let mut outputs = vec![];
-        for u in inputs.chunks(2) {
+        for (t, u) in inputs.chunks(2).enumerate() {
             let shifted = match net.bias() {
-                Some(b) => &h + b,
-                None => h.clone(),
+                Some(b) if t > 0 => &h + b,
+                _ => h.clone(),
             };
             let r = shifted.map(f64::tanh);
             let inp = net.input_vectors() * DVector::from_column_slice(u);
@@ -305,6 +308,40 @@ mod tests {
                 assert!((a - b).abs() < 1e-12, "state {a} vs {b}");
             }
         }
+    }
+
+    #[test]
+    fn first_step_by_hand_reads_the_initial_state_without_the_bias() {
+        // N = 2, R = 1, S = 1, O = 1, h0 = (0.5, -0.25), b = (1, -2), m = (1, 2), n = (2, -1),
+        // I = wi si = (0.5, 1), w = wo so = (1, -1), u_0 = 1, alpha = 0.2. By hand:
+        //   r_0 = tanh(h0) = (0.46211715726001, -0.24491866240371)
+        //   c   = (2 r_0[0] - r_0[1]) / 2 = 0.58457648846186
+        //   h_1 = h0 + 0.2 (-h0 + m c + I) = (0.61691529769237, 0.23383059538475)
+        //   z_0 = (tanh(h_1[0]) - tanh(h_1[1])) / 2 = 0.15965827231193
+        // With r_0 = tanh(h0 + b) instead, h_1 = (0.77883226220285, 0.55766452440571) and
+        // z_0 = 0.07289669653051.
+        let net = Network::new(NetworkParts {
+            wi: DMatrix::from_row_slice(1, 2, &[0.5, 1.0]),
+            si: DVector::from_vec(vec![1.0]),
+            m: DMatrix::from_column_slice(2, 1, &[1.0, 2.0]),
+            n: DMatrix::from_column_slice(2, 1, &[2.0, -1.0]),
+            wo: DMatrix::from_column_slice(2, 1, &[1.0, -1.0]),
+            so: DVector::from_vec(vec![1.0]),
+            h0: DVector::from_vec(vec![0.5, -0.25]),
+            b: Some(DVector::from_vec(vec![1.0, -2.0])),
+        })
+        .unwrap();
+        let run = net.simulate(
+            &[1.0],
+            &SimOptions {
+                recording: Recording::States,
+                ..SimOptions::default()
+            },
+        );
+        let h1 = &run.states.unwrap()[2..];
+        assert!((h1[0] - 0.616_915_297_692_37).abs() < 1e-12, "{h1:?}");
+        assert!((h1[1] - 0.233_830_595_384_75).abs() < 1e-12, "{h1:?}");
+        assert!((run.outputs[0] - 0.159_658_272_311_93).abs() < 1e-12);
     }
 
     #[test]
@@ -365,15 +402,12 @@ mod tests {
 
     #[test]
     fn ode_rhs_is_the_euler_increment_over_alpha() {
+        // The second step: the first reads tanh(h0) without the bias, every later one tanh(h + b).
         let net = net(20, 2, true, 4);
         let u = [0.3, -0.2];
-        let h = net.h0().as_slice().to_vec();
-        let mut scratch = vec![0.0; 20];
-        let mut dh = vec![0.0; 20];
-        net.ode_rhs(&h, &u, &mut scratch, &mut dh);
         let alpha = 1e-3;
         let run = net.simulate(
-            &u,
+            &[u, u].concat(),
             &SimOptions {
                 alpha,
                 recording: Recording::States,
@@ -381,8 +415,11 @@ mod tests {
             },
         );
         let s = run.states.unwrap();
+        let mut scratch = vec![0.0; 20];
+        let mut dh = vec![0.0; 20];
+        net.ode_rhs(&s[20..40], &u, &mut scratch, &mut dh);
         for i in 0..20 {
-            let euler = (s[20 + i] - s[i]) / alpha;
+            let euler = (s[40 + i] - s[20 + i]) / alpha;
             assert!((euler - dh[i]).abs() < 1e-12);
         }
     }

@@ -357,6 +357,17 @@ impl ReducedSystem for ExactReduction {
         self.flow_at(&self.recurrent_base(v), kappa, out, true);
     }
 
+    /// `-kappa + (1/N) n^T tanh(m kappa + sum_s v_s I_s)`, without `b`: the first step of a trial
+    /// reads `r_0 = tanh(h_0)` (MODEL.md 1). Once per trial, so the input term is not cached.
+    fn first_step_flow(&self, kappa: &[f64], v: &[f64], out: &mut [f64]) {
+        self.check_point(kappa, v);
+        assert_eq!(out.len(), self.rank, "flow buffer length");
+        if self.bias.is_none() {
+            return self.flow(kappa, v, out);
+        }
+        self.flow_at(&self.input_term(v, false), kappa, out, true);
+    }
+
     fn flow_jacobian(&self, kappa: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
         self.check_point(kappa, v);
         assert_eq!(f.len(), self.rank, "flow buffer length");
@@ -556,7 +567,12 @@ mod tests {
                 }
                 assert!(p.relative_residual < 1e-12);
                 moved = moved.max((kappa[0] - kappa0[0]).abs());
-                sys.flow(&kappa.clone(), &u, &mut f);
+                // The first step reads r_0 = tanh(h_0), without the bias (MODEL.md 1).
+                if t == 0 {
+                    sys.first_step_flow(&kappa.clone(), &u, &mut f);
+                } else {
+                    sys.flow(&kappa.clone(), &u, &mut f);
+                }
                 for (k, fk) in kappa.iter_mut().zip(f) {
                     *k += alpha * fk;
                 }

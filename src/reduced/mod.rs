@@ -46,6 +46,14 @@ pub trait ReducedSystem: Send + Sync {
     /// `f = F(kappa; v)` and `jac = dF/dkappa` together (they share the expensive part).
     fn flow_jacobian(&self, kappa: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]);
 
+    /// `F` as the first step of a trial's map reads it (MODEL.md 1): the papers' code forms the
+    /// first rate as `r_0 = tanh(h_0)`, without the bias `b` that every later rate has, so the
+    /// exact reduction of a network with a bias overrides this with `F` without `b`. Every other
+    /// system has no bias: the default is [`flow`](Self::flow).
+    fn first_step_flow(&self, kappa: &[f64], v: &[f64], out: &mut [f64]) {
+        self.flow(kappa, v, out);
+    }
+
     /// `F` at many points: `points` and `out` are row-major `(P, R)`.
     ///
     /// The default evaluates one point at a time; systems whose evaluation is expensive (the exact

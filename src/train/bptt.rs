@@ -59,7 +59,9 @@ pub struct BatchGradient {
 /// across trials. `opts.recording` is ignored.
 ///
 /// # Panics
-/// If the network has a bias `b` (training never creates one), or a trial's input array is not
+/// If the network has a bias `b` (training never creates one: without it every rate, `r_0 =
+/// tanh(h_0)` included, is the papers' `tanh(h_k)` and the output reads the same rates; with it the
+/// output would read other values than the recurrence, MODEL.md 1), or a trial's input array is not
 /// `(T, S)` or its target not `(T, O)` for this network (programming errors: generators build them).
 pub fn batch_gradient(
     net: &Network,
