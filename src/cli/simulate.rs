@@ -125,10 +125,10 @@ fn eval_task(task: TaskName, delay_max_ms: Option<f64>) -> Result<TaskKind, CliE
                 .max(dms::DELAY_MIN_MS + network::DT_MS),
             ..dms::DmsConfig::default()
         }),
+        // Both ends of the PWM delay range are drawn: a longest delay at or below the shortest
+        // gives trials of the shortest (`PwmConfig::delay_steps`).
         TaskName::Pwm => TaskKind::Pwm(pwm::PwmConfig {
-            delay_max_ms: delay_max_ms
-                .unwrap_or(pwm::DELAY_MAX_MS)
-                .max(pwm::DELAY_MIN_MS + network::DT_MS),
+            delay_max_ms: delay_max_ms.unwrap_or(pwm::DELAY_MAX_MS),
             ..pwm::PwmConfig::default()
         }),
         TaskName::Decision if delay_max_ms.is_some() => {

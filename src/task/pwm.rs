@@ -1,10 +1,12 @@
 //! Parametric working memory (Romo's two-frequency comparison, MODEL.md 6), a rank-2 task.
 //!
-//! Epochs: fixation 100 ms -> stimulus 1 100 ms -> delay uniform in [500, 1000) ms, floored ->
-//! stimulus 2 100 ms -> decision 100 ms. One input channel at `(f - 22) / 24` during each stimulus, with
-//! `f1, f2` integers in [10, 34] and `|f2 - f1|` in {8, 16, 24} (uniform over such pairs), plus Gaussian
-//! noise of std 0.03 on every entry (the DMS input noise); graded target `(f1 - f2) / 24` on the decision
-//! steps. A trial is "correct" when the sign of its mean decision output is that of `f1 - f2`.
+//! As the papers' code defines it: fixation 100 ms -> stimulus 1 100 ms -> delay -> stimulus 2
+//! 100 ms -> decision 100 ms, the delay a whole number of steps drawn uniformly from
+//! `floor(500 / 20) = 25` to `floor(1000 / 20) = 50` *inclusive*, every trial padded to the longest.
+//! One input channel at `(f - 22) / 24` during each stimulus, with `f1, f2` integers in [10, 34] and
+//! `|f2 - f1|` in {8, 16, 24} (uniform over such pairs), plus Gaussian noise of std 0.01 on every
+//! entry; graded target `(f1 - f2) / 24` on the decision steps. A trial is "correct" when the sign
+//! of its mean decision output is that of `f1 - f2`.
 
 use rand::{Rng, RngExt};
 
@@ -22,15 +24,17 @@ pub const F_CENTRE: f64 = 22.0;
 pub const F_SCALE: f64 = 24.0;
 /// The allowed `|f2 - f1|`.
 pub const DIFFERENCES: [u32; 3] = [8, 16, 24];
-/// Std of the Gaussian noise on every input entry.
-pub const INPUT_NOISE_STD: f64 = 0.03;
+/// Std of the Gaussian noise on every input entry: the papers' PWM trials use 0.01 (their DMS
+/// trials 0.03); with 0.03 their published rank-2 network's loss rises from 4.0e-3 to 5.2e-3.
+pub const INPUT_NOISE_STD: f64 = 0.01;
 /// One input channel.
 pub const INPUTS: usize = 1;
 
 /// Parameters of random PWM trials.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PwmConfig {
-    /// Delays are drawn uniformly in `[delay_min_ms, delay_max_ms)` and floored to steps.
+    /// Delays are drawn uniformly among the whole steps `floor(delay_min_ms / 20) ..=
+    /// floor(delay_max_ms / 20)`, both ends included (the papers' `randint`).
     pub delay_min_ms: f64,
     pub delay_max_ms: f64,
     pub input_noise_std: f64,
@@ -43,6 +47,19 @@ impl Default for PwmConfig {
             delay_max_ms: DELAY_MAX_MS,
             input_noise_std: INPUT_NOISE_STD,
         }
+    }
+}
+
+impl PwmConfig {
+    /// The shortest and longest delay in steps, both drawn (`max >= min`).
+    pub fn delay_steps(&self) -> (usize, usize) {
+        let min = steps_of(self.delay_min_ms);
+        (min, steps_of(self.delay_max_ms).max(min))
+    }
+
+    /// Length of every trial of a batch: that of the longest delay.
+    pub fn steps(&self) -> usize {
+        trial_steps(self.delay_steps().1)
     }
 }
 
@@ -89,18 +106,16 @@ pub fn trial(f1: u32, f2: u32, delay: usize, steps: usize) -> Trial {
     }
 }
 
-/// `count` random trials: uniform pair, uniform delay, input noise on every entry.
+/// `count` random trials: uniform pair, uniform delay in steps (both ends included), input noise on
+/// every entry (padding included).
 pub fn random_trials<R: Rng + ?Sized>(count: usize, cfg: &PwmConfig, rng: &mut R) -> Vec<Trial> {
     let pairs = frequency_pairs();
-    let min = steps_of(cfg.delay_min_ms);
-    let max_exclusive = steps_of(cfg.delay_max_ms).max(min + 1);
-    let steps = trial_steps(max_exclusive - 1);
+    let (min, max) = cfg.delay_steps();
+    let steps = cfg.steps();
     (0..count)
         .map(|_| {
             let (f1, f2) = pairs[rng.random_range(0..pairs.len())];
-            let delay_ms = cfg.delay_min_ms
-                + (cfg.delay_max_ms - cfg.delay_min_ms).max(0.0) * rng.random::<f64>();
-            let delay = steps_of(delay_ms).clamp(min, max_exclusive - 1);
+            let delay = rng.random_range(min..=max);
             let mut t = trial(f1, f2, delay, steps);
             super::add_noise(&mut t.inputs, cfg.input_noise_std, rng);
             t
@@ -141,16 +156,41 @@ mod tests {
     }
 
     #[test]
+    fn constants_are_the_papers() {
+        // The papers' code: input noise std 1e-2, delays 500-1000 ms, 100 ms epochs, f in
+        // [10, 34], encoding (f - 22) / 24.
+        assert_eq!(INPUT_NOISE_STD, 0.01);
+        assert_eq!(PwmConfig::default().input_noise_std, 0.01);
+        assert_eq!((DELAY_MIN_MS, DELAY_MAX_MS), (500.0, 1000.0));
+        assert_eq!(PwmConfig::default().delay_steps(), (25, 50));
+        assert_eq!(
+            (FIXATION_MS, STIMULUS_MS, DECISION_MS),
+            (100.0, 100.0, 100.0)
+        );
+        assert_eq!((F_MIN, F_MAX, F_CENTRE, F_SCALE), (10, 34, 22.0, 24.0));
+        assert_eq!(PwmConfig::default().steps(), 5 + 5 + 50 + 5 + 5);
+    }
+
+    #[test]
     fn random_trials_cover_delays_and_pairs() {
         let mut rng = StdRng::seed_from_u64(2);
         let trials = random_trials(3000, &PwmConfig::default(), &mut rng);
-        assert!(trials.iter().all(|t| t.steps == trial_steps(49)));
+        assert!(trials.iter().all(|t| t.steps == trial_steps(50)));
         let delays: Vec<usize> = trials
             .iter()
             .map(|t| t.epochs[2].end - t.epochs[2].start)
             .collect();
-        assert_eq!(*delays.iter().min().unwrap(), 25);
-        assert_eq!(*delays.iter().max().unwrap(), 49);
+        // Every whole delay from 25 to 50 steps, both ends included, and nothing else: 26 values
+        // of probability 1/26 each (about 115 of 3000; none is below 60 with any real chance).
+        for d in 25..=50 {
+            let k = delays.iter().filter(|&&x| x == d).count();
+            assert!(k > 60, "delay {d}: {k} trials");
+        }
+        assert!(delays.iter().all(|d| (25..=50).contains(d)));
+        // The noise on the fixation entries has the papers' std 0.01.
+        let fix: Vec<f64> = trials.iter().map(|t| t.inputs[0]).collect();
+        let sd = (fix.iter().map(|x| x * x).sum::<f64>() / fix.len() as f64).sqrt();
+        assert!((sd - 0.01).abs() < 0.0006, "{sd}");
         let signs: usize = trials
             .iter()
             .filter(|t| t.target[t.loss_horizon() - 1] > 0.0)
