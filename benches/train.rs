@@ -36,6 +36,7 @@ fn dms_trials(delay_max_ms: f64, count: usize) -> Vec<Trial> {
         lr: 1e-2,
         clip: Some(0.01),
         epochs: 1,
+        batch_size: None,
     };
     TrainTask::Dms
         .kind(&stage)

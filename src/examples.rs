@@ -42,7 +42,7 @@ pub const ALL: [Example; 2] = [
     Example {
         id: "dms_rank2_n512",
         name: "DMS network trained here (N = 512)",
-        description: "Rank 2, trained by `lowrank-explorer train --task dms --n 512 --rank 2 --seed 2` \
+        description: "Rank 2, trained by `lowrank-explorer train --task dms --recipe fast --n 512 --rank 2 --seed 2` \
                       (accuracy 1.000; assets/networks/README.md).",
         source: ExampleSource::Json(include_str!("../assets/networks/dms_rank2_n512.json")),
     },

@@ -147,6 +147,9 @@ fn bad_train_flags_are_clear_errors() {
         (vec!["--config", "/nonexistent/cfg.json"], "cfg.json"),
         (vec!["--config", bad_json.to_str().unwrap()], "bad.json"),
         (vec!["--config", unknown.to_str().unwrap()], "learning_rate"),
+        (vec!["--config", "{\"neuronz\": 3}"], "neuronz"),
+        (vec!["--config", "{ not json"], "--config"),
+        (vec!["--recipe", "slow"], "slow"),
         (vec!["--task", "xor"], "xor"),
     ];
     for (extra, needle) in cases {
@@ -274,6 +277,53 @@ fn print_config_shows_the_effective_recipe() {
     assert_eq!(cfg["stages"][0]["epochs"], 7);
     assert_eq!(cfg["precision"], "f32");
     assert!(!std::path::Path::new("unused.json").exists());
+}
+
+/// `--print-config` of `train` with `extra` flags, parsed.
+fn printed_config(extra: &[&str]) -> Value {
+    let mut args = vec![
+        "lowrank-explorer",
+        "train",
+        "--out",
+        "unused.json",
+        "--print-config",
+    ];
+    args.extend(extra);
+    serde_json::from_str(&run_args(args).unwrap()).unwrap()
+}
+
+#[test]
+fn the_default_recipe_is_the_papers_and_config_takes_an_object_or_a_file() {
+    // The papers' decision script: lr 5e-3, no clipping, no early stop, wo std 4, m and n
+    // independent (MODEL.md 6).
+    let papers = printed_config(&["--task", "decision"]);
+    assert_eq!(papers["stages"][0]["lr"], 5e-3);
+    assert_eq!(papers["stages"][0]["clip"], Value::Null);
+    assert_eq!(papers["early_stop_loss"], Value::Null);
+    assert_eq!(papers["init"]["wo_std"], 4.0);
+    assert_eq!(papers["init"]["mn_overlap"], 0.0);
+    let fast = printed_config(&["--task", "decision", "--recipe", "fast"]);
+    assert_eq!(fast["stages"][0]["lr"], 1e-2);
+    assert_eq!(fast["early_stop_loss"], 0.05);
+    // The papers' last DMS stage has its own batch size, which --batch-size replaces.
+    let dms = printed_config(&[]);
+    assert_eq!(dms["stages"][2]["batch_size"], 128);
+    let batch = printed_config(&["--batch-size", "64"]);
+    assert_eq!(batch["batch_size"], 64);
+    assert_eq!(batch["stages"][2]["batch_size"], Value::Null);
+    // --config: an inline object, or a file holding the same object.
+    let inline = printed_config(&["--config", r#"{"neurons": 100, "init": {"wo_std": 2}}"#]);
+    let dir = scratch("config");
+    let file = dir.join("cfg.json");
+    std::fs::write(&file, r#"{"neurons": 100, "init": {"wo_std": 2}}"#).unwrap();
+    let from_file = printed_config(&["--config", file.to_str().unwrap()]);
+    assert_eq!(inline, from_file);
+    assert_eq!(
+        (inline["neurons"].clone(), inline["init"]["wo_std"].clone()),
+        (100.into(), 2.0.into())
+    );
+    assert_eq!(inline["init"]["mn_overlap"], 2.0);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

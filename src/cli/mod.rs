@@ -36,7 +36,28 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
     /// Accuracy and loss on fresh noisy trials.
     Eval(simulate::EvalArgs),
-    /// Train a low-rank network on a task by backpropagation through time (the papers' recipe).
+    /// Train a low-rank network on a task by backpropagation through time (the papers' recipe)
+    ///
+    /// By default with the papers' recipe (their training scripts, MODEL.md 6); --print-config
+    /// prints it in full:
+    ///
+    /// - dms: rank 2, N = 512, network noise 0.05, batch 32, a stage stops at epoch loss < 0.05;
+    ///   delays up to 700 ms at lr 1e-2 with gradient clipping 0.01 (100 epochs), then 1000 ms at
+    ///   lr 1e-3 with clipping 1 (50 epochs), then 4000 ms at lr 1e-4, no clipping, batch 128 (40).
+    /// - decision: rank 1, N = 512, network noise 0.05, batch 32, lr 5e-3, no clipping, no early
+    ///   stop, 20 epochs; initial wo ~ N(0, 4^2) and m, n ~ N(0, 1) independent (the published
+    ///   LowRankRNN's own initialisation).
+    /// - pwm: rank 2, N = 512, network noise 0.005, batch 32, delays up to 1000 ms, lr 1e-2,
+    ///   clipping 1, stop at loss < 0.01, 100 epochs.
+    ///
+    /// Every task: 1000 fresh trials per stage (800 training, 200 validation), Adam on m, n, si, so
+    /// (wi, wo, h0 frozen), the epoch of lowest mean loss kept. The papers start DMS and PWM from
+    /// the SVD of a briefly trained full-rank network; here instead from wi, wo ~ N(0, 1) (what
+    /// that gives them) and m ~ N(0, 1), n = 2 m + N(0, 1), an overlap that gives the network a
+    /// memory from the start (assets/networks/README.md).
+    ///
+    /// --recipe fast: this project's quicker settings (see --recipe).
+    #[command(verbatim_doc_comment)]
     Train(train::TrainArgs),
     /// Phase plane of the reduced system: all fixed points (type, eigenvalues) and limit cycles.
     Analyze(analyze::AnalyzeArgs),

@@ -21,7 +21,7 @@ pub mod trainer;
 
 pub use adam::{Adam, FlatAdam, clip_grad_norm, clip_norm};
 pub use bptt::{BatchGradient, batch_gradient};
-pub use config::{InitConfig, StageConfig, TrainConfig, TrainTask};
+pub use config::{InitConfig, Recipe, StageConfig, TrainConfig, TrainTask};
 pub use evaluate::{Evaluation, evaluate, evaluate_trials};
 pub use init::random_network;
 pub use params::{Param, ParamVecs};

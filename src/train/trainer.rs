@@ -183,7 +183,7 @@ impl Stage<'_> {
         progress(Progress::StageStarted {
             stage: number,
             config: sc,
-            batches_per_epoch: trials.len().div_ceil(cfg.batch_size),
+            batches_per_epoch: trials.len().div_ceil(cfg.stage_batch_size(sc)),
         });
         let mut parts = start.into_parts();
         let mut adam = Adam::new(&parts, &cfg.trained, sc.lr);
@@ -214,7 +214,7 @@ impl Stage<'_> {
                 accuracy,
                 best_loss: best.as_ref().map_or(loss, |b| b.loss),
             }));
-            if loss < cfg.early_stop_loss {
+            if cfg.early_stop_loss.is_some_and(|stop| loss < stop) {
                 early_stopped = true;
                 break;
             }
@@ -270,7 +270,7 @@ impl Stage<'_> {
         let cfg = self.config;
         let sc = self.stage_config();
         let (mut loss_sum, mut correct) = (0.0, 0);
-        for (b, indices) in order.chunks(cfg.batch_size).enumerate() {
+        for (b, indices) in order.chunks(cfg.stage_batch_size(sc)).enumerate() {
             if cancel.load(Ordering::Relaxed) {
                 return Ok(None);
             }
@@ -311,16 +311,17 @@ impl Stage<'_> {
 mod tests {
     use super::*;
     use crate::train::Param;
+    use crate::train::config::Recipe;
 
     /// A small, fast decision-task config.
     fn small(epochs: usize) -> TrainConfig {
-        let mut c = TrainConfig::recipe(TrainTask::Decision);
+        let mut c = TrainConfig::recipe(TrainTask::Decision, Recipe::Fast);
         c.neurons = 32;
         c.trials_per_stage = 400;
         c.validation_trials = 80;
         c.batch_size = 16;
         c.stages[0].epochs = epochs;
-        c.early_stop_loss = 0.0;
+        c.early_stop_loss = None;
         c
     }
 
@@ -378,7 +379,7 @@ mod tests {
     #[test]
     fn early_stopping_ends_the_stage() {
         let mut cfg = small(5);
-        cfg.early_stop_loss = 10.0;
+        cfg.early_stop_loss = Some(10.0);
         let (a, losses) = run(&cfg, None);
         assert_eq!(losses.len(), 1);
         assert!(a.stages[0].early_stopped);
