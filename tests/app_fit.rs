@@ -13,6 +13,7 @@ use eframe::egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 use lowrank_explorer::app::Explorer;
 use lowrank_explorer::app::document::Source;
+use lowrank_explorer::fit::LoadingBlocks;
 use lowrank_explorer::model::Axes;
 
 #[test]
@@ -38,6 +39,14 @@ fn fitting_a_network_brings_its_populations_into_the_sliders_the_overlay_and_the
         "largest first: {counts:?}"
     );
     assert_eq!(fit.report.labels.len(), 512);
+    // The CLI's default: the papers' (n, m, I) for a DMS network, w completed per population.
+    assert_eq!(fit.report.loadings, LoadingBlocks::DYNAMICS);
+    assert_eq!(
+        h.state().doc.edits.population.loading_names().len(),
+        7,
+        "a complete model"
+    );
+    h.get_by_label_contains("fitted to n,m,I");
 
     // The fitted model is the sliders' model, one section per population.
     let model = h.state().doc.edits.population.clone();

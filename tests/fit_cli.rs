@@ -50,12 +50,31 @@ fn fit_json_has_exactly_the_specified_shape_and_is_deterministic() {
     assert_eq!(total, 512);
     assert!((weights - 1.0).abs() < 1e-12);
     assert!(pops[0]["count"].as_u64() >= pops[1]["count"].as_u64());
-    // BIC = k ln N - 2 ln L with k = 2 * 28 + 1.
-    let (ll, bic) = (
-        v["log_likelihood"].as_f64().unwrap(),
-        v["bic"].as_f64().unwrap(),
-    );
+    // The default for a DMS network fits the 6 loadings (n, m, I): BIC = k ln N - 2 ln L with
+    // k = 2 * 21 + 1; on all 7 (`--loadings all`) k = 2 * 28 + 1.
+    let bic_of = |v: &Value| {
+        let (ll, bic) = (
+            v["log_likelihood"].as_f64().unwrap(),
+            v["bic"].as_f64().unwrap(),
+        );
+        (bic, ll)
+    };
+    let (bic, ll) = bic_of(&v);
+    assert!((bic - (43.0 * 512f64.ln() - 2.0 * ll)).abs() < 1e-9 * bic.abs());
+    let all = fit_json(&[
+        "--populations",
+        "2",
+        "--restarts",
+        "3",
+        "--seed",
+        "4",
+        "--loadings",
+        "all",
+    ]);
+    let (bic, ll) = bic_of(&all);
     assert!((bic - (57.0 * 512f64.ln() - 2.0 * ll)).abs() < 1e-9 * bic.abs());
+    // Either way the model covers all 7 loadings.
+    assert_ne!(all["populations"], v["populations"]);
     // Same seed, other thread count: the same bits.
     let again = fit_json(&[
         "--populations",
@@ -222,6 +241,16 @@ fn bad_arguments_fail_with_clear_messages() {
     assert!(e.contains("restarts must be in"), "{e}");
     let e = err(&["lowrank-explorer", "fit", &net, "--populations", "80"]);
     assert!(e.contains("1..=64"), "{e}");
+    let e = err(&[
+        "lowrank-explorer",
+        "fit",
+        &net,
+        "--populations",
+        "2",
+        "--loadings",
+        "n,readout",
+    ]);
+    assert!(e.contains("m, n, I, w"), "{e}");
     let e = err(&[
         "lowrank-explorer",
         "fit",

@@ -14,7 +14,7 @@ use std::sync::atomic::AtomicBool;
 use lowrank_explorer::fit::finetune::{FinetuneConfig, FinetuneProgress, finetune};
 use lowrank_explorer::fit::gmm::GmmOptions;
 use lowrank_explorer::fit::resample::{ResampleEvaluation, evaluate_resamples};
-use lowrank_explorer::fit::{FitOptions, NetworkFit, PopulationCount, fit_network};
+use lowrank_explorer::fit::{FitOptions, LoadingBlocks, NetworkFit, PopulationCount, fit_network};
 use lowrank_explorer::io;
 use lowrank_explorer::network::{Network, PUBLISHED_NOISE_STD};
 use lowrank_explorer::reduced::{PopulationModel, presets};
@@ -33,9 +33,12 @@ fn dms_task() -> TaskKind {
 }
 
 fn fit(net: &Network, populations: PopulationCount) -> NetworkFit {
+    // All seven loadings, as the tables of docs/FIT.md were made (before `n, m, I` became the
+    // default for DMS).
     let opts = FitOptions {
         populations,
         svd: true,
+        loadings: Some(LoadingBlocks::ALL),
         em: GmmOptions {
             restarts: 10,
             seed: 0,

@@ -33,6 +33,8 @@ fn fit_two(net: &Network) -> PopulationModel {
         populations: PopulationCount::Fixed(2),
         // On the network's own axes: those of the mixture it was drawn from.
         svd: false,
+        // The default: `n, m, I` for DMS; the mean field does not involve the readout.
+        loadings: None,
         em: GmmOptions {
             restarts: 3,
             ..GmmOptions::default()

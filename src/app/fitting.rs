@@ -38,7 +38,11 @@ impl FittedNetwork {
         Arc::ptr_eq(&self.network, net)
     }
 
-    /// "2 populations (328 + 184 neurons), ln L = -6863.9, BIC = 14083.3".
+    /// "2 populations (339 + 173 neurons) fitted to n,m,I, ln L = -5550.5, BIC = 11369.3": the
+    /// likelihood is that of the fitted loadings (the CLI's default, [`LoadingBlocks::default_for`]
+    /// the network).
+    ///
+    /// [`LoadingBlocks::default_for`]: crate::fit::LoadingBlocks::default_for
     pub fn summary(&self) -> String {
         let counts: Vec<String> = self
             .report
@@ -48,9 +52,10 @@ impl FittedNetwork {
             .collect();
         let p = self.report.populations.len();
         format!(
-            "{p} population{} ({} neurons), ln L = {:.1}, BIC = {:.1}",
+            "{p} population{} ({} neurons) fitted to {}, ln L = {:.1}, BIC = {:.1}",
             if p == 1 { "" } else { "s" },
             counts.join(" + "),
+            self.report.loadings,
             self.report.log_likelihood,
             self.report.bic
         )
@@ -64,9 +69,11 @@ pub type FitResult = Result<(PopulationModel, FittedNetwork), String>;
 /// drawn network's own). `None` if `net` is not a network.
 pub fn start_fit(net: Arc<Model>, req: FitRequest, ctx: &egui::Context) -> Option<Job<FitResult>> {
     let svd = net.network()?.axes == Axes::Svd;
+    // The CLI's default loadings: the papers' (n, m, I) for a DMS-shaped network.
     let opts = FitOptions {
         populations: req.populations,
         svd,
+        loadings: None,
         em: GmmOptions {
             restarts: req.restarts,
             seed: req.seed,

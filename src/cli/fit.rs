@@ -14,7 +14,7 @@ use super::{CliError, FileArg};
 use crate::fit::gmm::{self, GmmOptions};
 use crate::fit::populations::DEFAULT_MAX_POPULATIONS;
 use crate::fit::{
-    FitOptions, NetworkFit, PopulationCount, fit_network, resample, resample_network,
+    FitOptions, LoadingBlocks, NetworkFit, PopulationCount, fit_network, resample, resample_network,
 };
 use crate::io;
 use crate::network::MAX_NEURONS;
@@ -62,6 +62,13 @@ pub struct FitArgs {
     /// Fit the network's own m, n instead of the SVD axes of MODEL.md 2 (the papers use the SVD).
     #[arg(long)]
     pub no_svd: bool,
+    /// The loadings the mixture is fitted to: `all`, or a list of m, n, I, w such as `n,m,I`.
+    /// Default: `n,m,I` for a DMS-shaped network (rank 2, 2 inputs, 1 output), the space the
+    /// papers' DMS analysis clusters; `all` otherwise. The model still covers every loading: the
+    /// covariances of those left out are estimated per population from the fit's assignment
+    /// (docs/FIT.md).
+    #[arg(long)]
+    pub loadings: Option<LoadingBlocks>,
     /// EM stops when the log-likelihood grows by less than this per neuron.
     #[arg(long, default_value_t = gmm::DEFAULT_TOL)]
     pub tol: f64,
@@ -119,6 +126,7 @@ fn fit_options(args: &FitArgs) -> FitOptions {
             },
         },
         svd: !args.no_svd,
+        loadings: args.loadings,
         em: GmmOptions {
             restarts: args.restarts,
             seed: args.seed,
@@ -146,6 +154,9 @@ fn fit_command(args: &FitArgs) -> String {
     );
     if args.no_svd {
         cmd += " --no-svd";
+    }
+    if let Some(blocks) = args.loadings {
+        cmd += &format!(" --loadings {blocks}");
     }
     if let Some(out) = &args.out {
         cmd += &format!(" --out {}", out.display());
@@ -208,13 +219,21 @@ fn print_fit(out: &mut dyn Write, args: &FitArgs, result: &NetworkFit) -> Result
     let r = &result.report;
     writeln!(
         out,
-        "zero-mean Gaussian mixture of the loadings of {} ({} neurons, {} axes): {} restarts, seed {}",
+        "zero-mean Gaussian mixture of the {} loadings of {} ({} neurons, {} axes): {} restarts, seed {}",
+        r.loadings,
         args.file.file.display(),
         r.neurons,
         if r.svd { "SVD" } else { "own" },
         args.restarts,
         args.seed
     )?;
+    if r.loadings != LoadingBlocks::ALL {
+        writeln!(
+            out,
+            "(the log-likelihood and BIC are those of these loadings; the covariances of the \
+             others come from each population's assignment)"
+        )?;
+    }
     if r.candidates.len() > 1 {
         writeln!(out, "{:>3} {:>16} {:>16}", "P", "log-likelihood", "BIC")?;
         for c in &r.candidates {

@@ -240,6 +240,109 @@ pub fn fit_gmm(
     fit_data(&data, components, opts, cancel)
 }
 
+/// The covariances over **all** columns of `x` of a mixture fitted to the columns `fitted` only
+/// (`mixture.covs` are `|S| x |S|`, in the order of `fitted`), so that a fit on some loadings is
+/// still a complete population model (MODEL.md 5).
+///
+/// Each point's responsibilities `r_ik` are those of the fit (its E-step on the fitted columns
+/// `x_S`). Within component `k` the other columns `x_L` are regressed on `x_S` through the origin,
+/// weighted by `r_ik`, with the fit's floor `Psi` (see the module docs) on the fitted columns:
+///
+/// ```text
+/// B_k = (sum_i r_ik x_iL x_iS^T) (sum_i r_ik x_iS x_iS^T + Psi_S)^{-1}
+/// R_k = ( sum_i r_ik (x_iL - B_k x_iS)(x_iL - B_k x_iS)^T + Psi_L ) / N_k
+/// Sigma_k = [[ S_k,  S_k B_k^T ], [ B_k S_k,  B_k S_k B_k^T + R_k ]]        (S_k: the fitted cov)
+/// ```
+///
+/// This is the maximum-likelihood linear-Gaussian model `x_L | x_S, k ~ N(B_k x_S, R_k)` under the
+/// fit's assignment (with the same floor): the fitted block is kept exactly, the result is positive
+/// definite (`[I; B] S [I; B]^T` plus the positive `R_k`), and at an EM fixed point it is the M-step
+/// of all the columns with those responsibilities (for one component, the second moment of `x`).
+///
+/// # Panics
+/// If `fitted` holds an index outside `x`'s columns, or `mixture` does not have `|fitted| x
+/// |fitted|` covariances (programming errors: the caller fitted `mixture` to those columns).
+pub fn complete_covariances(
+    x: &DMatrix<f64>,
+    fitted: &[usize],
+    mixture: &Mixture,
+    reg: f64,
+) -> Result<Vec<DMatrix<f64>>, GmmError> {
+    let (n, d) = x.shape();
+    let rest: Vec<usize> = (0..d).filter(|j| !fitted.contains(j)).collect();
+    let (s, l) = (fitted.len(), rest.len());
+    assert!(
+        mixture.covs.iter().all(|c| c.shape() == (s, s)),
+        "the mixture was not fitted to {s} columns"
+    );
+    let psi = Data::new(x, reg)?.psi;
+    let xs = x.select_columns(fitted);
+    let xl = x.select_columns(&rest);
+    let comps = Component::all(mixture).ok_or(GmmError::Degenerate {
+        components: mixture.weights.len(),
+    })?;
+    // Responsibilities r_ik of the fit, row by row.
+    let mut resp = DMatrix::zeros(n, comps.len());
+    let mut lp = vec![0.0; comps.len()];
+    for i in 0..n {
+        let row: Vec<f64> = xs.row(i).iter().copied().collect();
+        for (k, c) in comps.iter().enumerate() {
+            lp[k] = c.log_density(&row);
+        }
+        let max = lp.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let total = max + lp.iter().map(|v| (v - max).exp()).sum::<f64>().ln();
+        for (k, &v) in lp.iter().enumerate() {
+            resp[(i, k)] = (v - total).exp();
+        }
+    }
+    let mut out = Vec::with_capacity(comps.len());
+    for (k, fitted_cov) in mixture.covs.iter().enumerate() {
+        let r = resp.column(k);
+        let nk = r.sum().max(1.0);
+        let weighted_s = DMatrix::from_fn(n, s, |i, j| r[i] * xs[(i, j)]);
+        let mut a = xs.transpose() * &weighted_s;
+        for (j, &col) in fitted.iter().enumerate() {
+            a[(j, j)] += psi[col];
+        }
+        let c = xl.transpose() * &weighted_s;
+        // B = C A^{-1}, i.e. A B^T = C^T with A symmetric positive definite (it holds the floor).
+        let b = a
+            .cholesky()
+            .ok_or(GmmError::Degenerate {
+                components: mixture.weights.len(),
+            })?
+            .solve(&c.transpose())
+            .transpose();
+        let residual = &xl - &xs * b.transpose();
+        let weighted_res = DMatrix::from_fn(n, l, |i, j| r[i] * residual[(i, j)]);
+        let mut rk = residual.transpose() * weighted_res;
+        for (j, &col) in rest.iter().enumerate() {
+            rk[(j, j)] += psi[col];
+        }
+        rk /= nk;
+        let ls = &b * fitted_cov;
+        let ll = &ls * b.transpose() + rk;
+        let mut full = DMatrix::zeros(d, d);
+        for (a_idx, &ja) in fitted.iter().enumerate() {
+            for (b_idx, &jb) in fitted.iter().enumerate() {
+                full[(ja, jb)] = fitted_cov[(a_idx, b_idx)];
+            }
+            for (l_idx, &jl) in rest.iter().enumerate() {
+                full[(jl, ja)] = ls[(l_idx, a_idx)];
+                full[(ja, jl)] = ls[(l_idx, a_idx)];
+            }
+        }
+        for (a_idx, &ja) in rest.iter().enumerate() {
+            for (b_idx, &jb) in rest.iter().enumerate() {
+                // Symmetrised against rounding in the products.
+                full[(ja, jb)] = 0.5 * (ll[(a_idx, b_idx)] + ll[(b_idx, a_idx)]);
+            }
+        }
+        out.push(full);
+    }
+    Ok(out)
+}
+
 /// One candidate of [`select_by_bic`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Candidate {
@@ -1023,6 +1126,68 @@ mod tests {
             (vec![1.0], vec![500])
         );
         assert!(fit.best().converged && fit.best().iterations == 2);
+    }
+
+    /// One population fitted to six of the seven loadings, completed: the cross block is the second
+    /// moment `X_L^T X_S / N` exactly, the left-out variance the floored second moment up to the
+    /// floor's own size (`B Psi_S B^T / N`, a part in 1e6).
+    #[test]
+    fn completing_one_population_gives_the_second_moment() {
+        let (x, _) = synthetic(500, 6);
+        let fitted: Vec<usize> = (0..DIMS - 1).collect();
+        let fit = fit_gmm(&x.select_columns(&fitted), 1, &options(1, 0), &never()).unwrap();
+        let full = complete_covariances(&x, &fitted, &fit.mixture, DEFAULT_REG).unwrap();
+        let mut expected = x.transpose() * &x / 500.0;
+        for a in 0..DIMS {
+            expected[(a, a)] *= 1.0 + DEFAULT_REG;
+        }
+        let last = DIMS - 1;
+        for j in 0..last {
+            let (got, want) = (full[0][(last, j)], expected[(last, j)]);
+            assert!(
+                (got - want).abs() < 1e-12 * expected.amax(),
+                "{got} vs {want}"
+            );
+            assert_eq!(full[0][(j, last)], got);
+        }
+        let (got, want) = (full[0][(last, last)], expected[(last, last)]);
+        assert!((got - want).abs() < 1e-5 * want, "{got} vs {want}");
+        assert_eq!(
+            full[0].view((0, 0), (last, last)),
+            fit.mixture.covs[0].view((0, 0), (last, last))
+        );
+    }
+
+    /// Two populations fitted to the first six loadings of the synthetic data: the completed
+    /// covariances are the true ones over all seven loadings, to the accuracy of a fit on all of
+    /// them, and positive definite.
+    #[test]
+    fn completing_a_fit_on_some_loadings_recovers_the_full_mixture() {
+        let n = 20_000;
+        let (x, truth) = synthetic(n, 1);
+        let covs = true_covariances();
+        let fitted = [0, 1, 2, 3, 4, 5];
+        let fit = fit_gmm(&x.select_columns(&fitted), 2, &options(4, 7), &never()).unwrap();
+        let full = complete_covariances(&x, &fitted, &fit.mixture, DEFAULT_REG).unwrap();
+        for p in 0..2 {
+            let members: Vec<usize> = (0..n).filter(|&i| truth[i] == p).collect();
+            let xp = x.select_rows(&members);
+            let oracle = xp.transpose() * &xp / members.len() as f64;
+            let (err_truth, err_oracle) = (
+                relative_frobenius(&full[p], &covs[p]),
+                relative_frobenius(&full[p], &oracle),
+            );
+            println!(
+                "pop {}: completed cov error {err_truth:.4} vs truth, {err_oracle:.4} vs the true members' second moment",
+                p + 1
+            );
+            assert!(
+                err_truth < 0.05 && err_oracle < 0.02,
+                "{err_truth} {err_oracle}"
+            );
+            assert!(full[p].clone().cholesky().is_some(), "positive definite");
+            assert!((&full[p] - full[p].transpose()).amax() == 0.0, "symmetric");
+        }
     }
 
     /// Rescaling a loading rescales the fit (`Sigma -> D Sigma D`) and leaves labels and likelihood

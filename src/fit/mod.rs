@@ -13,5 +13,7 @@ pub mod populations;
 pub mod resample;
 
 pub use loadings::{loadings, model_dims, network_from_loadings};
-pub use populations::{FitError, FitOptions, FitReport, NetworkFit, PopulationCount, fit_network};
+pub use populations::{
+    FitError, FitOptions, FitReport, LoadingBlocks, NetworkFit, PopulationCount, fit_network,
+};
 pub use resample::{ResampleError, resample_network};
