@@ -345,9 +345,11 @@ fn eval_and_simulate_explain_what_they_cannot_do_for_other_tasks() {
         "simulate",
         "missing.json",
         "--task",
-        "pwm",
+        "decision",
+        "--delay-ms",
+        "900",
     ])
     .unwrap_err()
     .0;
-    assert!(err.contains("dms only"), "{err}");
+    assert!(err.contains("fixed delay"), "{err}");
 }

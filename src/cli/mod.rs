@@ -32,7 +32,7 @@ pub enum Command {
     Info(info::InfoArgs),
     /// Convert a network (.pt, .npz or .json) to the project's JSON format.
     Convert(info::ConvertArgs),
-    /// Run the four canonical noise-free trials of a task and print outputs and latent trajectories.
+    /// Run a task's canonical noise-free trials (see --task) and print outputs and latent trajectories.
     Simulate(simulate::SimulateArgs),
     /// Accuracy and loss on fresh noisy trials.
     Eval(simulate::EvalArgs),

@@ -14,11 +14,15 @@ use crate::train;
 pub struct SimulateArgs {
     #[command(flatten)]
     pub file: FileArg,
-    #[arg(long, value_enum, default_value = "dms")]
+    /// The task, and so the canonical noise-free trials: dms: AA, AB, BA, BB; decision: one per
+    /// coherence, c = -4, -2, -1, 1, 2, 4; pwm: the frequency pairs (f1, f2) = (34, 10), (30, 14),
+    /// (26, 18), (18, 26), (14, 30), (10, 34), every difference once, centred on 22 Hz.
+    #[arg(long, value_enum, default_value = "dms", verbatim_doc_comment)]
     pub task: TaskName,
-    /// Delay between the two stimuli, in ms (floored to 20 ms steps).
-    #[arg(long, default_value_t = dms::DELAY_MAX_MS)]
-    pub delay_ms: f64,
+    /// Delay between the two stimuli, in ms (floored to 20 ms steps; default: the task's longest,
+    /// 3000 for DMS, 1000 for PWM; the decision task has a fixed delay).
+    #[arg(long)]
+    pub delay_ms: Option<f64>,
     /// Network noise sigma_noise (added outside alpha at every step).
     #[arg(long, default_value_t = 0.0)]
     pub noise: f64,
@@ -148,21 +152,54 @@ fn output_value(run_outputs: &[f64], outputs: usize) -> serde_json::Value {
     }
 }
 
+/// The canonical noise-free trials of `task` (see `SimulateArgs::task`), the task they belong to,
+/// and how their delay reads in the report.
+fn canonical_trials(
+    task: TaskName,
+    delay_ms: Option<f64>,
+) -> Result<(TaskKind, Vec<Trial>, String), CliError> {
+    if let Some(ms) = delay_ms {
+        check_delay("--delay-ms", ms)?;
+    }
+    let delay = |ms: f64| format!("delay {ms} ms ({} steps)", task::steps_of(ms));
+    Ok(match task {
+        TaskName::Dms => {
+            let ms = delay_ms.unwrap_or(dms::DELAY_MAX_MS);
+            (
+                TaskKind::Dms(dms::DmsConfig::default()),
+                dms::canonical(ms),
+                delay(ms),
+            )
+        }
+        TaskName::Pwm => {
+            let ms = delay_ms.unwrap_or(pwm::DELAY_MAX_MS);
+            (
+                TaskKind::Pwm(pwm::PwmConfig::default()),
+                pwm::canonical(task::steps_of(ms)),
+                delay(ms),
+            )
+        }
+        TaskName::Decision if delay_ms.is_some() => {
+            return Err(CliError(
+                "--delay-ms: the decision task has a fixed delay".into(),
+            ));
+        }
+        TaskName::Decision => (
+            TaskKind::Decision(decision::DecisionConfig::default()),
+            decision::canonical(),
+            format!("fixed delay {} ms", decision::DELAY_MS),
+        ),
+    })
+}
+
 pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> Result<(), CliError> {
     check_noise(args.noise)?;
-    check_delay("--delay-ms", args.delay_ms)?;
-    if args.task != TaskName::Dms {
-        return Err(CliError(
-            "simulate has canonical trials for --task dms only; use eval for the other tasks"
-                .into(),
-        ));
-    }
+    let (kind, trials, delay) = canonical_trials(args.task, args.delay_ms)?;
     let mut net = io::load_network(&args.file.file)?;
-    check_task_fits(&net, &TaskKind::Dms(dms::DmsConfig::default()))?;
+    check_task_fits(&net, &kind)?;
     if args.svd_axes {
         net = net.svd_reparametrised()?;
     }
-    let trials: Vec<Trial> = dms::canonical(args.delay_ms);
     let opts = SimOptions {
         noise_std: args.noise,
         seed: args.seed,
@@ -199,10 +236,9 @@ pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> Result<(), CliError
     }
     writeln!(
         out,
-        "{} canonical trials, delay {} ms ({} steps), noise {}",
+        "{} canonical {} trials, {delay}, noise {}",
         report.trials.len(),
-        args.delay_ms,
-        task::steps_of(args.delay_ms),
+        kind.name(),
         args.noise
     )?;
     writeln!(

@@ -85,6 +85,13 @@ pub fn trial(coherence: f64) -> Trial {
     }
 }
 
+/// The canonical noise-free trials (`simulate --task decision`): one per coherence of the task,
+/// `c = -4, -2, -1, 1, 2, 4` in that order, so that the weakest and the strongest evidence of
+/// either sign are both there.
+pub fn canonical() -> Vec<Trial> {
+    COHERENCES.iter().map(|&c| trial(c)).collect()
+}
+
 /// `count` random trials: uniform coherence, input noise on every entry.
 pub fn random_trials<R: Rng + ?Sized>(
     count: usize,
@@ -118,6 +125,17 @@ mod tests {
         assert_eq!(t.inputs[45], 0.0);
         assert_eq!(trial(4.0).target[50], 1.0);
         assert_eq!(t.loss_horizon(), 51);
+    }
+
+    #[test]
+    fn canonical_trials_are_the_six_coherences_without_noise() {
+        let trials = canonical();
+        let names: Vec<&str> = trials.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["c=-4", "c=-2", "c=-1", "c=1", "c=2", "c=4"]);
+        for (t, c) in trials.iter().zip(COHERENCES) {
+            assert_eq!(t, &trial(c));
+            assert_eq!((t.inputs[20], t.target[50]), (0.1 * c, c.signum()));
+        }
     }
 
     #[test]

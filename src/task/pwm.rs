@@ -106,6 +106,20 @@ pub fn trial(f1: u32, f2: u32, delay: usize, steps: usize) -> Trial {
     }
 }
 
+/// The frequency pairs of the canonical trials: every allowed `f1 - f2` (+-8, +-16, +-24) once,
+/// each pair centred on 22 Hz, so that the trials differ only by the difference the network must
+/// report and the sign of it.
+pub const CANONICAL_PAIRS: [(u32, u32); 6] =
+    [(34, 10), (30, 14), (26, 18), (18, 26), (14, 30), (10, 34)];
+
+/// The canonical noise-free trials (`simulate --task pwm`), [`CANONICAL_PAIRS`] with `delay` steps.
+pub fn canonical(delay: usize) -> Vec<Trial> {
+    CANONICAL_PAIRS
+        .iter()
+        .map(|&(f1, f2)| trial(f1, f2, delay, trial_steps(delay)))
+        .collect()
+}
+
 /// `count` random trials: uniform pair, uniform delay in steps (both ends included), input noise on
 /// every entry (padding included).
 pub fn random_trials<R: Rng + ?Sized>(count: usize, cfg: &PwmConfig, rng: &mut R) -> Vec<Trial> {
@@ -153,6 +167,22 @@ mod tests {
         );
         assert!((t.target[47] - 16.0 / 24.0).abs() < 1e-15);
         assert_eq!(t.loss_horizon(), 50);
+    }
+
+    #[test]
+    fn canonical_trials_cover_every_difference_about_the_centre() {
+        let trials = canonical(50);
+        assert_eq!(trials.len(), 6);
+        let pairs = frequency_pairs();
+        let mut differences = vec![];
+        for (t, &(f1, f2)) in trials.iter().zip(&CANONICAL_PAIRS) {
+            assert!(pairs.contains(&(f1, f2)));
+            assert_eq!(f1 + f2, 44, "centred on 22 Hz");
+            assert_eq!(t, &trial(f1, f2, 50, trial_steps(50)));
+            assert_eq!(t.name, format!("{f1}-{f2}"));
+            differences.push(i64::from(f1) - i64::from(f2));
+        }
+        assert_eq!(differences, [24, 16, 8, -8, -16, -24]);
     }
 
     #[test]

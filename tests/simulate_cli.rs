@@ -1,0 +1,139 @@
+//! `simulate` on every task: the canonical noise-free trials of decision and PWM (MODEL.md 6), checked
+//! against inputs written out here from the task definitions and run through the network engine.
+
+use std::path::PathBuf;
+
+use lowrank_explorer::cli::run_args;
+use lowrank_explorer::io;
+use lowrank_explorer::network::{Dims, Network, SimOptions};
+use lowrank_explorer::train::{InitConfig, random_network};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde_json::Value;
+
+/// A random rank-2 network with one input, saved in a fresh folder.
+fn one_input_network(name: &str) -> (Network, PathBuf) {
+    let dims = Dims {
+        neurons: 60,
+        rank: 2,
+        inputs: 1,
+        outputs: 1,
+    };
+    let net = random_network(dims, &InitConfig::default(), &mut StdRng::seed_from_u64(3)).unwrap();
+    let dir = std::env::temp_dir().join(format!("lowrank-simulate-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("net.json");
+    io::save_network_json(&net, &path).unwrap();
+    (io::load_network(&path).unwrap(), path)
+}
+
+fn simulate_json(path: &PathBuf, extra: &[&str]) -> Value {
+    let path = path.to_str().unwrap();
+    let mut args = vec!["lowrank-explorer", "simulate", path, "--json"];
+    args.extend_from_slice(extra);
+    serde_json::from_str(&run_args(args).unwrap()).unwrap()
+}
+
+/// The trials' outputs in the report against the network run on `inputs`.
+fn check(report: &Value, net: &Network, expected: &[(String, Vec<f64>)]) {
+    let trials = report["trials"].as_array().unwrap();
+    assert_eq!(trials.len(), expected.len());
+    for (t, (name, inputs)) in trials.iter().zip(expected) {
+        assert_eq!(t["name"], name.as_str());
+        let got: Vec<f64> = serde_json::from_value(t["output"].clone()).unwrap();
+        let want = net.simulate(inputs, &SimOptions::default()).outputs;
+        assert_eq!(got.len(), want.len(), "{name}");
+        for (a, b) in got.iter().zip(&want) {
+            assert!((a - b).abs() < 1e-12, "{name}: {a} vs {b}");
+        }
+        assert_eq!(t["kappa"].as_array().unwrap().len(), inputs.len() + 1);
+    }
+}
+
+#[test]
+fn decision_canonical_trials_are_the_six_coherences() {
+    let (net, path) = one_input_network("decision");
+    // Fixation 5 steps, stimulus 40 steps at 0.1 c, delay 5, response 1.
+    let expected: Vec<(String, Vec<f64>)> = [
+        ("c=-4", -4.0),
+        ("c=-2", -2.0),
+        ("c=-1", -1.0),
+        ("c=1", 1.0),
+        ("c=2", 2.0),
+        ("c=4", 4.0),
+    ]
+    .iter()
+    .map(|&(name, c)| {
+        let mut u = vec![0.0; 51];
+        u[5..45].fill(0.1 * c);
+        (name.to_string(), u)
+    })
+    .collect();
+    check(
+        &simulate_json(&path, &["--task", "decision"]),
+        &net,
+        &expected,
+    );
+    let text = run_args([
+        "lowrank-explorer",
+        "simulate",
+        path.to_str().unwrap(),
+        "--task",
+        "decision",
+    ])
+    .unwrap();
+    assert!(
+        text.starts_with("6 canonical decision trials, fixed delay 100 ms"),
+        "{text}"
+    );
+    let err = run_args([
+        "lowrank-explorer",
+        "simulate",
+        path.to_str().unwrap(),
+        "--task",
+        "decision",
+        "--delay-ms",
+        "500",
+    ])
+    .unwrap_err()
+    .0;
+    assert!(err.contains("fixed delay"), "{err}");
+}
+
+#[test]
+fn pwm_canonical_trials_are_six_pairs_about_22_hz() {
+    let (net, path) = one_input_network("pwm");
+    let pairs = [(34, 10), (30, 14), (26, 18), (18, 26), (14, 30), (10, 34)];
+    // Fixation 5, f1 for 5 steps, delay, f2 for 5, decision 5; input (f - 22) / 24.
+    let inputs = |delay: usize| -> Vec<(String, Vec<f64>)> {
+        pairs
+            .iter()
+            .map(|&(f1, f2)| {
+                let mut u = vec![0.0; 20 + delay];
+                u[5..10].fill((f64::from(f1) - 22.0) / 24.0);
+                u[10 + delay..15 + delay].fill((f64::from(f2) - 22.0) / 24.0);
+                (format!("{f1}-{f2}"), u)
+            })
+            .collect()
+    };
+    // The default delay is the task's longest, 1000 ms = 50 steps.
+    check(&simulate_json(&path, &["--task", "pwm"]), &net, &inputs(50));
+    check(
+        &simulate_json(&path, &["--task", "pwm", "--delay-ms", "610"]),
+        &net,
+        &inputs(30),
+    );
+    // A DMS network does not fit the one-input task.
+    let dms = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/networks/dms_rank2_n512.json");
+    let err = run_args([
+        "lowrank-explorer",
+        "simulate",
+        dms.to_str().unwrap(),
+        "--task",
+        "pwm",
+    ])
+    .unwrap_err()
+    .0;
+    assert!(err.contains("1 input channel"), "{err}");
+}
