@@ -148,19 +148,65 @@ fn gui(args: GuiArgs) -> Result<(), CliError> {
     .map_err(CliError)
 }
 
-/// Entry point of the binary: parse, run, report errors on stderr with a non-zero exit code.
+/// Exit status when the reader of standard output went away: 128 + SIGPIPE, what a shell reports
+/// for a program that signal ended (`yes | head -1` in `bash`'s `PIPESTATUS`).
+pub const BROKEN_PIPE_STATUS: u8 = 141;
+
+/// Standard output as the commands write to it, remembering whether the reader went away.
+///
+/// The Rust runtime ignores SIGPIPE, so a write to a closed pipe (`lowrank-explorer info f | head
+/// -3`) fails with [`std::io::ErrorKind::BrokenPipe`], and the command returns that error like any
+/// other. [`main`] then ends quietly with [`BROKEN_PIPE_STATUS`] instead of reporting it: nobody is
+/// reading, and stderr may be the same closed pipe (`2>&1 | head`), where `eprintln!` panics.
+struct WatchedStdout<W> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> WatchedStdout<W> {
+    fn watch<T>(&mut self, result: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &result
+            && e.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            self.closed = true;
+        }
+        result
+    }
+}
+
+impl<W: Write> Write for WatchedStdout<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let result = self.inner.write(buf);
+        self.watch(result)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let result = self.inner.flush();
+        self.watch(result)
+    }
+}
+
+/// Entry point of the binary: parse, run, report errors on stderr with a non-zero exit code; a
+/// closed standard output ends it quietly ([`WatchedStdout`]).
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    match run(cli, &mut out) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(CliError(message)) => {
-            let _ = out.flush();
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
+    let mut out = WatchedStdout {
+        inner: std::io::stdout().lock(),
+        closed: false,
+    };
+    let result = run(cli, &mut out);
+    let flushed = out.flush();
+    if out.closed {
+        return ExitCode::from(BROKEN_PIPE_STATUS);
     }
+    let message = match (result, flushed) {
+        (Ok(()), Ok(())) => return ExitCode::SUCCESS,
+        (Err(CliError(message)), _) => message,
+        (Ok(()), Err(e)) => format!("cannot write the output: {e}"),
+    };
+    // Never `eprintln!`: it panics when stderr is closed too.
+    let _ = writeln!(std::io::stderr(), "error: {message}");
+    ExitCode::FAILURE
 }
 
 /// Runs the CLI on an argument list (as the shell would split it) and returns what it printed.
