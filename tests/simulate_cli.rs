@@ -1,5 +1,6 @@
 //! `simulate` on every task: the canonical noise-free trials of decision and PWM (MODEL.md 6), checked
-//! against inputs written out here from the task definitions and run through the network engine.
+//! against inputs written out here from the task definitions and run through the network engine; and
+//! `eval`'s network noise, the papers' for each task.
 
 use std::path::PathBuf;
 
@@ -136,4 +137,36 @@ fn pwm_canonical_trials_are_six_pairs_about_22_hz() {
     .unwrap_err()
     .0;
     assert!(err.contains("1 input channel"), "{err}");
+}
+
+#[test]
+fn eval_runs_each_task_at_the_papers_network_noise() {
+    let (net, path) = one_input_network("eval");
+    let text = run_args([
+        "lowrank-explorer",
+        "eval",
+        path.to_str().unwrap(),
+        "--task",
+        "pwm",
+        "--trials",
+        "50",
+        "--json",
+    ])
+    .unwrap();
+    let report: Value = serde_json::from_str(&text).unwrap();
+    // The papers trained their PWM network with network noise 0.005 (DMS and decision: 0.05).
+    let kind = lowrank_explorer::task::TaskKind::Pwm(Default::default());
+    let want = lowrank_explorer::train::evaluate(&net, &kind, 50, 0.005, 0);
+    assert_eq!(report["loss"].as_f64().unwrap(), want.loss);
+    let text = run_args([
+        "lowrank-explorer",
+        "eval",
+        path.to_str().unwrap(),
+        "--task",
+        "decision",
+        "--trials",
+        "20",
+    ])
+    .unwrap();
+    assert!(text.contains("network noise 0.05,"), "{text}");
 }

@@ -49,9 +49,10 @@ pub struct EvalArgs {
     /// Seed of the trials and of the network noise.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Network noise sigma_noise (the published networks were trained with 0.05).
-    #[arg(long, default_value_t = network::PUBLISHED_NOISE_STD)]
-    pub noise: f64,
+    /// Network noise sigma_noise (default: the papers' training noise of the task, 0.05 for DMS and
+    /// decision, 0.005 for PWM).
+    #[arg(long)]
+    pub noise: Option<f64>,
     /// Longest delay of the random trials, in ms (default: the task's, 3000 for DMS, 1000 for PWM; the
     /// decision task has a fixed delay).
     #[arg(long)]
@@ -277,8 +278,14 @@ struct EvalReport {
     trials: usize,
 }
 
+/// The network noise the papers trained `task` with: that of its papers' recipe (MODEL.md 6).
+fn papers_noise(task: TaskName) -> f64 {
+    train::TrainConfig::recipe(task.into(), train::Recipe::Papers).noise_std
+}
+
 pub fn eval(args: &EvalArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    check_noise(args.noise)?;
+    let noise = args.noise.unwrap_or_else(|| papers_noise(args.task));
+    check_noise(noise)?;
     let kind = eval_task(args.task, args.delay_max_ms)?;
     if args.trials == 0 || args.trials > MAX_EVAL_TRIALS {
         return Err(CliError(format!(
@@ -288,7 +295,7 @@ pub fn eval(args: &EvalArgs, out: &mut dyn Write) -> Result<(), CliError> {
     }
     let net = io::load_network(&args.file.file)?;
     check_task_fits(&net, &kind)?;
-    let e = train::evaluate(&net, &kind, args.trials, args.noise, args.seed);
+    let e = train::evaluate(&net, &kind, args.trials, noise, args.seed);
     let report = EvalReport {
         accuracy: e.accuracy,
         loss: e.loss,
@@ -300,7 +307,7 @@ pub fn eval(args: &EvalArgs, out: &mut dyn Write) -> Result<(), CliError> {
         writeln!(
             out,
             "accuracy {:.4}  loss {:.5}  on {} fresh noisy trials (network noise {}, seed {})",
-            report.accuracy, report.loss, report.trials, args.noise, args.seed
+            report.accuracy, report.loss, report.trials, noise, args.seed
         )?;
     }
     Ok(())
