@@ -226,7 +226,11 @@ fn a_rank_1_network_opens_with_its_trials_and_says_why_there_is_no_plane() {
             == Some("the phase plane needs rank 2, the system has rank 1")
     );
     assert!(r.bifurcation.as_ref().unwrap().diagram.is_err());
-    assert_eq!(r.trials.as_ref().unwrap().runs.len(), 4, "its trials still run");
+    assert_eq!(
+        r.trials.as_ref().unwrap().runs.len(),
+        4,
+        "its trials still run"
+    );
     assert!(
         !h.state()
             .notices()

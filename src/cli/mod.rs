@@ -6,6 +6,7 @@ mod finetune;
 mod fit;
 mod info;
 mod render;
+mod signals;
 mod simulate;
 mod train;
 
@@ -117,6 +118,13 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
     }
 }
 
+/// Says on stderr what a command adjusted in its input (the same lines go into its `--json`).
+fn warn_all(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
 /// Opens the explorer window (blocks until it is closed).
 #[cfg(feature = "gui")]
 fn gui(args: GuiArgs) -> Result<(), CliError> {
@@ -130,6 +138,9 @@ fn gui(args: GuiArgs) -> Result<(), CliError> {
 /// Entry point of the binary: parse, run, report errors on stderr with a non-zero exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(CliError(e)) = signals::install() {
+        eprintln!("warning: {e}; a signal may leave temporary files behind");
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match run(cli, &mut out) {

@@ -118,17 +118,22 @@ fn eval_task(task: TaskName, delay_max_ms: Option<f64>) -> Result<TaskKind, CliE
     if let Some(ms) = delay_max_ms {
         check_delay("--delay-max-ms", ms)?;
     }
+    // Delays are drawn from [shortest, longest): the longest must leave at least one step.
+    let longest = |default: f64, shortest: f64| match delay_max_ms {
+        Some(ms) if ms < shortest + network::DT_MS => Err(CliError(format!(
+            "--delay-max-ms {ms}: the task's delays start at {shortest} ms, so the longest must be at least {} ms",
+            shortest + network::DT_MS
+        ))),
+        Some(ms) => Ok(ms),
+        None => Ok(default),
+    };
     Ok(match task {
         TaskName::Dms => TaskKind::Dms(dms::DmsConfig {
-            delay_max_ms: delay_max_ms
-                .unwrap_or(dms::DELAY_MAX_MS)
-                .max(dms::DELAY_MIN_MS + network::DT_MS),
+            delay_max_ms: longest(dms::DELAY_MAX_MS, dms::DELAY_MIN_MS)?,
             ..dms::DmsConfig::default()
         }),
         TaskName::Pwm => TaskKind::Pwm(pwm::PwmConfig {
-            delay_max_ms: delay_max_ms
-                .unwrap_or(pwm::DELAY_MAX_MS)
-                .max(pwm::DELAY_MIN_MS + network::DT_MS),
+            delay_max_ms: longest(pwm::DELAY_MAX_MS, pwm::DELAY_MIN_MS)?,
             ..pwm::PwmConfig::default()
         }),
         TaskName::Decision if delay_max_ms.is_some() => {

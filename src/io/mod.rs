@@ -30,7 +30,7 @@ use thiserror::Error;
 use crate::network::{Network, NetworkError};
 use crate::reduced::PopulationModel;
 
-pub use atomic::write_atomic;
+pub use atomic::{check_writable, write_atomic};
 pub use network_json::{Meta, NETWORK_FORMAT, NETWORK_VERSION, NetworkFile};
 pub use state_dict::network_from_tensors;
 pub use tensor::{Dtype, Tensor, TensorMap};
