@@ -25,6 +25,11 @@ use clap::{Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Memory budget, e.g. 2G or 500M (default: half the memory available at start). Work that
+    /// would need more (reading a file, simulating, drawing a network, a figure) is refused
+    /// before it starts, with what to change.
+    #[arg(long, global = true, value_name = "SIZE", value_parser = crate::budget::parse_size)]
+    pub max_memory: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -90,6 +95,9 @@ impl<E: std::error::Error> From<E> for CliError {
 
 /// Runs a parsed command line, writing its report to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
+    if let Some(bytes) = cli.max_memory {
+        crate::budget::set_limit(bytes);
+    }
     match cli.command {
         #[cfg(feature = "gui")]
         None => gui(GuiArgs {

@@ -5,8 +5,9 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::{CliError, FileArg, TaskName};
+use crate::budget;
 use crate::io;
-use crate::network::{self, Network, Projector, Recording, SimOptions};
+use crate::network::{self, Network, Recording, SimOptions};
 use crate::task::{self, TaskKind, Trial, decision, dms, pwm};
 use crate::train;
 
@@ -153,6 +154,27 @@ fn output_value(run_outputs: &[f64], outputs: usize) -> serde_json::Value {
     }
 }
 
+/// Whether the trials fit in the memory budget. Full states are never kept (each is projected as
+/// the run goes, [`Recording::Latents`]), so a trial holds per step its projection, outputs and
+/// their printed form (at most 200 bytes plus 40 a number), and each running trial six N-vectors.
+fn check_simulation_budget(net: &Network, trials: &[Trial]) -> Result<(), CliError> {
+    let d = net.dims();
+    let per_step = 200 + 40 * (d.rank + d.inputs + d.outputs);
+    let steps: usize = trials.iter().map(|t| t.steps + 1).sum();
+    let needed = budget::bytes(steps, per_step)
+        .saturating_add(budget::bytes_of(&[trials.len(), 6, d.neurons], 8));
+    budget::check(
+        format!(
+            "simulating {} trials of {} steps",
+            trials.len(),
+            steps / trials.len().max(1)
+        ),
+        needed,
+        "use a shorter --delay-ms",
+    )?;
+    Ok(())
+}
+
 pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> Result<(), CliError> {
     check_noise(args.noise)?;
     check_delay("--delay-ms", args.delay_ms)?;
@@ -168,22 +190,22 @@ pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> Result<(), CliError
         net = net.svd_reparametrised()?;
     }
     let trials: Vec<Trial> = dms::canonical(args.delay_ms);
+    check_simulation_budget(&net, &trials)?;
     let opts = SimOptions {
         noise_std: args.noise,
         seed: args.seed,
-        recording: Recording::States,
+        recording: Recording::Latents,
         ..SimOptions::default()
     };
     let inputs: Vec<&[f64]> = trials.iter().map(|t| t.inputs.as_slice()).collect();
     let runs = net.simulate_batch(&inputs, &opts);
-    let projector = Projector::new(&net);
     let outputs = net.dims().outputs;
     let report = SimulateReport {
         trials: trials
             .iter()
-            .zip(&runs)
+            .zip(runs)
             .map(|(trial, run)| {
-                let projections = projector.project_all(run.states.as_deref().unwrap_or_default());
+                let projections = run.latents.unwrap_or_default();
                 SimulatedTrial {
                     name: trial.name.clone(),
                     decision_mean: trial.decision_mean(&run.outputs),

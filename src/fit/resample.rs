@@ -14,6 +14,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use super::loadings::network_from_loadings;
+use crate::budget::{self, OverBudget};
 use crate::network::{MAX_NEURONS, Network, NetworkError, trial_seed};
 use crate::reduced::PopulationModel;
 use crate::task::TaskKind;
@@ -26,6 +27,8 @@ pub enum ResampleError {
     Neurons(usize),
     #[error("{0}")]
     Network(#[from] NetworkError),
+    #[error("{0}")]
+    Budget(#[from] OverBudget),
     #[error(
         "the {task} task needs {task_inputs} input(s) and {task_outputs} output(s); the model has \
          {inputs} and {outputs}"
@@ -158,6 +161,12 @@ pub fn resample_network(
         return Err(ResampleError::Neurons(neurons));
     }
     let dims = model.dims();
+    // The Gaussian basis, the loadings and the network's vectors: three N x D arrays.
+    budget::check(
+        format!("drawing a network of N = {neurons}"),
+        budget::bytes_of(&[3, neurons, dims.loadings()], 8),
+        "draw a smaller network (--n)",
+    )?;
     let factors: Vec<DMatrix<f64>> = model
         .populations()
         .iter()

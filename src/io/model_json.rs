@@ -85,6 +85,7 @@ pub fn from_json_str(text: &str, file: &Path) -> Result<PopulationModel, IoError
 }
 
 fn parse(text: &str) -> Result<PopulationModel, IoErrorKind> {
+    crate::budget::check_json(text.len()).map_err(|e| IoErrorKind::Format(e.to_string()))?;
     let header: Map<String, Value> = serde_json::from_str(text)
         .map_err(|e| IoErrorKind::Format(format!("not a population model (a JSON object): {e}")))?;
     match header.get("format") {

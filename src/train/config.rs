@@ -410,8 +410,14 @@ mod tests {
         );
         // Memory limits, checked before anything is allocated.
         assert!(
-            err(serde_json::json!({"neurons": 2_000_000}), TrainTask::Dms).contains("N x steps")
+            err(serde_json::json!({"neurons": 2_000_000}), TrainTask::Dms)
+                .contains("neurons must be in 1..=262144")
         );
+        let tall = serde_json::json!({
+            "neurons": 262_144,
+            "stages": [{"delay_max_ms": 3.6e5, "lr": 0.1, "clip": null, "epochs": 1}]
+        });
+        assert!(err(tall, TrainTask::Dms).contains("N x steps"));
         let long =
             stage(serde_json::json!({"delay_max_ms": 3.6e6, "lr": 0.1, "clip": null, "epochs": 1}));
         assert!(err(long, TrainTask::Dms).contains("values to keep"));
