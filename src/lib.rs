@@ -10,13 +10,15 @@
 //! - [`model`]: what a user opens (a network or a population model), its inputs, parameters and
 //!   trials;
 //! - [`scene`]: what a phase-plane picture shows, shared by the figures and the explorer;
-//! - [`render`]: phase-plane figures to SVG and PNG without a window.
+//! - [`render`]: phase-plane figures to SVG and PNG without a window;
+//! - [`budget`]: the memory budget every large allocation is checked against first.
 //!
 //! The shells ([`cli`], and the egui app [`app`] behind the `gui` feature) only wire the core.
 
 pub mod analysis;
 #[cfg(feature = "gui")]
 pub mod app;
+pub mod budget;
 pub mod cli;
 pub mod examples;
 pub mod fit;

@@ -1,8 +1,12 @@
 //! Words and numbers as every report, figure and view writes them: one rule each, so the CLI,
 //! the exported figures and the explorer say the same thing the same way.
 
-/// A number for labels: at most 3 decimals, trailing zeros dropped, no `-0`.
+/// A number for labels: at most 3 decimals, trailing zeros dropped, no `-0`; from a million up,
+/// in scientific notation with 4 significant digits.
 pub fn number(x: f64) -> String {
+    if x.abs() >= 1e6 && x.is_finite() {
+        return format!("{x:.3e}");
+    }
     let text = format!("{x:.3}");
     let text = if text.contains('.') {
         text.trim_end_matches('0').trim_end_matches('.')
@@ -42,6 +46,8 @@ mod tests {
         assert_eq!(number(12.0), "12");
         assert_eq!(number(-1.23456), "-1.235");
         assert_eq!(number(f64::NAN), "NaN");
+        assert_eq!(number(-1.8759e300), "-1.876e300");
+        assert_eq!(number(999_999.0), "999999");
     }
 
     #[test]

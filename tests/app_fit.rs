@@ -46,7 +46,12 @@ fn fitting_a_network_brings_its_populations_into_the_sliders_the_overlay_and_the
         7,
         "a complete model"
     );
-    h.get_by_label_contains("fitted to n,m,I");
+    assert!(
+        fit.summary().contains("of loadings n,m,I"),
+        "{}",
+        fit.summary()
+    );
+    h.get_by_label_contains(&format!("fit: {}", fit.summary()));
 
     // The fitted model is the sliders' model, one section per population.
     let model = h.state().doc.edits.population.clone();

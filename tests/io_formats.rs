@@ -634,6 +634,88 @@ fn hand_made_files_are_valid_before_being_broken() {
     }
 }
 
+/// The arrays of `small_network(8)` as an `.npz` whose `m` entry is followed by 1 GiB of zeros
+/// (deflated to about 1 MB) and declares `m_shape`.
+fn deflate_bomb(m_shape: &[usize]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1))
+        .large_file(true);
+    for a in small_network(8) {
+        zip.start_file(format!("{}.npy", a.name), options).unwrap();
+        if a.name == "m" {
+            zip.write_all(&npy("<f4", m_shape, &f32_bytes(&a.data)))
+                .unwrap();
+            let zeros = vec![0u8; 1 << 20];
+            for _ in 0..1024 {
+                zip.write_all(&zeros).unwrap();
+            }
+        } else {
+            zip.write_all(&npy("<f4", &a.shape, &f32_bytes(&a.data)))
+                .unwrap();
+        }
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// Sets the uncompressed size that the central directory declares for entry `name`.
+fn declare_size(archive: &mut [u8], name: &str, size: u32) {
+    let at = (0..archive.len() - 46)
+        .find(|&i| {
+            archive[i..].starts_with(b"PK\x01\x02")
+                && archive[i + 46..].starts_with(name.as_bytes())
+        })
+        .expect("no central directory record");
+    archive[at + 24..at + 28].copy_from_slice(&size.to_le_bytes());
+}
+
+#[test]
+fn a_deflate_bomb_is_never_inflated_past_what_the_header_needs() {
+    // 1 GiB behind a small array (a 10 MB file): only the array is inflated, far faster than the
+    // whole entry.
+    let bytes = deflate_bomb(&[8, 2]);
+    assert!(bytes.len() < 16 << 20, "{} bytes", bytes.len());
+    let start = Instant::now();
+    let mut archive = zip::ZipArchive::new(Cursor::new(&bytes)).unwrap();
+    let inflated = std::io::copy(&mut archive.by_name("m.npy").unwrap(), &mut std::io::sink());
+    assert!(inflated.unwrap() > 1 << 30);
+    let whole = start.elapsed();
+    let start = Instant::now();
+    let net = io::parse_network_bytes(&bytes, Path::new("bomb.npz"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .network;
+    assert_eq!(net.dims().neurons, 8);
+    let read = start.elapsed();
+    assert!(
+        read * 10 < whole,
+        "read in {read:?}, inflating all takes {whole:?}"
+    );
+
+    // A header that claims the 1 GiB is refused from the header, before the data is inflated.
+    let bytes = deflate_bomb(&[1 << 28]);
+    let start = Instant::now();
+    let err = io::parse_network_bytes(&bytes, Path::new("bomb.npz"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("bomb.npz") && err.contains("key `m`") && err.contains("more than 16777216"),
+        "{err}"
+    );
+    assert!(start.elapsed() * 10 < whole, "{:?}", start.elapsed());
+
+    // An entry whose declared size is shorter than its own header needs is refused as such.
+    let mut bytes = deflate_bomb(&[8, 2]);
+    declare_size(&mut bytes, "m.npy", 100);
+    let err = io::parse_network_bytes(&bytes, Path::new("lie.npz"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("key `m`") && err.contains("declared uncompressed size"),
+        "{err}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Malformed and hostile inputs.
 
@@ -804,11 +886,11 @@ fn malformed_cases() -> Vec<Case> {
         case(
             "huge_count_zip.pt",
             one_float_huge(huge),
-            &["key `m`", "more than a file"],
+            &["key `m`", "largest tensor we accept"],
         ),
         case(
             "count_beyond_entry_zip.pt",
-            one_float_huge(100_000_000),
+            one_float_huge(10_000_000),
             &["key `m`", "fewer than"],
         ),
         case(
@@ -838,7 +920,7 @@ fn malformed_cases() -> Vec<Case> {
         ),
         case(
             "broadcast_bomb.pt",
-            one_float("m", 1, &[1 << 28], &[0], 0),
+            one_float("m", 1, &[1 << 24], &[0], 0),
             &["key `m`", "repeating"],
         ),
         case(

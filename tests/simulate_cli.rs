@@ -2,7 +2,7 @@
 //! against inputs written out here from the task definitions and run through the network engine; and
 //! `eval`'s network noise, the papers' for each task.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use lowrank_explorer::cli::run_args;
 use lowrank_explorer::io;
@@ -29,7 +29,7 @@ fn one_input_network(name: &str) -> (Network, PathBuf) {
     (io::load_network(&path).unwrap(), path)
 }
 
-fn simulate_json(path: &PathBuf, extra: &[&str]) -> Value {
+fn simulate_json(path: &Path, extra: &[&str]) -> Value {
     let path = path.to_str().unwrap();
     let mut args = vec!["lowrank-explorer", "simulate", path, "--json"];
     args.extend_from_slice(extra);

@@ -91,6 +91,8 @@ fn train_writes_a_network_whose_accuracy_matches_the_summary() {
     ];
     let report = run_args(args).unwrap();
     assert!(report.contains("final: accuracy"), "{report}");
+    // The decision recipe has no early stop: no stage is marked, and the mark has no key.
+    assert!(!report.contains("stopped early"), "{report}");
     let (net, meta) = load(&out);
     assert_eq!(
         (net.dims().neurons, net.dims().rank, net.dims().inputs),
@@ -125,6 +127,35 @@ fn train_writes_a_network_whose_accuracy_matches_the_summary() {
         .collect();
     run_args(args2).unwrap();
     assert_eq!(load(&again).0, net);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_stage_that_stops_early_is_marked_and_the_mark_explained() {
+    let dir = scratch("early");
+    let report = run_args([
+        "lowrank-explorer",
+        "train",
+        "--task",
+        "decision",
+        "--n",
+        "16",
+        "--epochs-per-stage",
+        "5",
+        "--eval-trials",
+        "20",
+        "--config",
+        r#"{"trials_per_stage": 64, "validation_trials": 16, "early_stop_loss": 100}"#,
+        "--out",
+        dir.join("net.json").to_str().unwrap(),
+    ])
+    .unwrap();
+    // Every epoch's loss is below 100: the stage ends after its first epoch.
+    assert!(report.contains(" 1* "), "{report}");
+    assert!(
+        report.contains("(* stopped early: epoch loss below 100)"),
+        "{report}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -52,7 +52,7 @@ impl FittedNetwork {
             .collect();
         let p = self.report.populations.len();
         format!(
-            "{p} population{} ({} neurons) fitted to {}, ln L = {:.1}, BIC = {:.1}",
+            "{p} population{} ({} neurons) of loadings {}, ln L = {:.1}, BIC = {:.1}",
             if p == 1 { "" } else { "s" },
             counts.join(" + "),
             self.report.loadings,

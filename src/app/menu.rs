@@ -8,6 +8,7 @@ use crate::app::files::FileAction;
 use crate::app::settings::LegendPlacement;
 use crate::app::source::example_paths;
 use crate::app::toasts::WARN;
+use crate::budget;
 use crate::reduced::presets;
 
 impl Explorer {
@@ -162,6 +163,40 @@ impl Explorer {
         for place in LegendPlacement::ALL {
             ui.radio_value(&mut self.settings.legend, place, place.label());
         }
+        ui.separator();
+        self.memory_budget(ui);
+    }
+
+    /// The memory budget ([`budget`]), kept in the settings: work that would need more (opening a
+    /// file, drawing a network, exporting a figure) is refused with what to change.
+    fn memory_budget(&mut self, ui: &mut Ui) {
+        const GIB: f64 = (1u64 << 30) as f64;
+        ui.horizontal(|ui| {
+            ui.label("Memory budget").on_hover_text(
+                "Opening a file, drawing a network or exporting a figure that would need more \
+                 memory is refused, with what to change",
+            );
+            let mut gib = budget::limit() as f64 / GIB;
+            let edit = egui::DragValue::new(&mut gib)
+                .range(0.125..=4096.0)
+                .speed(0.05)
+                .max_decimals(2)
+                .suffix(" GiB");
+            if ui.add(edit).changed() {
+                let bytes = (gib * GIB) as u64;
+                budget::set_limit(bytes);
+                self.settings.max_memory = Some(bytes);
+            }
+            if self.settings.max_memory.is_some()
+                && ui
+                    .button("default")
+                    .on_hover_text("Half the memory available when the app started")
+                    .clicked()
+            {
+                budget::set_limit(0);
+                self.settings.max_memory = None;
+            }
+        });
     }
 
     pub(super) fn status_bar(&mut self, ui: &mut Ui) {

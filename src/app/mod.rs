@@ -27,6 +27,7 @@ pub mod session;
 pub mod settings;
 pub mod source;
 pub mod startup;
+pub mod state;
 pub mod toasts;
 pub mod views;
 pub mod worker;
@@ -91,6 +92,8 @@ pub struct Explorer {
     /// The open model.
     pub doc: Document,
     pub settings: Settings,
+    /// Where the session and settings are kept between runs (`None`: nowhere, e.g. in tests).
+    pub state_dir: Option<state::StateDir>,
     worker: Worker,
     loading: Vec<Loading>,
     job: Option<RunningJob>,
@@ -118,6 +121,7 @@ impl Explorer {
         Explorer {
             doc: Document::default(),
             settings: Settings::default(),
+            state_dir: None,
             worker: Worker::spawn(),
             loading: Vec::new(),
             job: None,
@@ -358,9 +362,9 @@ impl Explorer {
         }
         let name = fitted.network.name();
         self.notice(format!(
-            "fitted {} to {name} in {:.1} s; its mean field is drawn dashed over the exact landscape",
-            fitted.summary(),
-            fitted.seconds
+            "fitted {name} in {:.1} s: {}; its mean field is drawn dashed over the exact landscape",
+            fitted.seconds,
+            fitted.summary()
         ));
         let p = fitted.report.populations.len();
         self.doc

@@ -1,5 +1,5 @@
 //! The app's own settings, kept across runs (eframe storage) and shared by every document: which
-//! panels are open, where the legend sits, the recent files.
+//! panels are open, where the legend sits, the recent files, the memory budget.
 
 use std::path::PathBuf;
 
@@ -85,6 +85,8 @@ pub struct Settings {
     pub panels: Panels,
     /// Most recent first.
     pub recent: Vec<PathBuf>,
+    /// The memory budget in bytes ([`crate::budget`]); `None`: half the memory available at start.
+    pub max_memory: Option<u64>,
 }
 
 impl Default for Settings {
@@ -93,6 +95,7 @@ impl Default for Settings {
             legend: LegendPlacement::Auto,
             panels: Panels::default(),
             recent: Vec::new(),
+            max_memory: None,
         }
     }
 }
@@ -119,6 +122,7 @@ mod tests {
         assert_eq!(s.recent.len(), MAX_RECENT);
         assert_eq!(s.recent[0], PathBuf::from("f1"));
         assert_eq!(s.recent[1], PathBuf::from("f0"));
+        s.max_memory = Some(3 << 30);
         let json = serde_json::to_string(&s).unwrap();
         assert_eq!(serde_json::from_str::<Settings>(&json).unwrap(), s);
     }

@@ -1,5 +1,6 @@
 //! Opening the window: the explorer on the default preset, the last session restored (in the
-//! background) unless a file was given or `--fresh`, and the settings kept between runs.
+//! background) unless a file was given or `--fresh`, and the settings kept between runs (in the
+//! files of [`state`], written atomically; eframe's storage keeps only the window).
 
 use std::path::PathBuf;
 
@@ -9,10 +10,11 @@ use crate::app::Explorer;
 use crate::app::session;
 use crate::app::settings::Settings;
 use crate::app::source;
+use crate::app::state::StateDir;
 
-/// The eframe storage key of the last session.
+/// The eframe storage key of the last session, where earlier versions kept it.
 const SESSION_KEY: &str = "lowrank-explorer-session";
-/// The eframe storage key of the settings.
+/// The eframe storage key of the settings, where earlier versions kept them.
 const SETTINGS_KEY: &str = "lowrank-explorer-settings";
 
 /// How the app starts.
@@ -39,13 +41,24 @@ pub fn run(options: StartOptions) -> Result<(), String> {
         native,
         Box::new(move |cc| {
             let mut app = Explorer::new();
-            if let Some(text) = cc.storage.and_then(|s| s.get_string(SETTINGS_KEY)) {
+            app.state_dir = StateDir::locate();
+            let kept = |ours: fn(&StateDir) -> Option<String>, key: &str| {
+                app.state_dir
+                    .as_ref()
+                    .and_then(ours)
+                    .or_else(|| cc.storage.and_then(|s| s.get_string(key)))
+            };
+            if let Some(text) = kept(StateDir::settings_text, SETTINGS_KEY) {
                 app.settings = serde_json::from_str::<Settings>(&text).unwrap_or_default();
+            }
+            // The settings' budget, unless --max-memory set one for this run.
+            if let (None, Some(bytes)) = (crate::budget::user_limit(), app.settings.max_memory) {
+                crate::budget::set_limit(bytes);
             }
             let restored = if options.fresh || options.file.is_some() {
                 None
             } else {
-                cc.storage.and_then(|s| s.get_string(SESSION_KEY))
+                kept(StateDir::session_text, SESSION_KEY)
             };
             if let Some(text) = restored {
                 match session::from_json(&text) {
@@ -78,13 +91,14 @@ impl eframe::App for Explorer {
         self.ui(ui);
     }
 
-    fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        storage.set_string(
-            SESSION_KEY,
-            session::to_json(&session::Session::of(&self.doc)),
-        );
-        if let Ok(text) = serde_json::to_string(&self.settings) {
-            storage.set_string(SETTINGS_KEY, text);
+    fn save(&mut self, _storage: &mut dyn eframe::Storage) {
+        let Some(dir) = &self.state_dir else {
+            return;
+        };
+        if let Err(e) = dir.save(&session::Session::of(&self.doc), &self.settings) {
+            // Shown if the app is still open (autosave), printed if it is closing.
+            eprintln!("warning: the session could not be kept: {e}");
+            self.warn(format!("the session could not be kept: {e}"));
         }
     }
 }

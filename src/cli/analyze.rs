@@ -75,6 +75,9 @@ struct AnalyzeReport<'a> {
     input: &'a [f64],
     fixed_points: Vec<FixedPointOut<'a>>,
     limit_cycles: Vec<CycleOut<'a>>,
+    /// What was adjusted in the model (a non-PSD covariance), also said on stderr.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    warnings: &'a [String],
 }
 
 fn fixed_point_out(fp: &FixedPoint) -> FixedPointOut<'_> {
@@ -99,6 +102,8 @@ fn cycle_out(c: &Cycle) -> CycleOut<'_> {
 
 pub fn analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let model = args.source.load()?;
+    let warnings = model.warnings();
+    super::warn_all(&warnings);
     let time_model = args.plane.time_model()?;
     let v = args.plane.input(&model)?;
     let rect = args.plane.rect(&model);
@@ -117,6 +122,7 @@ pub fn analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<(), CliError> 
             input: &v,
             fixed_points: land.fixed_points.iter().map(fixed_point_out).collect(),
             limit_cycles: land.cycles.iter().map(cycle_out).collect(),
+            warnings: &warnings,
         };
         writeln!(out, "{}", serde_json::to_string(&report)?)?;
         return Ok(());
@@ -214,6 +220,8 @@ struct ContinueReport<'a> {
     dynamics: &'static str,
     input: &'a [f64],
     start: f64,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    warnings: &'a [String],
     #[serde(flatten)]
     diagram: &'a BifurcationDiagram,
 }
@@ -226,6 +234,8 @@ pub fn continue_param(args: &ContinueArgs, out: &mut dyn Write) -> Result<(), Cl
         )));
     }
     let model = args.source.load()?;
+    let warnings = model.warnings();
+    super::warn_all(&warnings);
     let time_model = args.plane.time_model()?;
     let v = args.plane.input(&model)?;
     let (lo, hi) = (args.from.min(args.to), args.from.max(args.to));
@@ -246,6 +256,7 @@ pub fn continue_param(args: &ContinueArgs, out: &mut dyn Write) -> Result<(), Cl
             dynamics: dynamics_name(time_model),
             input: &v,
             start,
+            warnings: &warnings,
             diagram: &diagram,
         };
         writeln!(out, "{}", serde_json::to_string(&report)?)?;

@@ -90,7 +90,11 @@ fn parse_input(s: &str) -> Result<InputSpec, String> {
     s.parse()
 }
 
-/// `k1min,k1max,k2min,k2max`, finite, each max above its min.
+/// The narrowest side of a `--range`, relative to its values and absolute.
+const MIN_RELATIVE_SPAN: f64 = 1e-9;
+const MIN_SPAN: f64 = 1e-200;
+
+/// `k1min,k1max,k2min,k2max`, finite, each max above its min by a resolvable span.
 pub fn parse_range(s: &str) -> Result<Rect, String> {
     let v = parse_finite_list(s)?;
     let [x0, x1, y0, y1] = v[..] else {
@@ -100,13 +104,20 @@ pub fn parse_range(s: &str) -> Result<Rect, String> {
         ));
     };
     let rect = Rect::new(x0, x1, y0, y1);
-    if rect.is_valid() {
-        Ok(rect)
-    } else {
-        Err(format!(
+    if !rect.is_valid() {
+        return Err(format!(
             "empty range: need k1min < k1max and k2min < k2max, got {s}"
-        ))
+        ));
     }
+    // A side must span more than rounding can resolve, and more than subnormal numbers.
+    let too_narrow =
+        |lo: f64, hi: f64| hi - lo < (MIN_RELATIVE_SPAN * lo.abs().max(hi.abs())).max(MIN_SPAN);
+    if too_narrow(x0, x1) || too_narrow(y0, y1) {
+        return Err(format!(
+            "range {s} is too narrow to analyse: each side must span at least {MIN_RELATIVE_SPAN:e} of its magnitude and {MIN_SPAN:e}"
+        ));
+    }
+    Ok(rect)
 }
 
 /// The name of a time model as the JSON reports it.

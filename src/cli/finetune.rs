@@ -4,14 +4,14 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use serde_json::json;
 
-use super::train::{INTERRUPTED, check_out, install_ctrl_c, thread_pool};
+use super::signals;
+use super::train::{check_out, save_or_rescue, thread_pool};
 use super::{CliError, TaskName};
 use crate::fit::finetune::{FinetuneConfig, FinetuneProgress, StepReport, finetune};
 use crate::fit::resample::ResampleEvaluation;
@@ -171,8 +171,7 @@ pub fn finetune_cmd(args: &FinetuneArgs, out: &mut dyn Write) -> Result<(), CliE
     check_out(&args.out)?;
     let model = io::load_population_model(&args.model)?;
     let (pool, _) = thread_pool(args.threads)?;
-    install_ctrl_c()?;
-    INTERRUPTED.store(false, Ordering::SeqCst);
+    let graceful = signals::graceful_stop();
     let clock = Instant::now();
     let bar = bar(config.steps);
     // Exponential moving averages of the batch loss and accuracy, for the bar.
@@ -183,7 +182,7 @@ pub fn finetune_cmd(args: &FinetuneArgs, out: &mut dyn Write) -> Result<(), CliE
             &kind,
             &config,
             args.seed,
-            &INTERRUPTED,
+            &signals::INTERRUPTED,
             &mut |p| match p {
                 FinetuneProgress::Evaluating(when) => bar.set_message(format!(
                     "evaluating {} networks {when}",
@@ -232,7 +231,11 @@ pub fn finetune_cmd(args: &FinetuneArgs, out: &mut dyn Write) -> Result<(), CliE
             env!("CARGO_PKG_VERSION")
         )),
     );
-    io::save_population_model(&outcome.model.with_meta(meta), &args.out)?;
+    drop(graceful);
+    let tuned = outcome.model.clone().with_meta(meta);
+    save_or_rescue(&args.out, "fine-tuned model", |p| {
+        io::save_population_model(&tuned, p)
+    })?;
     if args.json {
         writeln!(out, "{}", serde_json::to_string(&summary)?)?;
         return Ok(());

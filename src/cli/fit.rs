@@ -310,9 +310,14 @@ pub fn resample_cmd(args: &ResampleArgs, out: &mut dyn Write) -> Result<(), CliE
     }
     check_out(&args.out)?;
     let model = io::load_population_model(&args.model)?;
+    let warnings = model.warnings();
+    super::warn_all(&warnings);
     let net = resample_network(&model, args.n, args.seed)?;
     let sizes = resample::block_sizes(&resample::fractions(&model), args.n);
-    let meta = resample_meta(args, &sizes);
+    let mut meta = resample_meta(args, &sizes);
+    if !warnings.is_empty() {
+        meta.insert("warnings".into(), json!(warnings));
+    }
     io::save_network_json_with_meta(&net, &meta, &args.out)?;
     let blocks: Vec<String> = model
         .populations()

@@ -6,6 +6,7 @@ mod finetune;
 mod fit;
 mod info;
 mod render;
+mod signals;
 mod simulate;
 mod train;
 
@@ -24,6 +25,11 @@ use clap::{Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Memory budget, e.g. 2G or 500M (default: half the memory available at start). Work that
+    /// would need more (reading a file, simulating, drawing a network, a figure) is refused
+    /// before it starts, with what to change.
+    #[arg(long, global = true, value_name = "SIZE", value_parser = crate::budget::parse_size)]
+    pub max_memory: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -110,6 +116,9 @@ impl<E: std::error::Error> From<E> for CliError {
 
 /// Runs a parsed command line, writing its report to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
+    if let Some(bytes) = cli.max_memory {
+        crate::budget::set_limit(bytes);
+    }
     match cli.command {
         #[cfg(feature = "gui")]
         None => gui(GuiArgs {
@@ -135,6 +144,13 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Some(Command::Fit(args)) => fit::fit(&args, out),
         Some(Command::Resample(args)) => fit::resample_cmd(&args, out),
         Some(Command::Finetune(args)) => finetune::finetune_cmd(&args, out),
+    }
+}
+
+/// Says on stderr what a command adjusted in its input (the same lines go into its `--json`).
+fn warn_all(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
     }
 }
 
@@ -190,6 +206,12 @@ impl<W: Write> Write for WatchedStdout<W> {
 /// closed standard output ends it quietly ([`WatchedStdout`]).
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(CliError(e)) = signals::install() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: {e}; a signal may leave temporary files behind"
+        );
+    }
     let mut out = WatchedStdout {
         inner: std::io::stdout().lock(),
         closed: false,

@@ -85,6 +85,7 @@ pub fn render(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
     render::check_size(size)?;
     let time_model = args.plane.time_model()?;
     let model = args.source.load()?;
+    super::warn_all(&model.warnings());
     let sys = model.system();
     if sys.rank() != 2 {
         return Err(CliError(format!(

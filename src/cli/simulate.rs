@@ -5,8 +5,9 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::{CliError, FileArg, TaskName};
+use crate::budget;
 use crate::io;
-use crate::network::{self, Network, Projector, Recording, SimOptions};
+use crate::network::{self, Network, Recording, SimOptions};
 use crate::task::{self, TaskKind, Trial, decision, dms, pwm};
 use crate::train;
 
@@ -123,17 +124,28 @@ fn eval_task(task: TaskName, delay_max_ms: Option<f64>) -> Result<TaskKind, CliE
     if let Some(ms) = delay_max_ms {
         check_delay("--delay-max-ms", ms)?;
     }
+    // The longest delay `eval` may draw: `least` is the smallest that leaves a range to draw from.
+    let longest = |default: f64, shortest: f64, least: f64| match delay_max_ms {
+        Some(ms) if ms < least => Err(CliError(format!(
+            "--delay-max-ms {ms}: the task's delays start at {shortest} ms, so the longest must be at least {least} ms"
+        ))),
+        Some(ms) => Ok(ms),
+        None => Ok(default),
+    };
     Ok(match task {
         TaskName::Dms => TaskKind::Dms(dms::DmsConfig {
-            delay_max_ms: delay_max_ms
-                .unwrap_or(dms::DELAY_MAX_MS)
-                .max(dms::DELAY_MIN_MS + network::DT_MS),
+            // DMS delays are drawn from [shortest, longest): at least one step apart.
+            delay_max_ms: longest(
+                dms::DELAY_MAX_MS,
+                dms::DELAY_MIN_MS,
+                dms::DELAY_MIN_MS + network::DT_MS,
+            )?,
             ..dms::DmsConfig::default()
         }),
-        // Both ends of the PWM delay range are drawn: a longest delay at or below the shortest
-        // gives trials of the shortest (`PwmConfig::delay_steps`).
+        // Both ends of the PWM delay range are drawn (`PwmConfig::delay_steps`): the longest may
+        // equal the shortest.
         TaskName::Pwm => TaskKind::Pwm(pwm::PwmConfig {
-            delay_max_ms: delay_max_ms.unwrap_or(pwm::DELAY_MAX_MS),
+            delay_max_ms: longest(pwm::DELAY_MAX_MS, pwm::DELAY_MIN_MS, pwm::DELAY_MIN_MS)?,
             ..pwm::PwmConfig::default()
         }),
         TaskName::Decision if delay_max_ms.is_some() => {
@@ -193,6 +205,27 @@ fn canonical_trials(
     })
 }
 
+/// Whether the trials fit in the memory budget. Full states are never kept (each is projected as
+/// the run goes, [`Recording::Latents`]), so a trial holds per step its projection, outputs and
+/// their printed form (at most 200 bytes plus 40 a number), and each running trial six N-vectors.
+fn check_simulation_budget(net: &Network, trials: &[Trial]) -> Result<(), CliError> {
+    let d = net.dims();
+    let per_step = 200 + 40 * (d.rank + d.inputs + d.outputs);
+    let steps: usize = trials.iter().map(|t| t.steps + 1).sum();
+    let needed = budget::bytes(steps, per_step)
+        .saturating_add(budget::bytes_of(&[trials.len(), 6, d.neurons], 8));
+    budget::check(
+        format!(
+            "simulating {} trials of {} steps",
+            trials.len(),
+            steps / trials.len().max(1)
+        ),
+        needed,
+        "use a shorter --delay-ms",
+    )?;
+    Ok(())
+}
+
 pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> Result<(), CliError> {
     check_noise(args.noise)?;
     let (kind, trials, delay) = canonical_trials(args.task, args.delay_ms)?;
@@ -201,22 +234,22 @@ pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> Result<(), CliError
     if args.svd_axes {
         net = net.svd_reparametrised()?;
     }
+    check_simulation_budget(&net, &trials)?;
     let opts = SimOptions {
         noise_std: args.noise,
         seed: args.seed,
-        recording: Recording::States,
+        recording: Recording::Latents,
         ..SimOptions::default()
     };
     let inputs: Vec<&[f64]> = trials.iter().map(|t| t.inputs.as_slice()).collect();
     let runs = net.simulate_batch(&inputs, &opts);
-    let projector = Projector::new(&net);
     let outputs = net.dims().outputs;
     let report = SimulateReport {
         trials: trials
             .iter()
-            .zip(&runs)
+            .zip(runs)
             .map(|(trial, run)| {
-                let projections = projector.project_all(run.states.as_deref().unwrap_or_default());
+                let projections = run.latents.unwrap_or_default();
                 SimulatedTrial {
                     name: trial.name.clone(),
                     decision_mean: trial.decision_mean(&run.outputs),

@@ -3,14 +3,12 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Once;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use super::{CliError, TaskName};
+use super::{CliError, TaskName, signals};
 use crate::io;
 use crate::train::{
     self, Evaluation, Progress, Recipe, StageReport, TrainConfig, TrainOutcome, TrainTask,
@@ -99,25 +97,6 @@ impl From<TaskName> for TrainTask {
     }
 }
 
-/// Set by Ctrl-C; polled by the trainer before every batch (and by `finetune` before every step).
-pub(super) static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-/// Installs the Ctrl-C handler once per process: the first Ctrl-C asks the trainer to stop (it keeps
-/// the best network so far), a second one exits at once.
-pub(super) fn install_ctrl_c() -> Result<(), CliError> {
-    static INSTALL: Once = Once::new();
-    let mut result = Ok(());
-    INSTALL.call_once(|| {
-        result = ctrlc::set_handler(|| {
-            if INTERRUPTED.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-        })
-        .map_err(|e| CliError(format!("cannot install the Ctrl-C handler: {e}")));
-    });
-    result
-}
-
 /// A pool of `--threads` workers (default: all cores), with its size.
 pub(super) fn thread_pool(threads: Option<usize>) -> Result<(rayon::ThreadPool, usize), CliError> {
     let threads = match threads {
@@ -186,7 +165,8 @@ fn read_config(arg: &str) -> Result<(String, serde_json::Value), CliError> {
     Ok((source, value))
 }
 
-/// Fails early (before hours of training) if the output cannot be written where asked.
+/// Fails early (before hours of training) if the output cannot be written where asked: a
+/// temporary file is created beside the real target (through links) and removed.
 pub(super) fn check_out(path: &Path) -> Result<(), CliError> {
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -205,7 +185,39 @@ pub(super) fn check_out(path: &Path) -> Result<(), CliError> {
             parent.display()
         )));
     }
-    Ok(())
+    io::check_writable(path)
+        .map_err(|e| CliError(format!("--out {} cannot be written: {e}", path.display())))
+}
+
+/// Saves finished work with `save` to `path`; if that fails, to the same name in the system's
+/// temporary folder, and says where (the work is never discarded over a failed write).
+pub(super) fn save_or_rescue(
+    path: &Path,
+    what: &str,
+    save: impl Fn(&Path) -> Result<(), io::IoError>,
+) -> Result<(), CliError> {
+    let Err(e) = save(path) else {
+        return Ok(());
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "rescued.json".into(), |n| n.to_os_string());
+    let mut rescue = std::env::temp_dir().join(&name);
+    if rescue.exists() {
+        let mut unique = std::ffi::OsString::from(format!("{}.", std::process::id()));
+        unique.push(&name);
+        rescue = std::env::temp_dir().join(unique);
+    }
+    match save(&rescue) {
+        Ok(()) => Err(CliError(format!(
+            "{e}; the {what} was saved to {} instead",
+            rescue.display()
+        ))),
+        Err(e2) => Err(CliError(format!(
+            "{e}; saving the {what} to {} failed too: {e2}",
+            rescue.display()
+        ))),
+    }
 }
 
 /// The command that reproduces this run (the effective config is stored next to it in `meta`).
@@ -341,12 +353,11 @@ pub fn train(args: &TrainArgs, out: &mut dyn Write) -> Result<(), CliError> {
         )));
     }
     let (pool, threads) = thread_pool(args.threads)?;
-    install_ctrl_c()?;
-    INTERRUPTED.store(false, Ordering::SeqCst);
+    let graceful = signals::graceful_stop();
     let clock = Instant::now();
     let bar = Bar::new(&config);
     let (outcome, evaluation) = pool.install(|| -> Result<_, CliError> {
-        let outcome = train::train(task, &config, args.seed, &INTERRUPTED, &mut |p| {
+        let outcome = train::train(task, &config, args.seed, &signals::INTERRUPTED, &mut |p| {
             bar.update(p)
         })?;
         bar.bar.set_message(format!(
@@ -382,7 +393,10 @@ pub fn train(args: &TrainArgs, out: &mut dyn Write) -> Result<(), CliError> {
             "internal error: the training summary is not a JSON object".into(),
         ));
     };
-    io::save_network_json_with_meta(&outcome.network, fields, &args.out)?;
+    drop(graceful);
+    save_or_rescue(&args.out, "trained network", |p| {
+        io::save_network_json_with_meta(&outcome.network, fields, p)
+    })?;
     if args.json {
         writeln!(out, "{meta}")?;
     } else {
@@ -418,7 +432,10 @@ fn print_summary(
             r.seconds
         )?;
     }
-    if let Some(stop) = s.config.early_stop_loss {
+    // The key of the `*` mark, only when a stage carries it.
+    if let Some(stop) = s.config.early_stop_loss
+        && outcome.stages.iter().any(|r| r.early_stopped)
+    {
         writeln!(out, "(* stopped early: epoch loss below {stop})")?;
     }
     writeln!(
@@ -433,4 +450,45 @@ fn print_summary(
     )?;
     writeln!(out, "wrote {}", path.display())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finished_work_whose_write_fails_is_saved_in_the_temporary_folder() {
+        let wanted = Path::new("/proc/lre-train-test/net.json");
+        let written = std::cell::RefCell::new(Vec::new());
+        let err = save_or_rescue(wanted, "trained network", |p| {
+            if p == wanted {
+                return Err(io::IoError {
+                    file: p.to_path_buf(),
+                    kind: io::IoErrorKind::Format("read-only file system".into()),
+                });
+            }
+            written.borrow_mut().push(p.to_path_buf());
+            Ok(())
+        })
+        .unwrap_err()
+        .0;
+        let rescued = written.borrow()[0].clone();
+        assert!(rescued.starts_with(std::env::temp_dir()), "{rescued:?}");
+        assert!(rescued.to_string_lossy().ends_with("net.json"));
+        assert!(
+            err.contains("read-only file system")
+                && err.contains(&format!("was saved to {} instead", rescued.display())),
+            "{err}"
+        );
+        // Both failing: both reasons are said.
+        let err = save_or_rescue(wanted, "trained network", |p| {
+            Err(io::IoError {
+                file: p.to_path_buf(),
+                kind: io::IoErrorKind::Format("disk full".into()),
+            })
+        })
+        .unwrap_err()
+        .0;
+        assert!(err.contains("failed too"), "{err}");
+    }
 }

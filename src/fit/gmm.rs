@@ -160,6 +160,8 @@ pub enum GmmError {
     Components(usize),
     #[error("EM options: {0}")]
     Options(String),
+    #[error("{0}")]
+    Budget(#[from] crate::budget::OverBudget),
     #[error(
         "every restart of the {components}-population fit kept collapsing a population onto too \
          few points (more than {RESEED_BUDGET} re-seeds): the data do not support that many \
@@ -662,6 +664,19 @@ fn fit_data(
             components,
         });
     }
+    // The data, and per running or finished EM run a few numbers per point and component.
+    let runs_held = rayon::current_num_threads() + opts.restarts;
+    crate::budget::check(
+        format!(
+            "fitting {components} population(s) to {} points of {} axes ({} restarts)",
+            data.n, data.d, opts.restarts
+        ),
+        crate::budget::bytes_of(&[data.n, data.d], 8).saturating_add(crate::budget::bytes_of(
+            &[runs_held, data.n, components + 3],
+            8,
+        )),
+        "use fewer restarts or populations",
+    )?;
     let runs: Vec<Result<Run, GmmError>> = (0..opts.restarts)
         .into_par_iter()
         .map(|r| run_em(data, components, opts, trial_seed(opts.seed, r), cancel))

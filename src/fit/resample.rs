@@ -14,6 +14,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use super::loadings::network_from_loadings;
+use crate::budget::{self, OverBudget};
 use crate::network::{MAX_NEURONS, Network, NetworkError, trial_seed};
 use crate::reduced::PopulationModel;
 use crate::task::TaskKind;
@@ -26,6 +27,8 @@ pub enum ResampleError {
     Neurons(usize),
     #[error("{0}")]
     Network(#[from] NetworkError),
+    #[error("{0}")]
+    Budget(#[from] OverBudget),
     #[error(
         "the {task} task needs {task_inputs} input(s) and {task_outputs} output(s); the model has \
          {inputs} and {outputs}"
@@ -67,15 +70,37 @@ pub fn covariance_factor(cov: &DMatrix<f64>) -> DMatrix<f64> {
     l
 }
 
-/// Neurons per population: `floor(alpha_p N)`, the remainder to the last population.
+/// Neurons per population by largest remainder: `floor(alpha_p N)` each, then one more to the
+/// populations with the largest remainders `alpha_p N - floor(alpha_p N)` (ties to the larger
+/// fraction, then the earlier population) until there are `N`. A population of fraction 0 gets no
+/// neuron; the sizes are as close to `alpha_p N` as whole neurons allow.
 pub fn block_sizes(fractions: &[f64], neurons: usize) -> Vec<usize> {
-    let mut sizes: Vec<usize> = fractions
+    let quota: Vec<f64> = fractions
         .iter()
-        .map(|&a| ((a.clamp(0.0, 1.0) * neurons as f64).floor() as usize).min(neurons))
+        .map(|&a| a.clamp(0.0, 1.0) * neurons as f64)
         .collect();
-    let used: usize = sizes.iter().sum();
-    if let Some(last) = sizes.last_mut() {
-        *last += neurons.saturating_sub(used);
+    let mut sizes: Vec<usize> = quota
+        .iter()
+        .map(|q| (q.floor() as usize).min(neurons))
+        .collect();
+    let mut order: Vec<usize> = (0..quota.len()).filter(|&p| fractions[p] > 0.0).collect();
+    order.sort_by(|&a, &b| {
+        let rem = |p: usize| quota[p] - quota[p].floor();
+        rem(b)
+            .total_cmp(&rem(a))
+            .then(fractions[b].total_cmp(&fractions[a]))
+            .then(a.cmp(&b))
+    });
+    let mut left = neurons.saturating_sub(sizes.iter().sum());
+    // The fractions sum to 1, so one pass gives out all but rounding's leftovers.
+    while left > 0 && !order.is_empty() {
+        for &p in &order {
+            if left == 0 {
+                break;
+            }
+            sizes[p] += 1;
+            left -= 1;
+        }
     }
     sizes
 }
@@ -136,6 +161,12 @@ pub fn resample_network(
         return Err(ResampleError::Neurons(neurons));
     }
     let dims = model.dims();
+    // The Gaussian basis, the loadings and the network's vectors: three N x D arrays.
+    budget::check(
+        format!("drawing a network of N = {neurons}"),
+        budget::bytes_of(&[3, neurons, dims.loadings()], 8),
+        "draw a smaller network (--n)",
+    )?;
     let factors: Vec<DMatrix<f64>> = model
         .populations()
         .iter()
@@ -209,8 +240,22 @@ mod tests {
             block_sizes(&[0.744384765625, 0.255615234375], 4096),
             vec![3049, 1047]
         );
-        assert_eq!(block_sizes(&[0.5, 0.5], 7), vec![3, 4]);
+        assert_eq!(block_sizes(&[0.5, 0.5], 7), vec![4, 3]);
         assert_eq!(block_sizes(&[1.0], 1), vec![1]);
+        // Largest remainder, never to an empty population: 69.3, 29.7, 0 of 99.
+        assert_eq!(block_sizes(&[0.7, 0.3, 0.0], 99), vec![69, 30, 0]);
+        assert_eq!(block_sizes(&[0.7, 0.3, 0.0], 1), vec![1, 0, 0]);
+        assert_eq!(block_sizes(&[0.256, 0.744], 1), vec![0, 1]);
+        assert_eq!(block_sizes(&[0.0, 1.0], 5), vec![0, 5]);
+        // Each size within one neuron of its quota, and all of them together N.
+        for n in [1, 2, 3, 10, 99, 1000] {
+            let f = [0.2, 0.45, 0.35];
+            let sizes = block_sizes(&f, n);
+            assert_eq!(sizes.iter().sum::<usize>(), n);
+            for (s, a) in sizes.iter().zip(f) {
+                assert!((*s as f64 - a * n as f64).abs() < 1.0, "{sizes:?} for {n}");
+            }
+        }
     }
 
     #[test]

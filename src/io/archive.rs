@@ -2,7 +2,9 @@
 //! named records, stored or deflate-compressed.
 //!
 //! Entry sizes declared in a zip header can lie, and deflate can expand a few kilobytes into
-//! gigabytes, so every read takes a byte limit and grows its buffer only as data really arrives.
+//! gigabytes, so every read takes a byte limit, is checked against the memory budget
+//! ([`crate::budget`]) before it starts, stops the inflater at the size the header declares, and
+//! grows its buffer only as data really arrives.
 
 use std::io::{Cursor, Read};
 
@@ -24,6 +26,9 @@ pub(crate) enum Want {
     AtMost(u64),
     /// Exactly this many bytes from the start of the entry (a storage may have trailing bytes).
     Prefix(u64),
+    /// The first bytes of the entry, at most this many (fewer if the entry is shorter): enough
+    /// to read a header before deciding how much more to inflate.
+    Head(u64),
 }
 
 impl<'a> Zip<'a> {
@@ -50,9 +55,11 @@ impl<'a> Zip<'a> {
 
     /// Reads entry `name` as `want` says.
     ///
-    /// The buffer is never reserved beyond the archive's own size (only deflate can produce more,
-    /// and then the buffer grows with the real data), and the entry's real length is checked, not
-    /// the length its header declares.
+    /// What is read is at most what the entry's header declares (the inflater is stopped one
+    /// byte past it, and an entry longer than declared is an error), the bytes that will be held
+    /// are checked against the memory budget first, and the buffer is never reserved beyond the
+    /// archive's own size (only deflate can produce more, and then the buffer grows with the real
+    /// data).
     pub fn read(&mut self, name: &str, want: Want) -> Result<Vec<u8>, String> {
         let shown_name = shown(name);
         let entry = self
@@ -60,36 +67,46 @@ impl<'a> Zip<'a> {
             .by_name(name)
             .map_err(|e| format!("cannot open zip entry `{shown_name}`: {e}"))?;
         let declared = entry.size();
-        // Read one byte past the limit: for `AtMost` to notice an entry longer than allowed, for
-        // `Prefix` to reach the end of an entry of exactly the wanted size, where the CRC is checked.
-        let read_limit = match want {
+        let wanted = match want {
             Want::AtMost(max) if declared > max => {
                 return Err(format!(
                     "zip entry `{shown_name}` is {declared} bytes, more than the {max} we accept"
                 ));
             }
-            Want::AtMost(max) => max.saturating_add(1),
-            Want::Prefix(n) => n.saturating_add(1),
+            Want::Prefix(n) if declared < n => {
+                return Err(format!(
+                    "zip entry `{shown_name}` is {declared} bytes, fewer than the {n} needed"
+                ));
+            }
+            Want::AtMost(_) => declared,
+            Want::Prefix(n) | Want::Head(n) => n.min(declared),
         };
-        let capacity = usize::try_from(read_limit.min(declared).min(self.len)).unwrap_or(0);
-        let mut bytes: Vec<u8> = Vec::with_capacity(capacity);
+        crate::budget::check(
+            format!("inflating zip entry `{shown_name}`"),
+            wanted,
+            "the file holds more data than the memory budget allows",
+        )
+        .map_err(|e| e.to_string())?;
+        // Read one byte past what is wanted: to notice an entry longer than its header says, and
+        // to reach the end of an entry of exactly the wanted size, where the CRC is checked.
+        let mut bytes: Vec<u8> =
+            Vec::with_capacity(usize::try_from(wanted.min(self.len)).unwrap_or(0));
         entry
-            .take(read_limit)
+            .take(wanted.saturating_add(1))
             .read_to_end(&mut bytes)
             .map_err(|e| format!("cannot read zip entry `{shown_name}`: {e}"))?;
         let got = bytes.len() as u64;
-        match want {
-            Want::AtMost(max) if got > max => Err(format!(
-                "zip entry `{shown_name}` holds more than the {max} bytes we accept"
-            )),
-            Want::Prefix(n) if got < n => Err(format!(
-                "zip entry `{shown_name}` holds {got} bytes, fewer than the {n} needed"
-            )),
-            Want::Prefix(n) => {
-                bytes.truncate(usize::try_from(n).unwrap_or(usize::MAX));
-                Ok(bytes)
-            }
-            Want::AtMost(_) => Ok(bytes),
+        if got > declared {
+            return Err(format!(
+                "zip entry `{shown_name}` holds more than the {declared} bytes its header declares"
+            ));
         }
+        if got < wanted {
+            return Err(format!(
+                "zip entry `{shown_name}` holds {got} bytes, fewer than the {declared} its header declares"
+            ));
+        }
+        bytes.truncate(usize::try_from(wanted).unwrap_or(usize::MAX));
+        Ok(bytes)
     }
 }

@@ -30,7 +30,7 @@ use thiserror::Error;
 use crate::network::{Network, NetworkError};
 use crate::reduced::PopulationModel;
 
-pub use atomic::write_atomic;
+pub use atomic::{check_writable, write_atomic};
 pub use network_json::{Meta, NETWORK_FORMAT, NETWORK_VERSION, NetworkFile};
 pub use state_dict::network_from_tensors;
 pub use tensor::{Dtype, Tensor, TensorMap};
@@ -245,6 +245,12 @@ fn read_file(path: &Path) -> Result<Vec<u8>, IoError> {
     if len > MAX_FILE_BYTES {
         return Err(too_large());
     }
+    crate::budget::check(
+        "reading the file",
+        len,
+        "the file is larger than the memory budget allows",
+    )
+    .map_err(|e| with_file(path, IoErrorKind::Format(e.to_string())))?;
     let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)

@@ -60,14 +60,17 @@ struct PopulationV1 {
     gain_clamp: Option<f64>,
 }
 
-/// The shape of the published fixture.
+/// The shape of the published fixture. Anything else in such a file is refused by name, never
+/// dropped: means, clamps and input names need the versioned format.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct FixtureFile {
     order: Vec<String>,
     populations: Vec<FixturePopulation>,
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct FixturePopulation {
     weight: f64,
     cov: Vec<Vec<f64>>,
@@ -82,6 +85,7 @@ pub fn from_json_str(text: &str, file: &Path) -> Result<PopulationModel, IoError
 }
 
 fn parse(text: &str) -> Result<PopulationModel, IoErrorKind> {
+    crate::budget::check_json(text.len()).map_err(|e| IoErrorKind::Format(e.to_string()))?;
     let header: Map<String, Value> = serde_json::from_str(text)
         .map_err(|e| IoErrorKind::Format(format!("not a population model (a JSON object): {e}")))?;
     match header.get("format") {
@@ -134,7 +138,7 @@ fn parse(text: &str) -> Result<PopulationModel, IoErrorKind> {
 fn parse_fixture(text: &str) -> Result<PopulationModel, IoErrorKind> {
     let file: FixtureFile = serde_json::from_str(text).map_err(|e| {
         IoErrorKind::Format(format!(
-            "neither a \"{FORMAT}\" file nor a fixture-shaped model: {e}"
+            "neither a \"{FORMAT}\" file nor a fixture-shaped model ({{\"order\", \"populations\": [{{\"weight\", \"cov\"}}]}}: means, gain clamps and input names need \"format\": \"{FORMAT}\"): {e}"
         ))
     })?;
     let count = |c: char| file.order.iter().filter(|n| n.starts_with(c)).count();
@@ -301,7 +305,9 @@ fn model_error(e: ModelError) -> IoErrorKind {
     let key = match (&e, e.location()) {
         (_, Some((pop, field))) => format!("populations[{pop}].{field}"),
         (ModelError::Dim { what, .. }, None) => (*what).to_string(),
-        (ModelError::InputNames { .. }, None) => "input_names".to_string(),
+        (ModelError::InputNames { .. } | ModelError::DuplicateInputName { .. }, None) => {
+            "input_names".to_string()
+        }
         _ => "populations".to_string(),
     };
     key_error(&key, e.to_string())

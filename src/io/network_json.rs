@@ -72,6 +72,15 @@ const FIELDS: [&str; 15] = [
 pub fn to_json(network: &Network, meta: Option<&Meta>) -> Result<Vec<u8>, IoErrorKind> {
     let parts = network.parts();
     let d = network.dims();
+    // Every number is copied into rows (8 bytes, plus a row header per neuron of `m`, `n` and
+    // `wo`) and printed (at most 24 bytes): 48 bytes a number is a safe bound.
+    let numbers = d.neurons * (2 * d.rank + d.inputs + d.outputs + 2);
+    crate::budget::check(
+        format!("writing a network of N = {} as JSON", d.neurons),
+        crate::budget::bytes(numbers, 48),
+        "write a smaller network",
+    )
+    .map_err(|e| IoErrorKind::Format(e.to_string()))?;
     let rows = |m: &DMatrix<f64>| -> Vec<Vec<f64>> {
         m.row_iter().map(|r| r.iter().copied().collect()).collect()
     };
@@ -108,6 +117,7 @@ pub fn parse_network_json(bytes: &[u8]) -> Result<NetworkFile, IoErrorKind> {
              \"version\": {NETWORK_VERSION}, ...}}): {why}"
         ))
     };
+    crate::budget::check_json(bytes.len()).map_err(|e| format(e.to_string()))?;
     let value: Value = serde_json::from_slice(bytes).map_err(|e| not_ours(e.to_string()))?;
     let Value::Object(obj) = value else {
         return Err(not_ours("the JSON is not an object".into()));

@@ -5,8 +5,9 @@
 //! 4-byte), a header that is a Python dict literal `{'descr': '<f4', 'fortran_order': False,
 //! 'shape': (2, 64), }`, then the raw data. We parse that header ourselves, accepting only string,
 //! bool and integer-tuple values: a general parser (npyz 0.9) multiplies the shape without overflow
-//! checks, which panics on a hostile header in debug and fuzzing builds. The element count is capped
-//! and checked against the bytes present before any allocation.
+//! checks, which panics on a hostile header in debug and fuzzing builds. Each entry's header is
+//! inflated first: its element count is capped and checked against the memory budget, and only then
+//! is the data inflated, no further than the header says.
 //!
 //! Dtypes `<f4`, `>f4`, `<f8`, `>f8`; C and Fortran order (a Fortran array is transposed to
 //! row-major). Anything else is an error naming the key.
@@ -14,10 +15,13 @@
 use super::IoErrorKind;
 use super::archive::{Want, Zip};
 use super::tensor::{self, Dtype, Endian, Tensor, TensorMap, shown};
+use crate::budget;
 
 const NPY_MAGIC: &[u8] = b"\x93NUMPY";
 /// NumPy arrays have at most 64 dimensions.
 const MAX_DIMS: usize = 64;
+/// The most we inflate to find an array's header (NumPy writes headers of a few hundred bytes).
+const MAX_HEAD: usize = 1 << 16;
 
 /// Reads an `.npz` file from memory.
 pub fn read_npz_bytes(bytes: &[u8]) -> Result<TensorMap, IoErrorKind> {
@@ -36,7 +40,8 @@ pub(crate) fn read_archive(zip: &mut Zip, names: &[String]) -> Result<TensorMap,
     let mut map = TensorMap::new();
     // All arrays together may not exceed the file size limit: deflate, and zip entries sharing
     // compressed data, could otherwise expand a small archive without bound.
-    let mut budget = super::MAX_FILE_BYTES;
+    let mut raw_left = super::MAX_FILE_BYTES;
+    let mut held = 0u64;
     for name in names {
         let Some(key) = name.strip_suffix(".npy") else {
             continue;
@@ -45,8 +50,25 @@ pub(crate) fn read_archive(zip: &mut Zip, names: &[String]) -> Result<TensorMap,
             key: shown(key),
             message,
         };
-        let bytes = zip.read(name, Want::AtMost(budget)).map_err(fail)?;
-        budget -= bytes.len() as u64;
+        let head = zip.read(name, Want::Head(MAX_HEAD as u64)).map_err(fail)?;
+        let layout = npy_layout(&head).map_err(fail)?;
+        let raw = layout.data_start as u64 + layout.data_bytes();
+        if raw > raw_left {
+            return Err(fail(format!(
+                "the arrays hold more than {} bytes in all, the most we read",
+                super::MAX_FILE_BYTES
+            )));
+        }
+        raw_left -= raw;
+        // The raw bytes and the decoded values are held together for a moment.
+        held = held.saturating_add(layout.data_bytes()) + budget::bytes(layout.count, 8);
+        budget::check(
+            "decoding the arrays of this file",
+            held,
+            "the file's arrays are larger than the memory budget allows",
+        )
+        .map_err(|e| fail(e.to_string()))?;
+        let bytes = zip.read(name, Want::Prefix(raw)).map_err(fail)?;
         map.insert(key.to_owned(), parse_npy(&bytes).map_err(fail)?);
     }
     if map.is_empty() {
@@ -65,24 +87,50 @@ struct Header {
     shape: Vec<usize>,
 }
 
-/// Parses one `.npy` array.
-fn parse_npy(bytes: &[u8]) -> Result<Tensor, String> {
-    let rest = bytes
+/// Where an `.npy` array's data starts and what it holds, read from its first bytes.
+#[derive(Debug)]
+struct NpyLayout {
+    /// Offset of the data from the start of the array.
+    data_start: usize,
+    header: Header,
+    dtype: Dtype,
+    endian: Endian,
+    /// Elements of the array (capped by [`tensor::element_count`]).
+    count: usize,
+}
+
+impl NpyLayout {
+    fn data_bytes(&self) -> u64 {
+        budget::bytes(self.count, self.dtype.size())
+    }
+}
+
+/// Parses the magic, version and header at the start of an `.npy` array (`head` may stop anywhere
+/// after the header).
+fn npy_layout(head: &[u8]) -> Result<NpyLayout, String> {
+    let rest = head
         .strip_prefix(NPY_MAGIC)
         .ok_or("not a .npy array (no \\x93NUMPY magic)")?;
-    let (header_len, rest) = match rest {
-        [1, _, a, b, rest @ ..] => (usize::from(u16::from_le_bytes([*a, *b])), rest),
+    let (header_len, prefix_len, rest) = match rest {
+        [1, _, a, b, rest @ ..] => (usize::from(u16::from_le_bytes([*a, *b])), 4, rest),
         [2 | 3, _, a, b, c, d, rest @ ..] => {
             let len = u32::from_le_bytes([*a, *b, *c, *d]);
-            (usize::try_from(len).map_err(|_| "header too long")?, rest)
+            (
+                usize::try_from(len).map_err(|_| "header too long")?,
+                6,
+                rest,
+            )
         }
         [major, ..] => return Err(format!(".npy format version {major} is not supported")),
         [] => return Err("truncated .npy header".into()),
     };
-    let text = rest
-        .get(..header_len)
-        .ok_or("the .npy header is longer than the array")?;
-    let data = &rest[header_len..];
+    let text = rest.get(..header_len).ok_or_else(|| {
+        if head.len() >= MAX_HEAD {
+            format!("the .npy header is longer than {MAX_HEAD} bytes (NumPy writes a few hundred)")
+        } else {
+            "the .npy header is longer than the array".to_string()
+        }
+    })?;
     let text = std::str::from_utf8(text).map_err(|_| "the .npy header is not text")?;
     let header = parse_header(text)?;
     let (dtype, endian) = match header.descr.as_str() {
@@ -98,6 +146,25 @@ fn parse_npy(bytes: &[u8]) -> Result<Tensor, String> {
         }
     };
     let count = tensor::element_count(&header.shape)?;
+    Ok(NpyLayout {
+        data_start: NPY_MAGIC.len() + prefix_len + header_len,
+        header,
+        dtype,
+        endian,
+        count,
+    })
+}
+
+/// Parses one `.npy` array.
+fn parse_npy(bytes: &[u8]) -> Result<Tensor, String> {
+    let NpyLayout {
+        data_start,
+        header,
+        dtype,
+        endian,
+        count,
+    } = npy_layout(bytes)?;
+    let data = &bytes[data_start..];
     let nbytes = count * dtype.size();
     let data = data.get(..nbytes).ok_or_else(|| {
         format!(

@@ -19,7 +19,8 @@ use std::collections::{HashMap, HashSet};
 use super::IoErrorKind;
 use super::archive::{Want, Zip};
 use super::pickle::{self, Global, Id, Object, StorageType, Unpickled};
-use super::tensor::{self, Dtype, Endian, Tensor, TensorMap, shown};
+use super::tensor::{self, Dtype, Endian, MAX_TENSOR_ELEMENTS, Tensor, TensorMap, shown};
+use crate::budget;
 
 /// The legacy magic number `0x1950a86a20f9469cfc6c` as the little-endian bytes of its `LONG1`.
 const LEGACY_MAGIC: [u8; 10] = [0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
@@ -219,6 +220,7 @@ fn read_legacy_storages(
     let mut values = HashMap::new();
     let mut seen = HashSet::new();
     let mut pos = 0usize;
+    let mut held = 0u64;
     for key in keys {
         let fail = |message: String| {
             let what = format!("storage `{}` (byte {})", shown(key), base + pos);
@@ -259,6 +261,18 @@ fn read_legacy_storages(
                 ))
             })?;
         if let Some(dtype) = kind.dtype {
+            if *numel > MAX_TENSOR_ELEMENTS {
+                return Err(fail(format!(
+                    "{numel} elements, more than the {MAX_TENSOR_ELEMENTS} of the largest tensor we accept"
+                )));
+            }
+            held = held.saturating_add(budget::bytes(*numel, 8));
+            budget::check(
+                "decoding the tensors of this file",
+                held,
+                "the file's tensors are larger than the memory budget allows",
+            )
+            .map_err(|e| fail(e.to_string()))?;
             values.insert(
                 key.clone(),
                 tensor::decode_floats(block, dtype, Endian::Little),
@@ -513,15 +527,17 @@ fn declare(declared: &mut HashMap<String, Declared>, storage: &StorageRef) -> Re
     }
 }
 
-/// Bytes of a whole storage, if it can fit in a file we read.
+/// Bytes of a whole storage, if it holds no more elements than the largest tensor we accept (a
+/// storage larger than that cannot be needed, and is not inflated).
 fn storage_bytes(storage: &StorageRef) -> Result<usize, String> {
     storage
         .numel
         .checked_mul(storage.kind.element_size)
-        .filter(|&n| n as u64 <= super::MAX_FILE_BYTES)
+        .filter(|_| storage.numel <= MAX_TENSOR_ELEMENTS)
         .ok_or_else(|| {
             format!(
-                "storage `{}` declares {} elements, more than a file we read can hold",
+                "storage `{}` declares {} elements, more than the {MAX_TENSOR_ELEMENTS} of the \
+                 largest tensor we accept",
                 shown(&storage.key),
                 storage.numel
             )
@@ -563,6 +579,21 @@ impl<F: FnMut(&StorageRef, Dtype) -> Result<Vec<f64>, String>> Materialiser<F> {
         Ok(map)
     }
 
+    /// Whether `more` decoded values fit in the memory budget beside those held already (every
+    /// storage and tensor is held as f64 until the file is read).
+    fn check_budget(&self, more: usize) -> Result<(), String> {
+        let values = self
+            .stored
+            .saturating_add(self.produced)
+            .saturating_add(more);
+        budget::check(
+            "decoding the tensors of this file",
+            budget::bytes(values, 8),
+            "the file's tensors are larger than the memory budget allows",
+        )
+        .map_err(|e| e.to_string())
+    }
+
     fn tensor(&mut self, spec: &TensorSpec) -> Result<Tensor, String> {
         let storage = &spec.storage;
         let dtype = storage.kind.dtype.ok_or_else(|| {
@@ -573,6 +604,8 @@ impl<F: FnMut(&StorageRef, Dtype) -> Result<Vec<f64>, String>> Materialiser<F> {
         })?;
         declare(&mut self.declared, storage)?;
         if !self.loaded.contains_key(&storage.key) {
+            storage_bytes(storage)?;
+            self.check_budget(storage.numel)?;
             let values = (self.load)(storage, dtype)?;
             self.stored = self.stored.saturating_add(values.len());
             self.loaded.insert(storage.key.clone(), values);
@@ -596,6 +629,7 @@ impl<F: FnMut(&StorageRef, Dtype) -> Result<Vec<f64>, String>> Materialiser<F> {
                 self.stored
             ));
         }
+        self.check_budget(count)?;
         let data = tensor::gather_strided(source, spec.offset, &spec.shape, &spec.strides)?;
         self.produced = produced;
         Ok(Tensor {

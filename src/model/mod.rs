@@ -308,6 +308,13 @@ impl Model {
         }
     }
 
+    /// What the analysis adjusts silently unless told (a non-PSD covariance: see
+    /// [`PopulationModel::warnings`]); a network has nothing to warn about.
+    pub fn warnings(&self) -> Vec<String> {
+        self.population()
+            .map_or_else(Vec::new, PopulationModel::warnings)
+    }
+
     /// The box every answer about the plane is computed in, whatever is on screen: the system's
     /// absorbing box with a margin ([`Rect::default_for`]), which holds every fixed point, cycle
     /// and attractor for any input.

@@ -158,7 +158,7 @@ impl Model {
                         0.0
                     },
                     seed: settings.seed,
-                    recording: Recording::States,
+                    recording: Recording::Latents,
                 };
                 let all: Vec<&[f64]> = trials.iter().map(|t| t.inputs.as_slice()).collect();
                 let outputs = dims.outputs.max(1);
@@ -166,11 +166,7 @@ impl Model {
                     .simulate_batch(&all, &opts)
                     .into_iter()
                     .map(|run| {
-                        let projected = run
-                            .states
-                            .as_deref()
-                            .map(|s| n.projector.project_all(s))
-                            .unwrap_or_default();
+                        let projected = run.latents.unwrap_or_default();
                         Some(NetworkRun {
                             relative_residual: projected
                                 .iter()

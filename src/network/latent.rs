@@ -64,8 +64,8 @@ impl Projector {
         for (col, &c) in self.basis.column_iter().zip(&coeffs) {
             kernels::axpy(-c, col.as_slice(), &mut residual);
         }
-        let residual = kernels::dot(&residual, &residual).sqrt();
-        let norm = kernels::dot(h, h).sqrt();
+        let residual = norm(&residual);
+        let norm = norm(h);
         Projection {
             kappa: coeffs[..self.rank].to_vec(),
             v: coeffs[self.rank..].to_vec(),
@@ -81,9 +81,42 @@ impl Projector {
     }
 }
 
+/// `||x||`; where the squares would overflow (entries near the float range) it is computed again
+/// scaled by the largest magnitude, so a finite state has a finite norm.
+fn norm(x: &[f64]) -> f64 {
+    let squares = kernels::dot(x, x);
+    if squares.is_finite() {
+        return squares.sqrt();
+    }
+    let scale = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if !(scale > 0.0 && scale.is_finite()) {
+        return scale;
+    }
+    scale
+        * x.iter()
+            .map(|v| (v / scale) * (v / scale))
+            .sum::<f64>()
+            .sqrt()
+}
+
 /// `(B^+)^T` by thin SVD, dropping singular values below `PINV_RTOL * s_max`.
+///
+/// The columns are equilibrated first (`B = B' D` with `D` their largest magnitudes, so
+/// `(B^+)^T = (B'^+)^T D^-1` for full column rank): loadings near the float range (`m ~ 1e300`)
+/// neither overflow in the SVD nor swamp the other columns in its tolerance.
 fn pseudo_inverse_transposed(basis: &DMatrix<f64>) -> DMatrix<f64> {
-    let svd = basis.clone().svd(true, true);
+    let scale: Vec<f64> = basis
+        .column_iter()
+        .map(|c| match c.amax() {
+            x if x > 0.0 && x.is_finite() => x,
+            _ => 1.0,
+        })
+        .collect();
+    let mut scaled = basis.clone();
+    for (mut col, &c) in scaled.column_iter_mut().zip(&scale) {
+        col /= c;
+    }
+    let svd = scaled.svd(true, true);
     let (u, vt) = (svd.u.expect("requested U"), svd.v_t.expect("requested V^T"));
     let s_max = svd.singular_values.max();
     let inv = DVector::from_iterator(
@@ -96,33 +129,46 @@ fn pseudo_inverse_transposed(basis: &DMatrix<f64>) -> DMatrix<f64> {
             }
         }),
     );
-    // B^+ = V S^-1 U^T, so (B^+)^T = U S^-1 V^T.
+    // B'^+ = V S^-1 U^T, so (B'^+)^T = U S^-1 V^T, and (B^+)^T = (B'^+)^T D^-1.
     let mut us = u;
     for (mut col, &w) in us.column_iter_mut().zip(inv.iter()) {
         col *= w;
     }
-    us * vt
+    let mut pinv_t = us * vt;
+    for (mut col, &c) in pinv_t.column_iter_mut().zip(&scale) {
+        col /= c;
+    }
+    pinv_t
 }
 
 /// Factors `(m', n')` with `m' n'^T = m n^T`, `m' = U_R sqrt(S_R)`, `n' = V_R sqrt(S_R)`, singular
 /// values descending, each pair `(m'_r, n'_r)` signed so that `sum_i m'_ir > 0` (MODEL.md 2).
 ///
-/// Via thin QR: `m n^T = Q_m (R_m R_n^T) Q_n^T`, so only the R x R core is decomposed.
+/// Via thin QR: `m n^T = Q_m (R_m R_n^T) Q_n^T`, so only the R x R core is decomposed. `m` and
+/// `n` are scaled to unit largest magnitude first and the scales put back in the square roots
+/// (`sqrt(s a b) = sqrt(s) sqrt(a) sqrt(b)`), so loadings near the float range do not overflow.
+/// With fewer neurons than the rank (`N < R`), `m n^T` has rank at most `N`: the last `R - N`
+/// axes are zero.
 pub(super) fn svd_factors(m: &DMatrix<f64>, n: &DMatrix<f64>) -> (DMatrix<f64>, DMatrix<f64>) {
     let rank = m.ncols();
-    let qr_m = m.clone().qr();
-    let qr_n = n.clone().qr();
+    let unit = |x: &DMatrix<f64>| match x.amax() {
+        a if a > 0.0 && a.is_finite() => a,
+        _ => 1.0,
+    };
+    let (sm, sn) = (unit(m), unit(n));
+    let qr_m = (m / sm).qr();
+    let qr_n = (n / sn).qr();
     let core = qr_m.r() * qr_n.r().transpose();
     let svd = core.svd(true, true);
     let (uc, vtc) = (svd.u.expect("requested U"), svd.v_t.expect("requested V^T"));
     let u = qr_m.q() * uc;
     let v = qr_n.q() * vtc.transpose();
-    let mut order: Vec<usize> = (0..rank).collect();
+    let mut order: Vec<usize> = (0..svd.singular_values.len()).collect();
     order.sort_by(|&a, &b| svd.singular_values[b].total_cmp(&svd.singular_values[a]));
     let mut m_new = DMatrix::zeros(m.nrows(), rank);
     let mut n_new = DMatrix::zeros(n.nrows(), rank);
     for (dst, &src) in order.iter().enumerate() {
-        let root = svd.singular_values[src].max(0.0).sqrt();
+        let root = svd.singular_values[src].max(0.0).sqrt() * sm.sqrt() * sn.sqrt();
         let sign = if u.column(src).sum() < 0.0 { -1.0 } else { 1.0 };
         m_new.set_column(dst, &(u.column(src) * (sign * root)));
         n_new.set_column(dst, &(v.column(src) * (sign * root)));
@@ -190,6 +236,39 @@ mod tests {
         assert!((proj.kappa[0] - 2.0).abs() < 1e-12);
         assert!(proj.kappa[1].abs() < 1e-12);
         assert!((proj.residual - 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn degenerate_sizes_and_huge_loadings_give_axes_not_panics() {
+        // N = 1 < R = 2: one axis, the other zero; m n^T kept.
+        let net = random_net(1, 2, 2, 5);
+        let svd = net.svd_reparametrised().unwrap();
+        assert!((net.m() * net.n().transpose() - svd.m() * svd.n().transpose()).amax() < 1e-12);
+        assert_eq!(svd.m().column(1).amax(), 0.0);
+        let p = Projector::new(&svd);
+        assert!(p.project(&[0.3]).kappa.iter().all(|k| k.is_finite()));
+        // Loadings of 1e300: the factors and the projector stay finite and exact in relative terms.
+        let big = random_net(40, 2, 2, 9);
+        let mut p = big.parts().clone();
+        p.m *= 1e300;
+        p.n *= 1e300;
+        let huge = Network::new(p).unwrap();
+        let svd = huge.svd_reparametrised().unwrap();
+        assert!(svd.m().iter().chain(svd.n().iter()).all(|x| x.is_finite()));
+        let ratio = (svd.m().column(0) / 1e300).norm()
+            / big.svd_reparametrised().unwrap().m().column(0).norm();
+        assert!((ratio - 1.0).abs() < 1e-12, "{ratio}");
+        let proj = Projector::new(&huge);
+        let h = huge.m().column(0) * 2.0 - huge.m().column(1) * 0.5;
+        let q = proj.project(h.as_slice());
+        assert!(
+            (q.kappa[0] - 2.0).abs() < 1e-9 && (q.kappa[1] + 0.5).abs() < 1e-9,
+            "{q:?}"
+        );
+        assert!(
+            q.residual.is_finite() && q.relative_residual < 1e-12,
+            "{q:?}"
+        );
     }
 
     #[test]

@@ -25,8 +25,10 @@ pub const TAU_MS: f64 = 100.0;
 /// Network noise `sigma_noise` of the published DMS networks.
 pub const PUBLISHED_NOISE_STD: f64 = 0.05;
 
-/// Largest number of neurons we accept: loaders check shapes against it before allocating.
-pub const MAX_NEURONS: usize = 1 << 24;
+/// Largest number of neurons we accept (262,144): loaders check shapes against it before
+/// allocating. It is about what every command handles in seconds (`analyze` of a rank-2 network of
+/// this size takes 4 s on two cores), 64 times the published networks.
+pub const MAX_NEURONS: usize = 1 << 18;
 /// Largest rank, input count and output count we accept (the science uses 1-4).
 pub const MAX_SMALL_DIM: usize = 64;
 

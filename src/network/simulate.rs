@@ -13,15 +13,19 @@ use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
-use super::{ALPHA, Network};
+use super::{ALPHA, Network, Projection, Projector};
 use crate::kernels;
 
-/// Whether to keep every state `h_t` of a run (needed for latent projections, costly for big N).
+/// What a run keeps besides its outputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Recording {
     #[default]
     OutputsOnly,
+    /// Every state `h_t`: `(T + 1) N` numbers, costly for long trials of big networks.
     States,
+    /// The least-squares projection of every state on the network's own `[m, I]` (MODEL.md 2),
+    /// made as the run goes: `(T + 1)(R + S)` numbers whatever N is.
+    Latents,
 }
 
 /// Options of a discrete-time run.
@@ -52,8 +56,10 @@ impl Default for SimOptions {
 pub struct TrialRun {
     /// `z_t` for `t = 0..T`, row-major `(T, O)`; `z_t` is read after update `t`.
     pub outputs: Vec<f64>,
-    /// `h_0 .. h_T`, row-major `(T + 1, N)`, when recorded.
+    /// `h_0 .. h_T`, row-major `(T + 1, N)`, with [`Recording::States`].
     pub states: Option<Vec<f64>>,
+    /// The projections of `h_0 .. h_T`, with [`Recording::Latents`].
+    pub latents: Option<Vec<Projection>>,
 }
 
 /// The seed of trial `index` of a batch run with `seed`: a SplitMix64 mix, so trials draw independent
@@ -71,7 +77,7 @@ impl Network {
     /// # Panics
     /// If `inputs.len()` is not a multiple of `S` (a programming error: task generators build it).
     pub fn simulate(&self, inputs: &[f64], opts: &SimOptions) -> TrialRun {
-        self.simulate_seeded(inputs, opts, opts.seed)
+        self.simulate_seeded(inputs, opts, opts.seed, self.projector_for(opts).as_ref())
     }
 
     /// Runs a batch of trials in parallel; trial `k` uses noise seed [`trial_seed`]`(opts.seed, k)`.
@@ -80,14 +86,33 @@ impl Network {
         inputs: &[I],
         opts: &SimOptions,
     ) -> Vec<TrialRun> {
+        let projector = self.projector_for(opts);
         inputs
             .par_iter()
             .enumerate()
-            .map(|(k, u)| self.simulate_seeded(u.as_ref(), opts, trial_seed(opts.seed, k)))
+            .map(|(k, u)| {
+                self.simulate_seeded(
+                    u.as_ref(),
+                    opts,
+                    trial_seed(opts.seed, k),
+                    projector.as_ref(),
+                )
+            })
             .collect()
     }
 
-    fn simulate_seeded(&self, inputs: &[f64], opts: &SimOptions, seed: u64) -> TrialRun {
+    /// The projector a run with `opts` needs (one per batch: building it is an SVD).
+    fn projector_for(&self, opts: &SimOptions) -> Option<Projector> {
+        (opts.recording == Recording::Latents).then(|| Projector::new(self))
+    }
+
+    fn simulate_seeded(
+        &self,
+        inputs: &[f64],
+        opts: &SimOptions,
+        seed: u64,
+        projector: Option<&Projector>,
+    ) -> TrialRun {
         let d = self.dims();
         assert!(
             inputs.len().is_multiple_of(d.inputs),
@@ -95,7 +120,29 @@ impl Network {
             inputs.len(),
             d.inputs
         );
-        run_trial(&Engine::new(self), inputs, opts, seed)
+        let steps = inputs.len() / d.inputs;
+        let mut states = (opts.recording == Recording::States)
+            .then(|| Vec::with_capacity((steps + 1) * d.neurons));
+        let mut latents = projector.map(|_| Vec::with_capacity(steps + 1));
+        let outputs = run_trial(
+            &Engine::new(self),
+            inputs,
+            opts,
+            seed,
+            &mut |h: &[f64]| {
+                if let Some(s) = states.as_mut() {
+                    s.extend_from_slice(h);
+                }
+                if let (Some(l), Some(p)) = (latents.as_mut(), projector) {
+                    l.push(p.project(h));
+                }
+            },
+        );
+        TrialRun {
+            outputs,
+            states,
+            latents,
+        }
     }
 
     /// The continuous-time right-hand side `dh/dt = (-h + (1/N) m n^T tanh(h [+ b]) + sum_s u_s I_s) / tau`
@@ -178,8 +225,15 @@ impl<'a> Engine<'a> {
 }
 
 crate::simd_fn! {
-    /// One trial of the Euler map (see the module docs).
-    fn run_trial(engine: &Engine, inputs: &[f64], opts: &SimOptions, seed: u64) -> TrialRun {
+    /// One trial of the Euler map (see the module docs): its outputs; `on_state` sees
+    /// `h_0 .. h_T` as they are reached.
+    fn run_trial(
+        engine: &Engine,
+        inputs: &[f64],
+        opts: &SimOptions,
+        seed: u64,
+        on_state: &mut dyn FnMut(&[f64]),
+    ) -> Vec<f64> {
         let d = engine.net.dims();
         let steps = inputs.len() / d.inputs;
         let mut h = engine.net.h0().as_slice().to_vec();
@@ -193,11 +247,7 @@ crate::simd_fn! {
         let mut xi = vec![0.0; if opts.noise_std != 0.0 { d.neurons } else { 0 }];
         let mut rng = StdRng::seed_from_u64(seed);
         let mut outputs = Vec::with_capacity(steps * d.outputs);
-        let mut states = (opts.recording == Recording::States).then(|| {
-            let mut s = Vec::with_capacity((steps + 1) * d.neurons);
-            s.extend_from_slice(&h);
-            s
-        });
+        on_state(&h);
         // r_0 = tanh(h_0), without the bias (see the module documentation).
         kernels::tanh_into(&h, &mut r);
         let alpha = opts.alpha;
@@ -224,11 +274,9 @@ crate::simd_fn! {
             } else {
                 engine.read_out(&r, &mut outputs);
             }
-            if let Some(s) = states.as_mut() {
-                s.extend_from_slice(&h);
-            }
+            on_state(&h);
         }
-        TrialRun { outputs, states }
+        outputs
     }
 }
 
@@ -342,6 +390,30 @@ mod tests {
         assert!((h1[0] - 0.616_915_297_692_37).abs() < 1e-12, "{h1:?}");
         assert!((h1[1] - 0.233_830_595_384_75).abs() < 1e-12, "{h1:?}");
         assert!((run.outputs[0] - 0.159_658_272_311_93).abs() < 1e-12);
+    }
+
+    #[test]
+    fn latents_recorded_on_the_way_are_the_projections_of_the_recorded_states() {
+        let net = net(40, 2, true, 5);
+        let inputs: Vec<Vec<f64>> = (0..3)
+            .map(|k| (0..2 * 25).map(|t| ((t + k) % 3) as f64 * 0.4).collect())
+            .collect();
+        let with = |recording| SimOptions {
+            noise_std: 0.05,
+            seed: 9,
+            recording,
+            ..SimOptions::default()
+        };
+        let full = net.simulate_batch(&inputs, &with(Recording::States));
+        let light = net.simulate_batch(&inputs, &with(Recording::Latents));
+        let projector = Projector::new(&net);
+        for (f, l) in full.iter().zip(&light) {
+            assert_eq!(f.outputs, l.outputs);
+            assert!(l.states.is_none() && f.latents.is_none());
+            let expected = projector.project_all(f.states.as_deref().unwrap());
+            assert_eq!(expected.len(), 26);
+            assert_eq!(l.latents.as_deref(), Some(expected.as_slice()));
+        }
     }
 
     #[test]

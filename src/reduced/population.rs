@@ -120,6 +120,8 @@ pub enum ModelError {
     NoPopulations,
     #[error("{count} input names for {inputs} inputs")]
     InputNames { count: usize, inputs: usize },
+    #[error("the input name {name:?} is given twice: every channel needs its own name")]
+    DuplicateInputName { name: String },
     #[error("population {}: {field} has shape {got}, expected {expected}", .pop + 1)]
     Shape {
         pop: usize,
@@ -201,6 +203,14 @@ impl PopulationModel {
                 inputs: dims.inputs,
             });
         }
+        // Channels are named case-insensitively (`--input a`): names must differ that way too.
+        let repeated = input_names
+            .iter()
+            .enumerate()
+            .find(|(k, n)| input_names[..*k].iter().any(|m| m.eq_ignore_ascii_case(n)));
+        if let Some((_, name)) = repeated {
+            return Err(ModelError::DuplicateInputName { name: name.clone() });
+        }
         if populations.is_empty() {
             return Err(ModelError::NoPopulations);
         }
@@ -270,6 +280,23 @@ impl PopulationModel {
                     smallest_eigenvalue: min,
                     is_psd: min >= -PSD_RTOL * max.max(1.0),
                 }
+            })
+            .collect()
+    }
+
+    /// What the analysis of this model adjusts silently unless told: one line per population whose
+    /// covariance is not PSD (the mean field clamps its negative variances at 0, and networks are
+    /// drawn from it with its negative eigenvalues clipped).
+    pub fn warnings(&self) -> Vec<String> {
+        self.psd_status()
+            .iter()
+            .zip(&self.populations)
+            .filter(|(s, _)| !s.is_psd)
+            .map(|(s, p)| {
+                format!(
+                    "{}: the covariance is not positive semi-definite (smallest eigenvalue {:.4e}); the mean field clamps its negative variances at 0 and drawn networks clip its negative eigenvalues",
+                    p.name, s.smallest_eigenvalue
+                )
             })
             .collect()
     }
@@ -549,6 +576,28 @@ mod tests {
             PopulationModel::new(dims(), vec![], vec![]).unwrap_err(),
             ModelError::InputNames { .. }
         ));
+    }
+
+    #[test]
+    fn repeated_input_names_are_refused_and_non_psd_models_warned_about() {
+        let model = crate::reduced::presets::get("dms_mixture_2pop")
+            .unwrap()
+            .model;
+        let pops = model.populations().to_vec();
+        let err = PopulationModel::new(model.dims(), vec!["A".into(), "a".into()], pops.clone())
+            .unwrap_err();
+        assert_eq!(err, ModelError::DuplicateInputName { name: "a".into() });
+        assert!(model.warnings().is_empty());
+        let mut bent = model.clone();
+        let p: crate::reduced::ModelParam = "p1.cov(n2,m1)".parse().unwrap();
+        p.set(&mut bent, 40.0).unwrap();
+        let w = bent.warnings();
+        assert_eq!(w.len(), 1);
+        assert!(
+            w[0].starts_with("pop 1: the covariance is not positive semi-definite"),
+            "{}",
+            w[0]
+        );
     }
 
     #[test]

@@ -58,6 +58,8 @@ pub enum RenderError {
     Backend(String),
     #[error("PNG encoding failed: {0}")]
     Encode(String),
+    #[error("{0}")]
+    Budget(#[from] crate::budget::OverBudget),
 }
 
 /// The scene as an SVG document of `size = (width, height)` pixels.
@@ -83,7 +85,14 @@ pub fn svg(fig: &Scene, size: (u32, u32)) -> Result<String, RenderError> {
 /// antialiased (plotters' bitmap backend); prefer [`svg`] for print.
 pub fn png(fig: &Scene, size: (u32, u32)) -> Result<Vec<u8>, RenderError> {
     let layout = Layout::new(fig, size)?;
-    let mut rgb = vec![0u8; 3 * size.0 as usize * size.1 as usize];
+    let pixels = size.0 as usize * size.1 as usize;
+    // The RGB buffer and, at most as large, its encoding.
+    crate::budget::check(
+        format!("drawing a {} x {} PNG", size.0, size.1),
+        crate::budget::bytes(pixels, 6),
+        "draw a smaller figure (--size) or an SVG",
+    )?;
+    let mut rgb = vec![0u8; 3 * pixels];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
         draw::figure(&mut AreaPainter::new(&root, TextMode::Raster), fig, &layout)?;

@@ -8,6 +8,11 @@ pub struct Tick {
     pub label: String,
 }
 
+/// Most ticks an axis gets, whatever the range.
+const MAX_TICKS: f64 = 1000.0;
+/// Largest tick index whose neighbours are distinct floats (2^52).
+const EXACT_INDEX: f64 = 4_503_599_627_370_496.0;
+
 /// About `target` ticks (at least 2 when the range allows) inside `[min, max]`.
 pub fn ticks(min: f64, max: f64, target: usize) -> Vec<Tick> {
     let span = max - min;
@@ -24,9 +29,17 @@ pub fn ticks(min: f64, max: f64, target: usize) -> Vec<Tick> {
         _ => 10.0,
     };
     let step = nice * magnitude;
+    // A span too narrow for a power of ten (subnormal), or for the floats near its ends to tell
+    // ticks apart (tick indices beyond 2^52 are no longer exact), has no ticks rather than a
+    // ruinous count or repeated labels.
+    let (first, last) = ((min / step).ceil(), (max / step).floor());
+    let exact = |k: f64| k.is_finite() && k.abs() < EXACT_INDEX;
+    if !(step > 0.0 && exact(first) && exact(last) && last - first <= MAX_TICKS) {
+        return Vec::new();
+    }
+    let (first, last) = (first as i64, last as i64);
     // A step of 10^k (or 2, 5 times it) needs max(0, -k) decimals.
     let decimals = (-(step.log10().floor())).max(0.0) as usize;
-    let (first, last) = ((min / step).ceil() as i64, (max / step).floor() as i64);
     (first..=last)
         .map(|k| {
             let value = k as f64 * step;
@@ -51,6 +64,12 @@ mod tests {
 
     fn labels(t: &[Tick]) -> Vec<&str> {
         t.iter().map(|t| t.label.as_str()).collect()
+    }
+
+    #[test]
+    fn a_subnormal_span_has_no_ticks_and_does_not_allocate_its_way_there() {
+        assert!(ticks(0.0, 5e-324, 5).is_empty());
+        assert!(ticks(1.0, 1.0 + f64::EPSILON, 5).len() <= 2);
     }
 
     #[test]

@@ -438,8 +438,11 @@ fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 mod tests {
     use super::*;
 
-    /// `(delay_max_ms, lr, clip, epochs, batch size)` of every stage.
-    fn plan(cfg: &TrainConfig) -> Vec<(Option<f64>, f64, Option<f64>, usize, usize)> {
+    /// `(delay_max_ms, lr, clip, epochs, batch size)` of a stage.
+    type StagePlan = (Option<f64>, f64, Option<f64>, usize, usize);
+
+    /// The [`StagePlan`] of every stage.
+    fn plan(cfg: &TrainConfig) -> Vec<StagePlan> {
         cfg.stages
             .iter()
             .map(|s| {
@@ -599,8 +602,14 @@ mod tests {
         );
         // Memory limits, checked before anything is allocated.
         assert!(
-            err(serde_json::json!({"neurons": 2_000_000}), TrainTask::Dms).contains("N x steps")
+            err(serde_json::json!({"neurons": 2_000_000}), TrainTask::Dms)
+                .contains("neurons must be in 1..=262144")
         );
+        let tall = serde_json::json!({
+            "neurons": 262_144,
+            "stages": [{"delay_max_ms": 3.6e5, "lr": 0.1, "clip": null, "epochs": 1}]
+        });
+        assert!(err(tall, TrainTask::Dms).contains("N x steps"));
         let long =
             stage(serde_json::json!({"delay_max_ms": 3.6e6, "lr": 0.1, "clip": null, "epochs": 1}));
         assert!(err(long, TrainTask::Dms).contains("values to keep"));
