@@ -5,7 +5,7 @@
 
 mod app_support;
 
-use app_support::{fixture, harness, opened, settle};
+use app_support::{fixture, harness, landscape, opened, settle};
 use eframe::egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 use lowrank_explorer::app::Explorer;
@@ -15,13 +15,7 @@ use lowrank_explorer::app::document::Source;
 fn a_loaded_network_shows_its_fixed_points_and_projected_trajectories() {
     let mut h = opened(&fixture("lowrank_n64_r2.pt"));
     assert!(matches!(h.state().doc.source, Source::Network { .. }));
-    let land = h
-        .state()
-        .doc
-        .results
-        .landscape
-        .clone()
-        .expect("a landscape");
+    let land = landscape(&h);
     assert!(land.error.is_none());
     assert!(!land.fixed_points.is_empty(), "no fixed point found");
     assert!(land.fixed_points.iter().all(|f| f.residual < 1e-10));
@@ -66,7 +60,7 @@ fn a_loaded_network_shows_its_fixed_points_and_projected_trajectories() {
     settle(&mut h);
     let k = h.state().doc.view.scrub.trial;
     let expected = trials.input_at(k, 15).unwrap();
-    let land = h.state().doc.results.landscape.clone().unwrap();
+    let land = landscape(&h);
     assert_eq!(
         land.v, expected,
         "the landscape shows the trial's input at step 15"

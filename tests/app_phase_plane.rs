@@ -5,7 +5,7 @@
 
 mod app_support;
 
-use app_support::{harness, settle};
+use app_support::{harness, landscape, settle};
 use eframe::egui;
 use eframe::egui::accesskit::Role;
 use eframe::egui::{Key, Modifiers};
@@ -19,13 +19,7 @@ use lowrank_explorer::app::document::Document;
 fn opens_on_two_memories_and_input_a_gives_a_limit_cycle() {
     let mut h = harness(Explorer::new());
     settle(&mut h);
-    let land = h
-        .state()
-        .doc
-        .results
-        .landscape
-        .clone()
-        .expect("a landscape");
+    let land = landscape(&h);
     assert_eq!(land.fixed_points.len(), 5);
     assert_eq!(land.fixed_points.iter().filter(|f| f.stable).count(), 2);
     h.get_by_label_contains("5 fixed points (2 stable)");
@@ -33,7 +27,7 @@ fn opens_on_two_memories_and_input_a_gives_a_limit_cycle() {
 
     h.get_by_role_and_label(Role::RadioButton, "A").click();
     settle(&mut h);
-    let land = h.state().doc.results.landscape.clone().unwrap();
+    let land = landscape(&h);
     assert_eq!(land.v, vec![1.0, 0.0]);
     assert_eq!(land.cycles.len(), 1);
     assert_eq!(land.cycles[0].kind, CycleKind::LimitCycle);
@@ -49,12 +43,12 @@ fn moving_a_covariance_slider_changes_the_landscape_and_undo_restores_it() {
         h.state().doc.edits.population.populations()[0].cov[(3, 0)]
     };
     let before_value = cov(&h);
-    let before = h.state().doc.results.landscape.clone().unwrap();
+    let before = landscape(&h);
     h.get_by_role_and_label(Role::Slider, name)
         .set_value_accesskit(-2.0);
     settle(&mut h);
     assert_eq!(cov(&h), -2.0);
-    let after = h.state().doc.results.landscape.clone().unwrap();
+    let after = landscape(&h);
     assert!(
         after.fixed_points.len() != before.fixed_points.len()
             || after

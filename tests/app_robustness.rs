@@ -6,7 +6,7 @@
 
 mod app_support;
 
-use app_support::{fixture, harness, settle, type_into};
+use app_support::{fixture, harness, landscape, settle, type_into};
 use eframe::egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 use lowrank_explorer::app::Explorer;
@@ -55,13 +55,7 @@ fn every_slider_at_both_ends_never_panics() {
         }
     }
     settle(&mut h);
-    let land = h
-        .state()
-        .doc
-        .results
-        .landscape
-        .clone()
-        .expect("a landscape");
+    let land = landscape(&h);
     assert!(land.error.is_none(), "{:?}", land.error);
 }
 

@@ -10,7 +10,18 @@ use eframe::egui;
 use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use lowrank_explorer::analysis::landscape::Landscape;
 use lowrank_explorer::app::Explorer;
+
+/// The landscape of the current document, which the tests wait for with [`settle`].
+pub fn landscape(h: &Harness<'_, Explorer>) -> std::sync::Arc<Landscape> {
+    h.state()
+        .doc
+        .results
+        .landscape
+        .clone()
+        .expect("a landscape")
+}
 
 /// Longest wait for the worker (the debug build analyses a landscape in well under a second).
 const WORKER_TIMEOUT: Duration = Duration::from_secs(60);
