@@ -81,6 +81,14 @@ impl ReducedSystem for CountingSystem<'_> {
         self.inner.flow_jacobian(kappa, v, f, jac);
     }
 
+    fn lipschitz(&self) -> Option<Vec<f64>> {
+        self.inner.lipschitz()
+    }
+
+    fn curvature(&self) -> Option<f64> {
+        self.inner.curvature()
+    }
+
     fn flow_many(&self, points: &[f64], v: &[f64], out: &mut [f64]) {
         let r = self.inner.rank().max(1);
         self.flow.fetch_add(points.len() / r, Ordering::Relaxed);

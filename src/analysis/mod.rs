@@ -15,6 +15,7 @@ pub mod landscape;
 pub mod linalg;
 pub mod manifolds;
 pub mod nullclines;
+pub mod root_search;
 pub mod trial;
 
 #[cfg(test)]

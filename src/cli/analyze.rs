@@ -12,7 +12,9 @@ use crate::analysis::cycles::Cycle;
 use crate::analysis::fixed_points::{FixedPoint, FixedPointKind};
 use crate::analysis::landscape::{Landscape, LandscapeRequest, analyze as analyze_landscape};
 use crate::analysis::linalg::Complex;
+use crate::analysis::root_search::{SearchOptions, search_fixed_points};
 use crate::model::{Model, ParamSpec};
+use crate::reduced::TimeModel;
 use crate::text::count;
 
 #[derive(Debug, clap::Args)]
@@ -74,10 +76,26 @@ struct AnalyzeReport<'a> {
     dynamics: &'static str,
     input: &'a [f64],
     fixed_points: Vec<FixedPointOut<'a>>,
-    limit_cycles: Vec<CycleOut<'a>>,
+    /// Rank 2 only: other ranks have no cycle search yet, and an empty list would say "none".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limit_cycles: Option<Vec<CycleOut<'a>>>,
+    /// Ranks other than 2: how the fixed points were searched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    search: Option<SearchOut<'a>>,
     /// What was adjusted in the model (a non-PSD covariance), also said on stderr.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     warnings: &'a [String],
+}
+
+/// How [`search_fixed_points`] searched a system of rank other than 2, as `analyze --json` says it.
+#[derive(Debug, Serialize)]
+struct SearchOut<'a> {
+    /// Half-widths of the box searched, centred on the origin.
+    half_widths: &'a [f64],
+    /// Whether every cell that could hold a fixed point lies in a found one's uniqueness ball.
+    complete: bool,
+    unexplained_cells: usize,
+    evaluations: usize,
 }
 
 fn fixed_point_out(fp: &FixedPoint) -> FixedPointOut<'_> {
@@ -106,6 +124,9 @@ pub fn analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<(), CliError> 
     super::warn_all(&warnings);
     let time_model = args.plane.time_model()?;
     let v = args.plane.input(&model)?;
+    if model.system().rank() != 2 {
+        return analyze_any_rank(args, &model, &v, time_model, &warnings, out);
+    }
     let rect = args.plane.rect(&model);
     let clock = Instant::now();
     let land = analyze_landscape(
@@ -121,13 +142,80 @@ pub fn analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<(), CliError> 
             dynamics: dynamics_name(time_model),
             input: &v,
             fixed_points: land.fixed_points.iter().map(fixed_point_out).collect(),
-            limit_cycles: land.cycles.iter().map(cycle_out).collect(),
+            limit_cycles: Some(land.cycles.iter().map(cycle_out).collect()),
+            search: None,
             warnings: &warnings,
         };
         writeln!(out, "{}", serde_json::to_string(&report)?)?;
         return Ok(());
     }
     print_landscape(out, &model, &land, millis)
+}
+
+/// `analyze` of a system that is not rank 2: every fixed point in the `R`-dimensional absorbing
+/// box ([`search_fixed_points`]), with all `R` eigenvalues; no plane and no cycle search.
+fn analyze_any_rank(
+    args: &AnalyzeArgs,
+    model: &Model,
+    v: &[f64],
+    time_model: TimeModel,
+    warnings: &[String],
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let clock = Instant::now();
+    let found = search_fixed_points(model.system(), v, time_model, &SearchOptions::default())
+        .map_err(|e| CliError(format!("analyze: {e}")))?;
+    let millis = clock.elapsed().as_secs_f64() * 1e3;
+    if args.json {
+        let report = AnalyzeReport {
+            dynamics: dynamics_name(time_model),
+            input: v,
+            fixed_points: found.fixed_points.iter().map(fixed_point_out).collect(),
+            limit_cycles: None,
+            search: Some(SearchOut {
+                half_widths: &found.half_widths,
+                complete: found.is_complete(),
+                unexplained_cells: found.unexplained_cells,
+                evaluations: found.evaluations,
+            }),
+            warnings,
+        };
+        writeln!(out, "{}", serde_json::to_string(&report)?)?;
+        return Ok(());
+    }
+    let rank = model.system().rank();
+    let sides: Vec<String> = found
+        .half_widths
+        .iter()
+        .map(|b| format!("[{:.3}, {b:.3}]", -b))
+        .collect();
+    writeln!(out, "{}", model.describe())?;
+    writeln!(
+        out,
+        "{}, input {}: fixed points searched in the {rank}-dimensional absorbing box {}  ({millis:.1} ms, {} evaluations)",
+        time_model.label(),
+        fmt_vec(v),
+        sides.join(" x "),
+        found.evaluations
+    )?;
+    if found.is_complete() {
+        writeln!(
+            out,
+            "complete: every part of the box that could hold a fixed point is next to one found, where no other can be"
+        )?;
+    } else {
+        writeln!(
+            out,
+            "incomplete: {} could still hold a fixed point that was not found (near a fold, where two are about to meet or vanish)",
+            count(found.unexplained_cells, "small cell", "small cells")
+        )?;
+    }
+    print_fixed_points(out, model, &found.fixed_points, v)?;
+    writeln!(
+        out,
+        "\n(rank {rank}: no phase plane, and limit cycles are not searched at this rank)"
+    )?;
+    Ok(())
 }
 
 fn fmt_vec(v: &[f64]) -> String {
@@ -161,35 +249,7 @@ fn print_landscape(
         r.y_min,
         r.y_max
     )?;
-    writeln!(
-        out,
-        "\n{}:",
-        count(land.fixed_points.len(), "fixed point", "fixed points")
-    )?;
-    for fp in &land.fixed_points {
-        let eig: Vec<String> = fp.eigenvalues.iter().map(fmt_complex).collect();
-        writeln!(
-            out,
-            "  kappa {:<22} {:<15} eigenvalues {}{}",
-            fmt_vec(&fp.kappa),
-            fp.kind.name(),
-            eig.join(", "),
-            fp.multipliers
-                .as_ref()
-                .map(|m| {
-                    let mm: Vec<String> = m.iter().map(fmt_complex).collect();
-                    format!("   multipliers {}", mm.join(", "))
-                })
-                .unwrap_or_default()
-        )?;
-        if let Some(s) = model.effective_connectivity(&fp.kappa, &land.v) {
-            for row in 0..s.rank {
-                for col in 0..s.rank {
-                    writeln!(out, "      {}", s.explain(row, col, 2))?;
-                }
-            }
-        }
-    }
+    print_fixed_points(out, model, &land.fixed_points, &land.v)?;
     writeln!(
         out,
         "\n{}:",
@@ -210,6 +270,46 @@ fn print_landscape(
                 .map(|f| format!("  Floquet multiplier {f:.4e}"))
                 .unwrap_or_default()
         )?;
+    }
+    Ok(())
+}
+
+/// The fixed points with their eigenvalues (and multipliers, and for a population model the
+/// effective connectivity at each).
+fn print_fixed_points(
+    out: &mut dyn Write,
+    model: &Model,
+    fixed_points: &[FixedPoint],
+    v: &[f64],
+) -> Result<(), CliError> {
+    writeln!(
+        out,
+        "\n{}:",
+        count(fixed_points.len(), "fixed point", "fixed points")
+    )?;
+    for fp in fixed_points {
+        let eig: Vec<String> = fp.eigenvalues.iter().map(fmt_complex).collect();
+        writeln!(
+            out,
+            "  kappa {:<22} {:<15} eigenvalues {}{}",
+            fmt_vec(&fp.kappa),
+            fp.kind.name(),
+            eig.join(", "),
+            fp.multipliers
+                .as_ref()
+                .map(|m| {
+                    let mm: Vec<String> = m.iter().map(fmt_complex).collect();
+                    format!("   multipliers {}", mm.join(", "))
+                })
+                .unwrap_or_default()
+        )?;
+        if let Some(s) = model.effective_connectivity(&fp.kappa, v) {
+            for row in 0..s.rank {
+                for col in 0..s.rank {
+                    writeln!(out, "      {}", s.explain(row, col, 2))?;
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -397,6 +397,45 @@ impl ReducedSystem for ExactReduction {
         )
     }
 
+    /// `L_rl = delta_rl + (1/N) sum_i |n_ir| |m_il|`: `dF_r/dkappa_l = -delta_rl + (1/N) sum_i n_ir
+    /// phi'(x_i) m_il` with `0 < phi' <= 1`, whatever the input and the bias.
+    fn lipschitz(&self) -> Option<Vec<f64>> {
+        let (r, n) = (self.rank, self.neurons);
+        Some(
+            (0..r * r)
+                .map(|k| {
+                    let (row, l) = (k / r, k % r);
+                    let sum: f64 = self.n[row * n..(row + 1) * n]
+                        .iter()
+                        .zip(&self.m[l * n..(l + 1) * n])
+                        .map(|(a, b)| (a * b).abs())
+                        .sum();
+                    f64::from(u8::from(row == l)) + sum * self.inv_n
+                })
+                .collect(),
+        )
+    }
+
+    /// `K = c max_r (1/N) sum_i |n_ir| (sum_l |m_il|)^2` with `c = max |phi''|`: each entry of `J`
+    /// changes by `(1/N) sum_i n_ir m_il (phi'(x_i(a)) - phi'(x_i(b)))` and `|x_i(a) - x_i(b)| <=
+    /// sum_k |m_ik| ||a - b||_inf`.
+    fn curvature(&self) -> Option<f64> {
+        let (r, n) = (self.rank, self.neurons);
+        let spread: Vec<f64> = (0..n)
+            .map(|i| (0..r).map(|l| self.m[l * n + i].abs()).sum::<f64>().powi(2))
+            .collect();
+        let worst = (0..r)
+            .map(|row| {
+                self.n[row * n..(row + 1) * n]
+                    .iter()
+                    .zip(&spread)
+                    .map(|(a, s)| a.abs() * s)
+                    .sum::<f64>()
+            })
+            .fold(0.0, f64::max);
+        Some(super::TANH_CURVATURE * worst * self.inv_n)
+    }
+
     /// `F` at many points: the input term is computed once, and chunks of points run in parallel
     /// when the total work is large enough to pay for it (each point then on one thread).
     fn flow_many(&self, points: &[f64], v: &[f64], out: &mut [f64]) {

@@ -37,7 +37,7 @@ use nalgebra::{DMatrix, DVector};
 
 use super::gains::zero_mean_gains;
 use super::gauss::{TanhAverages, tanh_averages};
-use super::population::{ModelDims, PopulationModel};
+use super::population::{ModelDims, Population, PopulationModel};
 use super::{ReducedSystem, for_point_chunks};
 
 /// Models with `R + S` up to this keep an evaluation's vectors on the stack (larger ones allocate).
@@ -145,6 +145,10 @@ pub struct MeanField {
     cost_ns: usize,
     /// See [`ReducedSystem::absorbing_box`]; `None` when a population is gain-clamped (linear).
     absorbing_box: Option<Vec<f64>>,
+    /// See [`ReducedSystem::lipschitz`]; `None` when a covariance is not PSD.
+    lipschitz: Option<Vec<f64>>,
+    /// See [`ReducedSystem::curvature`]; `None` when a covariance is not PSD.
+    curvature: Option<f64>,
 }
 
 /// One population's share of the effective connectivity at a point.
@@ -268,6 +272,8 @@ impl MeanField {
             pops,
             cost_ns,
             absorbing_box: absorbing_box(model),
+            lipschitz: lipschitz(model),
+            curvature: curvature(model),
         }
     }
 
@@ -428,6 +434,62 @@ fn absorbing_box(model: &PopulationModel) -> Option<Vec<f64>> {
     )
 }
 
+/// The slope bound of [`ReducedSystem::lipschitz`] for the mean field: `dF_r/dkappa_l = -delta_rl +
+/// sum_p alpha_p E_p[n_r phi'(x) m_l]` (differentiating the Gaussian average), and with
+/// `|phi'| <= 1` (a clamped gain is in `[0, 1]` too) Cauchy-Schwarz gives
+/// `|E_p[n_r phi' m_l]| <= sqrt(E_p[n_r^2] E_p[m_l^2])`, second moments `sigma_ii + mu_i^2`.
+/// That needs a real Gaussian: `None` when a covariance is not PSD (its mean field clamps
+/// negative variances, which no bound here covers).
+fn lipschitz(model: &PopulationModel) -> Option<Vec<f64>> {
+    if model.psd_status().iter().any(|s| !s.is_psd) {
+        return None;
+    }
+    let r = model.dims().rank;
+    let second = |p: &Population, i: usize| p.cov[(i, i)].max(0.0) + p.mean[i] * p.mean[i];
+    Some(
+        (0..r * r)
+            .map(|k| {
+                let (row, l) = (k / r, k % r);
+                let coupling: f64 = model
+                    .populations()
+                    .iter()
+                    .map(|p| p.fraction * (second(p, r + row) * second(p, l)).sqrt())
+                    .sum();
+                f64::from(u8::from(row == l)) + coupling
+            })
+            .collect(),
+    )
+}
+
+/// The curvature bound of [`ReducedSystem::curvature`] for the mean field: row `r` of
+/// `J(a) - J(b)` sums to at most `c sum_p alpha_p E_p[|n_r| (sum_l |m_l|)^2] ||a - b||_inf`, and
+/// by Cauchy-Schwarz and Minkowski `E[|n_r| (sum_l |m_l|)^2] <= sqrt(E n_r^2) (sum_l (E m_l^4)^(1/4))^2`,
+/// with the Gaussian `E m^4 = mu^4 + 6 mu^2 s + 3 s^2`. A PSD model only, as [`lipschitz`].
+fn curvature(model: &PopulationModel) -> Option<f64> {
+    if model.psd_status().iter().any(|s| !s.is_psd) {
+        return None;
+    }
+    let r = model.dims().rank;
+    let fourth = |p: &Population, i: usize| {
+        let (mu, s) = (p.mean[i], p.cov[(i, i)].max(0.0));
+        (mu.powi(4) + 6.0 * mu * mu * s + 3.0 * s * s).powf(0.25)
+    };
+    let worst = (0..r)
+        .map(|row| {
+            model
+                .populations()
+                .iter()
+                .map(|p| {
+                    let n2 = p.cov[(r + row, r + row)].max(0.0) + p.mean[r + row].powi(2);
+                    let spread: f64 = (0..r).map(|l| fourth(p, l)).sum();
+                    p.fraction * n2.sqrt() * spread * spread
+                })
+                .sum::<f64>()
+        })
+        .fold(0.0, f64::max);
+    Some(super::TANH_CURVATURE * worst)
+}
+
 impl ReducedSystem for MeanField {
     fn rank(&self) -> usize {
         self.dims.rank
@@ -449,6 +511,14 @@ impl ReducedSystem for MeanField {
     /// grid large enough.
     fn absorbing_box(&self) -> Option<Vec<f64>> {
         self.absorbing_box.clone()
+    }
+
+    fn lipschitz(&self) -> Option<Vec<f64>> {
+        self.lipschitz.clone()
+    }
+
+    fn curvature(&self) -> Option<f64> {
+        self.curvature
     }
 
     fn flow_many(&self, points: &[f64], v: &[f64], out: &mut [f64]) {

@@ -29,6 +29,9 @@ pub use population::{ModelDims, ModelError, Population, PopulationModel, PsdStat
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// `max |tanh''| = 4 / (3 sqrt 3)`, reached at `tanh x = 1 / sqrt 3`.
+pub const TANH_CURVATURE: f64 = 0.769_800_358_919_501_4;
+
 /// A reduced system `kappa' = F(kappa; v)` with its analytic Jacobian.
 ///
 /// Conventions: `kappa` has length [`rank`](Self::rank), `v` length [`inputs`](Self::inputs); the
@@ -65,6 +68,24 @@ pub trait ReducedSystem: Send + Sync {
     /// The default view of the phase plane is this box; `None` (e.g. a gain-clamped, linear mean
     /// field) leaves the choice to the caller.
     fn absorbing_box(&self) -> Option<Vec<f64>> {
+        None
+    }
+
+    /// A bound `L` (row-major `R x R`) on the slope of the flow, for any input:
+    /// `|F_r(a) - F_r(b)| <= sum_l L[r * R + l] |a_l - b_l|`. It lets a search of any rank exclude
+    /// a whole box from one evaluation at its centre ([`crate::analysis::root_search`]). For
+    /// `F_r = -kappa_r + E[n_r phi(x)]` with `x = sum_l m_l kappa_l + ...` and `|phi'| <= 1`,
+    /// `L_rl = delta_rl + E|n_r m_l|` (MODEL.md 3-4). `None`: no bound known.
+    fn lipschitz(&self) -> Option<Vec<f64>> {
+        None
+    }
+
+    /// A bound `K` on how fast the Jacobian changes, in the max norm:
+    /// `||J(a) - J(b)||_inf <= K ||a - b||_inf` for any input. With it a root `x*` is the only one
+    /// within `1 / (K ||J(x*)^-1||_inf)` of itself ([`crate::analysis::root_search`]). For the
+    /// flows of MODEL.md 3-4, `d^2 F_r / dkappa_l dkappa_k = E[n_r phi''(x) m_l m_k]` with
+    /// `|phi''| <= 4 / (3 sqrt 3)` ([`TANH_CURVATURE`]). `None`: no bound known.
+    fn curvature(&self) -> Option<f64> {
         None
     }
 
