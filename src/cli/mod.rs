@@ -5,6 +5,7 @@ mod args;
 mod finetune;
 mod fit;
 mod info;
+mod output;
 mod render;
 mod signals;
 mod simulate;
@@ -36,7 +37,8 @@ pub struct Cli {
 pub enum Command {
     /// Print a network's dimensions, gains, overlaps n^T m / N and vector norms.
     Info(info::InfoArgs),
-    /// Convert a network (.pt, .npz or .json) to the project's JSON format.
+    /// Convert a network between formats (read: .pt, .npz, .safetensors, .json; written as --out's
+    /// extension names).
     Convert(info::ConvertArgs),
     /// Run a task's canonical noise-free trials (see --task) and print outputs and latent trajectories.
     Simulate(simulate::SimulateArgs),
