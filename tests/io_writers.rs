@@ -131,7 +131,10 @@ fn plain(network: Network) -> NetworkFile {
 fn some_meta() -> Meta {
     let mut meta = Meta::new();
     meta.insert("command".into(), "lowrank-explorer train --seed 3".into());
-    meta.insert("final_evaluation".into(), serde_json::json!({"accuracy": 0.97}));
+    meta.insert(
+        "final_evaluation".into(),
+        serde_json::json!({"accuracy": 0.97}),
+    );
     meta
 }
 
@@ -213,7 +216,10 @@ fn safetensors_reproduces_the_file_the_python_package_wrote() {
     let theirs = fixture("generated/bias_f64.safetensors");
     let out = dir.join("net.safetensors");
     save_network_as(&plain(load_network(&theirs).unwrap()), &out, Dtype::F64).unwrap();
-    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&theirs).unwrap());
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        std::fs::read(&theirs).unwrap()
+    );
     // The three files torch, NumPy and safetensors wrote hold the same network.
     let pt = load_network(&fixture("generated/bias_f64.pt")).unwrap();
     assert_same_network(&pt, &load_network(&theirs).unwrap(), "safetensors");
@@ -271,7 +277,8 @@ fn pt_keys_follow_the_published_state_dict() {
     let path = dir.join("net.pt");
     save_network_as(&plain(network(5, 2, true, 3)), &path, Dtype::F32).unwrap();
     let tensors = read_tensors(&path).unwrap();
-    let shapes: Vec<(&str, Vec<usize>)> = tensors.iter().map(|(k, t)| (k, t.shape.clone())).collect();
+    let shapes: Vec<(&str, Vec<usize>)> =
+        tensors.iter().map(|(k, t)| (k, t.shape.clone())).collect();
     assert_eq!(
         shapes,
         vec![
@@ -431,11 +438,19 @@ fn convert_between_every_format() {
     // --precision f64 stores doubles.
     let out = dir.join("f.pt");
     convert(&previous, &out, &["--precision", "f64"]).unwrap();
-    assert!(read_tensors(&out).unwrap().iter().all(|(_, t)| t.dtype == Dtype::F64));
+    assert!(
+        read_tensors(&out)
+            .unwrap()
+            .iter()
+            .all(|(_, t)| t.dtype == Dtype::F64)
+    );
     assert_same_network(&original, &load_network(&out).unwrap(), "f64");
     // An unknown extension is refused before anything is read.
     let err = convert(Path::new("/nonexistent.pt"), &dir.join("x.bin"), &[]).unwrap_err();
-    assert!(err.contains("`.bin`") && err.contains(".safetensors"), "{err}");
+    assert!(
+        err.contains("`.bin`") && err.contains(".safetensors"),
+        "{err}"
+    );
     assert!(!err.contains("nonexistent"), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -466,7 +481,10 @@ fn convert_notes_what_float32_rounds_and_what_metadata_is_dropped() {
         String::from_utf8_lossy(&o.stderr).into_owned()
     };
     let err = run("net.pt", &[]);
-    assert!(err.contains("rounded to float32") && err.contains("--precision f64"), "{err}");
+    assert!(
+        err.contains("rounded to float32") && err.contains("--precision f64"),
+        "{err}"
+    );
     assert!(err.contains("metadata"), "{err}");
     let err = run("net.safetensors", &["--precision", "f64"]);
     assert!(err.is_empty(), "{err}");
@@ -474,7 +492,11 @@ fn convert_notes_what_float32_rounds_and_what_metadata_is_dropped() {
     assert!(err.is_empty(), "{err}");
     // A float32 network to float32: nothing to say.
     let o = Command::new(BIN)
-        .args(["convert", fixture("lowrank_n64_r2.pt").to_str().unwrap(), "--out"])
+        .args([
+            "convert",
+            fixture("lowrank_n64_r2.pt").to_str().unwrap(),
+            "--out",
+        ])
         .arg(dir.join("f.npz"))
         .output()
         .unwrap();
@@ -522,7 +544,12 @@ fn train_and_resample_write_the_format_of_their_out() {
     .unwrap();
     let file = load_network_file(&drawn).unwrap();
     assert_eq!(file.network.dims().neurons, 40);
-    assert!(file.meta.unwrap()["command"].as_str().unwrap().contains("resample"));
+    assert!(
+        file.meta.unwrap()["command"]
+            .as_str()
+            .unwrap()
+            .contains("resample")
+    );
 
     // An unknown extension fails at once, before training.
     let start = std::time::Instant::now();
@@ -540,4 +567,32 @@ fn train_and_resample_write_the_format_of_their_out() {
     assert!(start.elapsed() < std::time::Duration::from_secs(2));
     assert!(!dir.join("net.onnx").exists());
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A population model is JSON only: `fit` and `finetune` refuse the tensor formats' extensions
+/// before any work.
+#[test]
+fn population_model_outputs_refuse_tensor_extensions() {
+    let model = fixture("dms_mixture_2pop.json");
+    for args in [
+        vec![
+            "fit".to_owned(),
+            fixture("lowrank_n64_r2.pt").display().to_string(),
+            "--populations".into(),
+            "2".into(),
+            "--out".into(),
+            "/tmp/model.pt".into(),
+        ],
+        vec![
+            "finetune".to_owned(),
+            model.display().to_string(),
+            "--out".into(),
+            "/tmp/tuned.npz".into(),
+        ],
+    ] {
+        let err = run_args(std::iter::once("lowrank-explorer".to_owned()).chain(args.clone()))
+            .unwrap_err()
+            .0;
+        assert!(err.contains("JSON only"), "{args:?}: {err}");
+    }
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::output::{self, PrecisionArg};
-use super::train::{check_out, thread_pool};
+use super::train::thread_pool;
 use super::{CliError, FileArg};
 use crate::fit::gmm::{self, GmmOptions};
 use crate::fit::populations::DEFAULT_MAX_POPULATIONS;
@@ -174,7 +174,7 @@ fn fit_command(args: &FitArgs) -> String {
 
 pub fn fit(args: &FitArgs, out: &mut dyn Write) -> Result<(), CliError> {
     if let Some(path) = &args.out {
-        check_out(path)?;
+        output::check_model_out(path)?;
     }
     let net = io::load_network(&args.file.file)?;
     let opts = fit_options(args);

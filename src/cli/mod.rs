@@ -88,7 +88,8 @@ pub enum Command {
 #[cfg(feature = "gui")]
 #[derive(Debug, clap::Args)]
 pub struct GuiArgs {
-    /// A network (.pt, .npz, .json), a population model (.json) or a saved session (.json).
+    /// A network (.pt, .npz, .safetensors, .json), a population model (.json) or a saved session
+    /// (.json).
     pub file: Option<PathBuf>,
     /// Start from the built-in example instead of restoring the last session.
     #[arg(long)]
@@ -249,6 +250,7 @@ where
 /// A file argument, shared by the commands that load a network.
 #[derive(Debug, clap::Args)]
 pub struct FileArg {
-    /// A network: PyTorch state dict (.pt, zip or legacy layout), NumPy .npz, or the project's .json.
+    /// A network: PyTorch state dict (.pt, zip or legacy layout), NumPy .npz, .safetensors, or the
+    /// project's .json.
     pub file: PathBuf,
 }

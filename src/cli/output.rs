@@ -35,6 +35,21 @@ pub fn check_network_out(path: &Path) -> Result<NetworkFormat, CliError> {
     Ok(format)
 }
 
+/// Checks `--out` of a population model, which only the project's JSON holds: the extensions of
+/// the tensor formats are refused (they would name a file that is not what it says).
+pub fn check_model_out(path: &Path) -> Result<(), CliError> {
+    if let Ok(format) = NetworkFormat::of_path(path)
+        && format != NetworkFormat::Json
+    {
+        return Err(CliError(format!(
+            "--out {}: a population model is written as the project's JSON only (.json); \
+             resample it to write a network as {format:?}",
+            path.display()
+        )));
+    }
+    check_out(path)
+}
+
 /// Writes `file` to `path` in the format its extension names, stored as `precision`; says on
 /// stderr what float32 rounded and which metadata the format drops.
 pub fn save_network(

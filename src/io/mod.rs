@@ -3,15 +3,16 @@
 //! the project's own versioned JSON. Every error names the file and, where there is one, the key.
 //!
 //! Reading chooses the format by content, never by extension: `PK\x03\x04` is a zip (a `.pt` if it
-//! holds a `<name>/data.pkl`, an `.npz` if it holds `.npy` arrays), an 8-byte header length that
-//! fits the file followed by `{` is safetensors, a leading pickle `PROTO` byte `0x80` is a legacy
+//! holds a `<name>/data.pkl`, an `.npz` if it holds `.npy` arrays), an 8-byte header length of at
+//! most 100 MB followed by `{` is safetensors, a leading pickle `PROTO` byte `0x80` is a legacy
 //! `.pt`, and `{` (after whitespace) is JSON. Files are read whole, up to [`MAX_FILE_BYTES`]; every
 //! size inside them is checked against the bytes present before it is allocated.
 //!
 //! Writing chooses the format by the output's extension ([`NetworkFormat`], [`save_network_as`]).
 //!
 //! - [`torch`]: `.pt` files; [`npz`]: `.npz` files; [`network_json`]: the project's JSON;
-//! - `torch_save`, `npz_save`, `safetensors_file`: the writers (and the safetensors reader);
+//! - [`safetensors_file`]: safetensors files, read and written; `torch_save`, `npz_save`: the
+//!   other writers;
 //! - [`tensor`]: the [`TensorMap`] the binary readers produce and the writers take;
 //! - [`atomic`]: [`write_atomic`], used by every writer of the project.
 
@@ -23,7 +24,7 @@ pub mod npz;
 mod npz_save;
 mod pickle;
 mod pickler;
-mod safetensors_file;
+pub mod safetensors_file;
 mod state_dict;
 pub mod tensor;
 pub mod torch;
@@ -39,7 +40,6 @@ use crate::reduced::PopulationModel;
 
 pub use atomic::{check_writable, write_atomic};
 pub use network_json::{Meta, NETWORK_FORMAT, NETWORK_VERSION, NetworkFile};
-pub use safetensors_file::META_KEY as SAFETENSORS_META_KEY;
 pub use state_dict::{network_from_tensors, network_to_tensors};
 pub use tensor::{Dtype, Rounding, Tensor, TensorMap, float32_rounding};
 
@@ -109,8 +109,8 @@ fn sniff(bytes: &[u8]) -> Result<Content, IoErrorKind> {
 /// Loads a network from `.pt` (either layout), `.npz`, safetensors or the project's JSON, chosen
 /// by content.
 ///
-/// For `.pt`, `.npz` and safetensors, parameters are looked up as described at [`network_from_tensors`]; a
-/// missing `h0` defaults to zeros.
+/// For `.pt`, `.npz` and safetensors, parameters are looked up as described at
+/// [`network_from_tensors`]; a missing `h0` defaults to zeros.
 pub fn load_network(path: &Path) -> Result<Network, IoError> {
     load_network_file(path).map(|f| f.network)
 }
@@ -133,14 +133,13 @@ pub fn read_tensors(path: &Path) -> Result<TensorMap, IoError> {
 pub fn parse_network_bytes(bytes: &[u8], file: &Path) -> Result<NetworkFile, IoError> {
     let parsed = match sniff(bytes) {
         Ok(Content::Json) => network_json::parse_network_json(bytes),
-        Ok(Content::Zip | Content::Pickle | Content::Safetensors) => {
-            tensors_and_meta(bytes).and_then(|(map, meta)| {
+        Ok(Content::Zip | Content::Pickle | Content::Safetensors) => tensors_and_meta(bytes)
+            .and_then(|(map, meta)| {
                 Ok(NetworkFile {
                     network: network_from_tensors(&map)?,
                     meta,
                 })
-            })
-        }
+            }),
         Err(e) => Err(e),
     };
     parsed.map_err(|kind| with_file(file, kind))
@@ -171,7 +170,7 @@ fn tensors_and_meta(bytes: &[u8]) -> Result<(TensorMap, Option<Meta>), IoErrorKi
                 ))
             }
         }
-        Content::Safetensors => return safetensors_file::read_safetensors(bytes),
+        Content::Safetensors => return safetensors_file::read_safetensors_bytes(bytes),
         Content::Pickle => torch::read_torch_bytes(bytes),
         Content::Json => Err(IoErrorKind::Format(
             "a JSON network file holds a network, not raw tensors: load it as a network".into(),
@@ -240,7 +239,8 @@ impl NetworkFormat {
 /// an error when writing float32 (it would read back as infinite).
 pub fn save_network_as(file: &NetworkFile, path: &Path, precision: Dtype) -> Result<(), IoError> {
     let format = NetworkFormat::of_path(path)?;
-    let bytes = network_bytes(file, format, precision, path).map_err(|kind| with_file(path, kind))?;
+    let bytes =
+        network_bytes(file, format, precision, path).map_err(|kind| with_file(path, kind))?;
     write_atomic(path, &bytes)
 }
 
@@ -413,4 +413,32 @@ fn read_file(path: &Path) -> Result<Vec<u8>, IoError> {
         return Err(too_large());
     }
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A safetensors prefix: header length `n`, then the header's first byte.
+    fn safetensors_head(n: u64) -> Vec<u8> {
+        let mut b = n.to_le_bytes().to_vec();
+        b.push(b'{');
+        b
+    }
+
+    #[test]
+    fn sniff_tells_safetensors_from_pickle_and_json() {
+        // A header of 128 bytes starts the file with 0x80, the pickle PROTO byte; of 123, with `{`.
+        assert_eq!(sniff(&safetensors_head(128)).unwrap(), Content::Safetensors);
+        assert_eq!(sniff(&safetensors_head(123)).unwrap(), Content::Safetensors);
+        assert_eq!(
+            sniff(b"\x80\x02ccollections\nOrderedDict\n").unwrap(),
+            Content::Pickle
+        );
+        assert_eq!(sniff(b"{\"format\": {\"a\": 1}}").unwrap(), Content::Json);
+        assert_eq!(sniff(b"        {\"format\": 1}").unwrap(), Content::Json);
+        assert_eq!(sniff(b"PK\x03\x04\0\0\0\0{").unwrap(), Content::Zip);
+        // A header longer than the format allows is not safetensors.
+        assert!(sniff(&safetensors_head(100_000_001)).is_err());
+    }
 }

@@ -16,6 +16,7 @@
 
 use std::borrow::Cow;
 
+use safetensors::SafeTensorError;
 use safetensors::tensor::{Metadata, SafeTensors, View};
 
 use super::IoErrorKind;
@@ -28,15 +29,15 @@ pub const META_KEY: &str = "lowrank_explorer.meta";
 /// Bytes of the header-length prefix.
 const LEN_BYTES: usize = 8;
 
-/// Whether `bytes` look like a safetensors file: a header length that fits in the file, followed
-/// by the header's opening brace. (Neither a zip, a pickle nor a JSON document starts this way:
-/// their first eight bytes would be a length far larger than the file.)
+/// Headers longer than this are refused by the crate (100 MB).
+const MAX_HEADER: u64 = 100_000_000;
+
+/// Whether `bytes` look like a safetensors file: a header length the format allows, followed by
+/// the header's opening brace. (Neither a zip, a pickle nor a JSON document starts this way:
+/// their first eight bytes, read as a length, are far beyond 100 MB.) A header longer than the
+/// file is still recognised, to be reported as a truncated safetensors file.
 pub(crate) fn is_safetensors(bytes: &[u8]) -> bool {
-    header_len(bytes).is_some_and(|n| {
-        n.checked_add(LEN_BYTES as u64)
-            .is_some_and(|end| end <= bytes.len() as u64)
-            && bytes.get(LEN_BYTES) == Some(&b'{')
-    })
+    header_len(bytes).is_some_and(|n| n <= MAX_HEADER) && bytes.get(LEN_BYTES) == Some(&b'{')
 }
 
 fn header_len(bytes: &[u8]) -> Option<u64> {
@@ -46,12 +47,28 @@ fn header_len(bytes: &[u8]) -> Option<u64> {
 
 /// Reads the tensors of a safetensors file, in data order, and the network metadata its
 /// `__metadata__` carries (if any).
-pub(crate) fn read_safetensors(bytes: &[u8]) -> Result<(TensorMap, Option<Meta>), IoErrorKind> {
+pub fn read_safetensors_bytes(bytes: &[u8]) -> Result<(TensorMap, Option<Meta>), IoErrorKind> {
     let format = |m: String| IoErrorKind::Format(format!("safetensors header: {m}"));
     let n = header_len(bytes).ok_or_else(|| format("the file is shorter than 8 bytes".into()))?;
     budget::check_json(usize::try_from(n).unwrap_or(usize::MAX))
         .map_err(|e| format(e.to_string()))?;
-    let (n, metadata) = SafeTensors::read_metadata(bytes).map_err(|e| format(e.to_string()))?;
+    let (n, metadata) = SafeTensors::read_metadata(bytes).map_err(|e| {
+        format(match e {
+            SafeTensorError::InvalidHeaderLength => format!(
+                "its length, {n} bytes, reaches past the end of the file ({} bytes): truncated",
+                bytes.len()
+            ),
+            SafeTensorError::MetadataIncompleteBuffer => format!(
+                "the {} bytes after it are not exactly the data its offsets describe: \
+                 truncated, or trailing bytes",
+                bytes
+                    .len()
+                    .saturating_sub(LEN_BYTES)
+                    .saturating_sub(n as usize)
+            ),
+            other => other.to_string(),
+        })
+    })?;
     let data = &bytes[LEN_BYTES + n..];
     let mut map = TensorMap::new();
     let mut held = 0u64;
@@ -142,7 +159,7 @@ impl View for &Stored {
 }
 
 /// The bytes of a safetensors file holding `map` (each tensor with its own dtype) and `meta`.
-pub(crate) fn safetensors_bytes(map: &TensorMap, meta: Option<&Meta>) -> Result<Vec<u8>, IoErrorKind> {
+pub fn safetensors_bytes(map: &TensorMap, meta: Option<&Meta>) -> Result<Vec<u8>, IoErrorKind> {
     let stored: Vec<(String, Stored)> = map
         .iter()
         .map(|(key, t)| {

@@ -87,3 +87,79 @@ fn fnv1a<'a>(chunks: impl Iterator<Item = &'a [u8]>) -> u64 {
         .flatten()
         .fold(OFFSET, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::tensor::{Dtype, Tensor};
+
+    fn tensor(shape: &[usize], dtype: Dtype, seed: f64) -> Tensor {
+        let count = shape.iter().product::<usize>();
+        Tensor {
+            shape: shape.to_vec(),
+            data: (0..count).map(|i| (i as f64 * 0.37 + seed).sin()).collect(),
+            dtype,
+        }
+    }
+
+    /// Beyond what the fixtures hold: 40 tensors (more than 256 memo entries, hence `LONG_BINPUT`,
+    /// and `LONG_BINGET` of `DoubleStorage`, first met after entry 255), sizes needing `BININT2` and
+    /// `BININT`, both dtypes in one file, a 3-D and a 0-D tensor; read back by our own reader.
+    #[test]
+    fn large_memo_ints_and_mixed_dtypes_read_back() {
+        let mut map = TensorMap::new();
+        for i in 0..36 {
+            let dtype = if i < 34 { Dtype::F32 } else { Dtype::F64 };
+            map.insert(format!("layer{i}.w"), tensor(&[2, 3], dtype, f64::from(i)));
+        }
+        map.insert("wide".into(), tensor(&[300], Dtype::F64, 0.5));
+        map.insert("long".into(), tensor(&[70_000], Dtype::F32, 0.25));
+        map.insert("cube".into(), tensor(&[2, 3, 4], Dtype::F64, 0.125));
+        map.insert("scalar".into(), tensor(&[], Dtype::F64, 2.0));
+        let bytes = pt_bytes(&map, "big").unwrap();
+        let back = crate::io::torch::read_torch_bytes(&bytes).unwrap();
+        assert_eq!(
+            back.keys().collect::<Vec<_>>(),
+            map.keys().collect::<Vec<_>>()
+        );
+        for (key, t) in map.iter() {
+            let u = back.get(key).unwrap();
+            assert_eq!((&u.shape, u.dtype), (&t.shape, t.dtype), "{key}");
+            let expected: Vec<f64> = match t.dtype {
+                Dtype::F32 => t.data.iter().map(|&v| f64::from(v as f32)).collect(),
+                Dtype::F64 => t.data.clone(),
+            };
+            assert_eq!(u.data, expected, "{key}");
+        }
+        let pickle = super::super::archive::Zip::open(&bytes)
+            .unwrap()
+            .read("big/data.pkl", super::super::archive::Want::AtMost(1 << 20))
+            .unwrap();
+        let has = |pattern: &[u8]| pickle.windows(pattern.len()).any(|w| w == pattern);
+        assert!(has(&[b'r', 0, 1, 0, 0]), "LONG_BINPUT 256");
+        // DoubleStorage is memoized past 255 (LONG_BINPUT), then referred to by LONG_BINGET.
+        let global = b"ctorch\nDoubleStorage\nr";
+        let at = pickle
+            .windows(global.len())
+            .position(|w| w == global)
+            .unwrap()
+            + global.len();
+        let index = u32::from_le_bytes(pickle[at..at + 4].try_into().unwrap());
+        assert!(index > 255, "{index}");
+        assert!(
+            has(&[&[b'j'][..], &index.to_le_bytes()].concat()),
+            "LONG_BINGET {index}"
+        );
+        assert!(has(&[b'M', 0x2c, 0x01]), "BININT2 300");
+        assert!(has(&[b'J', 0x70, 0x11, 0x01, 0x00]), "BININT 70000");
+    }
+
+    #[test]
+    fn archive_names_are_stems() {
+        use std::path::Path;
+        assert_eq!(archive_name(Path::new("runs/net.pt")), "net");
+        assert_eq!(archive_name(Path::new("my net.v2.pt")), "my net.v2");
+        assert_eq!(archive_name(Path::new("bad\nname.pt")), "archive");
+        assert_eq!(archive_name(Path::new("/")), "archive");
+    }
+}
