@@ -104,7 +104,8 @@ impl Explorer {
             Action::SaveNetwork(p) => match self.doc.model().network() {
                 Some(net) => {
                     // No precision to choose here: the binary formats get the narrowest one that
-                    // keeps every value (float32 for a network read from a float32 file).
+                    // keeps every value of the network shown (a file's network is shown on its
+                    // SVD axes, whose values are rarely float32 even when the file's were).
                     let precision = io::exact_precision(&net.network);
                     let file = io::NetworkFile {
                         network: (*net.network).clone(),
