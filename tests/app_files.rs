@@ -128,3 +128,37 @@ fn the_csv_export_names_both_files() {
         assert!(!a.title().is_empty());
     }
 }
+
+/// *Save network* writes the network shown (a file's network on its SVD axes) in the format the
+/// name's extension names, bit for bit: the narrowest precision that keeps every value, here
+/// float64 (the SVD axes are not float32 values); a name without a network format's extension is
+/// refused, and the dialog's title lists the formats.
+#[test]
+fn save_network_writes_the_format_of_its_extension_exactly() {
+    use lowrank_explorer::io::{self, Dtype};
+    let dir = Scratch::new("save-network");
+    let c = egui::Context::default();
+    let trained = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/networks/dms_rank2_n512.json");
+    for (source, name) in [
+        (fixture("lowrank_n64_r2.pt"), "n.npz"),
+        (fixture("lowrank_n64_r2.pt"), "n.pt"),
+        (trained, "trained.safetensors"),
+    ] {
+        let mut h = opened(&source);
+        let out = dir.path(name);
+        h.state_mut().act(Action::SaveNetwork(out.clone()), &c);
+        let notice = &h.state().notices().last().unwrap().text;
+        assert!(notice.starts_with("network saved (float64"), "{notice}");
+        let shown = h.state().doc.model().network().unwrap().network.clone();
+        assert_eq!(io::exact_precision(&shown), Dtype::F64);
+        let tensors = io::read_tensors(&out).unwrap();
+        assert!(tensors.iter().all(|(_, t)| t.dtype == Dtype::F64), "{name}");
+        assert_eq!(io::load_network(&out).unwrap(), *shown, "{name}");
+    }
+    let mut h = opened(&fixture("lowrank_n64_r2.pt"));
+    h.state_mut().act(Action::SaveNetwork(dir.path("n.h5")), &c);
+    let notice = &h.state().notices().last().unwrap().text;
+    assert!(notice.contains("unknown extension `.h5`"), "{notice}");
+    assert!(FileAction::SaveNetwork.title().contains(".safetensors"));
+}

@@ -607,6 +607,38 @@ fn npz_from(arrays: &[Array]) -> Vec<u8> {
     npz(&entries)
 }
 
+/// A safetensors file: the header's length (8 bytes, little endian), the header, the data.
+fn safetensors_of(header: &str, data: &[u8]) -> Vec<u8> {
+    let mut out = (header.len() as u64).to_le_bytes().to_vec();
+    out.extend(header.as_bytes());
+    out.extend(data);
+    out
+}
+
+/// The arrays as a safetensors file, its header written by hand, every tensor declared `dtype`.
+fn safetensors_from(arrays: &[Array], dtype: &str) -> Vec<u8> {
+    let (header, data) = safetensors_parts(arrays, dtype);
+    safetensors_of(&header, &data)
+}
+
+/// The header and data of [`safetensors_from`].
+fn safetensors_parts(arrays: &[Array], dtype: &str) -> (String, Vec<u8>) {
+    let mut entries = Vec::new();
+    let mut data = Vec::new();
+    for a in arrays {
+        let bytes = f32_bytes(&a.data);
+        entries.push(format!(
+            r#""{}": {{"dtype": "{dtype}", "shape": {:?}, "data_offsets": [{}, {}]}}"#,
+            a.name,
+            a.shape,
+            data.len(),
+            data.len() + bytes.len()
+        ));
+        data.extend(bytes);
+    }
+    (format!("{{{}}}", entries.join(", ")), data)
+}
+
 fn with(arrays: &[Array], name: &str, edit: impl Fn(&mut Array)) -> Vec<Array> {
     let mut arrays = arrays.to_vec();
     edit(arrays.iter_mut().find(|a| a.name == name).unwrap());
@@ -621,6 +653,7 @@ fn hand_made_files_are_valid_before_being_broken() {
         ("ok.pt", pt_zip_from(&arrays)),
         ("ok_legacy.pt", legacy_from(&arrays)),
         ("ok.npz", npz_from(&arrays)),
+        ("ok.safetensors", safetensors_from(&arrays, "F32")),
     ] {
         let net = io::parse_network_bytes(&bytes, Path::new(name))
             .unwrap_or_else(|e| panic!("{e}"))
@@ -1045,6 +1078,91 @@ fn malformed_cases() -> Vec<Case> {
             "plain_zip.zip",
             zip_of(&[("readme.txt".into(), b"hello".to_vec())]),
             &["neither a PyTorch .pt", "nor a"],
+        ),
+        // Safetensors.
+        case(
+            "truncated.safetensors",
+            {
+                let mut b = safetensors_from(&ok, "F32");
+                b.truncate(40);
+                b
+            },
+            &[
+                "safetensors header",
+                "reaches past the end of the file",
+                "truncated",
+            ],
+        ),
+        case(
+            "short_data.safetensors",
+            {
+                let mut b = safetensors_from(&ok, "F32");
+                b.truncate(b.len() - 4);
+                b
+            },
+            &["safetensors header", "truncated, or trailing bytes"],
+        ),
+        case(
+            "trailing.safetensors",
+            [safetensors_from(&ok, "F32"), vec![0; 4]].concat(),
+            &["truncated, or trailing bytes"],
+        ),
+        case(
+            "not_json.safetensors",
+            safetensors_of("{not json}", b""),
+            &["safetensors header", "invalid JSON"],
+        ),
+        case(
+            "int32.safetensors",
+            safetensors_from(&ok, "I32"),
+            &["key `", "I32", "only F32 and F64"],
+        ),
+        case(
+            "gap.safetensors",
+            safetensors_of(
+                r#"{"m": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}"#,
+                &[0; 8],
+            ),
+            &["safetensors header", "invalid offset", "m"],
+        ),
+        case(
+            "size_mismatch.safetensors",
+            safetensors_of(
+                r#"{"m": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}}"#,
+                &[0; 8],
+            ),
+            &["safetensors header", "invalid shape"],
+        ),
+        case(
+            "overflow.safetensors",
+            safetensors_of(
+                r#"{"m": {"dtype": "F64", "shape": [4294967296, 4294967296, 4], "data_offsets": [0, 0]}}"#,
+                b"",
+            ),
+            &["safetensors header", "overflow"],
+        ),
+        case(
+            "no_tensors.safetensors",
+            safetensors_of(r#"{"__metadata__": {"format": "pt"}}"#, b""),
+            &["holds no tensors"],
+        ),
+        case(
+            "no_m.safetensors",
+            safetensors_from(&ok[..1], "F32"),
+            &["key `m`", "missing"],
+        ),
+        case(
+            "bad_meta.safetensors",
+            {
+                let (header, data) = safetensors_parts(&ok, "F32");
+                let header = header.replacen(
+                    '{',
+                    r#"{"__metadata__": {"lowrank_explorer.meta": "[1, 2]"}, "#,
+                    1,
+                );
+                safetensors_of(&header, &data)
+            },
+            &["__metadata__.lowrank_explorer.meta", "not a JSON object"],
         ),
     ]
 }

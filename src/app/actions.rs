@@ -103,8 +103,23 @@ impl Explorer {
             }
             Action::SaveNetwork(p) => match self.doc.model().network() {
                 Some(net) => {
-                    let r = io::save_network_json(&net.network, &p).map_err(|e| e.to_string());
-                    self.report(r, "network saved to", &p);
+                    // No precision to choose here: the binary formats get the narrowest one that
+                    // keeps every value of the network shown (a file's network is shown on its
+                    // SVD axes, whose values are rarely float32 even when the file's were).
+                    let precision = io::exact_precision(&net.network);
+                    let file = io::NetworkFile {
+                        network: (*net.network).clone(),
+                        meta: None,
+                    };
+                    let r = io::save_network_as(&file, &p, precision).map_err(|e| e.to_string());
+                    let done = match io::NetworkFormat::of_path(&p) {
+                        Ok(f) if f.has_precision() => match precision {
+                            io::Dtype::F32 => "network saved (float32) to",
+                            io::Dtype::F64 => "network saved (float64, every value exact) to",
+                        },
+                        _ => "network saved to",
+                    };
+                    self.report(r, done, &p);
                 }
                 None => self.warn("no network is open".into()),
             },

@@ -24,7 +24,7 @@ impl FileAction {
             FileAction::Open => "Open a network, population model or session",
             FileAction::SaveSession => "Save session",
             FileAction::SaveModel => "Save population model",
-            FileAction::SaveNetwork => "Save network",
+            FileAction::SaveNetwork => "Save network as .json, .pt, .npz or .safetensors",
             FileAction::ExportSvg => "Export the phase plane as SVG",
             FileAction::ExportPng => "Export the phase plane as PNG",
             FileAction::ExportCsv => "Export trajectories and fixed points as CSV",
@@ -44,6 +44,12 @@ impl FileAction {
     }
 }
 
+/// Whether `path` has the extension of a format a network is written in (`.json`, `.pt`, `.npz`,
+/// `.safetensors`).
+fn is_network_name(path: &Path) -> bool {
+    path.extension().is_some() && crate::io::NetworkFormat::of_path(path).is_ok()
+}
+
 /// The open dialog, if any, and the folder last used.
 #[derive(Default)]
 pub struct Files {
@@ -61,6 +67,12 @@ impl Files {
             .unwrap_or_default();
         let dialog = match action {
             FileAction::Open => FileDialog::open_file(),
+            FileAction::SaveNetwork => FileDialog::save_file()
+                .default_filename(action.default_name())
+                // The network files of the folder, and only a name whose extension names a
+                // format can be saved (the format follows the extension).
+                .show_files_filter(Box::new(|p: &Path| is_network_name(p)))
+                .filename_filter(Box::new(|name: &str| is_network_name(Path::new(name)))),
             _ => FileDialog::save_file().default_filename(action.default_name()),
         };
         let mut dialog = dialog

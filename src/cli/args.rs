@@ -12,7 +12,7 @@ use crate::reduced::TimeModel;
 /// A network or population-model file, or an embedded preset.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SourceArgs {
-    /// A network (.pt zip or legacy, .npz, our .json) or a population model (.json).
+    /// A network (.pt zip or legacy, .npz, .safetensors, our .json) or a population model (.json).
     #[arg(required_unless_present = "preset")]
     pub file: Option<PathBuf>,
     /// An embedded preset instead of a file: the population models dms_mixture_2pop and

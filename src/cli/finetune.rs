@@ -10,8 +10,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use serde_json::json;
 
+use super::output;
 use super::signals;
-use super::train::{check_out, save_or_rescue, thread_pool};
+use super::train::{save_or_rescue, thread_pool};
 use super::{CliError, TaskName};
 use crate::fit::finetune::{FinetuneConfig, FinetuneProgress, StepReport, finetune};
 use crate::fit::resample::ResampleEvaluation;
@@ -168,7 +169,7 @@ pub fn finetune_cmd(args: &FinetuneArgs, out: &mut dyn Write) -> Result<(), CliE
     let kind = task.eval_kind();
     let config = args.config();
     config.validate(&kind)?;
-    check_out(&args.out)?;
+    output::check_model_out(&args.out)?;
     let model = io::load_population_model(&args.model)?;
     let (pool, _) = thread_pool(args.threads)?;
     let graceful = signals::graceful_stop();

@@ -9,7 +9,8 @@ use std::sync::atomic::AtomicBool;
 use serde::Serialize;
 use serde_json::json;
 
-use super::train::{check_out, thread_pool};
+use super::output::{self, PrecisionArg};
+use super::train::thread_pool;
 use super::{CliError, FileArg};
 use crate::fit::gmm::{self, GmmOptions};
 use crate::fit::populations::DEFAULT_MAX_POPULATIONS;
@@ -97,9 +98,16 @@ pub struct ResampleArgs {
     /// Seed of the Gaussian basis.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Where to write the network (the project's JSON, atomically).
+    /// Where to write the network, in the format its extension names: .json (the project's,
+    /// every f64 and the metadata), .pt (PyTorch state dict, `torch.load(weights_only=True)`),
+    /// .npz (NumPy arrays) or .safetensors (tensors and the metadata); atomically.
     #[arg(long)]
     pub out: PathBuf,
+    /// How .pt, .npz and .safetensors store values (JSON keeps every f64): float32 as the
+    /// papers' code, exact for a network read from a float32 file (a note on stderr says what
+    /// else it rounds), or float64.
+    #[arg(long, value_enum, default_value = "f32")]
+    pub precision: PrecisionArg,
 }
 
 /// The `--json` report of `fit`, exactly as the issue specifies it.
@@ -166,7 +174,7 @@ fn fit_command(args: &FitArgs) -> String {
 
 pub fn fit(args: &FitArgs, out: &mut dyn Write) -> Result<(), CliError> {
     if let Some(path) = &args.out {
-        check_out(path)?;
+        output::check_model_out(path)?;
     }
     let net = io::load_network(&args.file.file)?;
     let opts = fit_options(args);
@@ -308,7 +316,7 @@ pub fn resample_cmd(args: &ResampleArgs, out: &mut dyn Write) -> Result<(), CliE
             args.n
         )));
     }
-    check_out(&args.out)?;
+    output::check_network_out(&args.out)?;
     let model = io::load_population_model(&args.model)?;
     let warnings = model.warnings();
     super::warn_all(&warnings);
@@ -318,7 +326,11 @@ pub fn resample_cmd(args: &ResampleArgs, out: &mut dyn Write) -> Result<(), CliE
     if !warnings.is_empty() {
         meta.insert("warnings".into(), json!(warnings));
     }
-    io::save_network_json_with_meta(&net, &meta, &args.out)?;
+    let file = io::NetworkFile {
+        network: net,
+        meta: Some(meta),
+    };
+    output::save_network(&file, &args.out, args.precision)?;
     let blocks: Vec<String> = model
         .populations()
         .iter()
@@ -338,13 +350,16 @@ pub fn resample_cmd(args: &ResampleArgs, out: &mut dyn Write) -> Result<(), CliE
 }
 
 fn resample_meta(args: &ResampleArgs, sizes: &[usize]) -> io::Meta {
-    let command = format!(
+    let mut command = format!(
         "lowrank-explorer resample {} --n {} --seed {} --out {}",
         args.model.display(),
         args.n,
         args.seed,
         args.out.display()
     );
+    if args.precision == PrecisionArg::F64 {
+        command += " --precision f64";
+    }
     let mut meta = io::Meta::new();
     meta.insert("command".into(), json!(command));
     meta.insert("source".into(), json!(args.model.display().to_string()));

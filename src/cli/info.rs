@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use super::output::{self, PrecisionArg};
 use super::{CliError, FileArg};
 use crate::io;
 use crate::network::{Dims, Network};
@@ -22,9 +23,16 @@ pub struct InfoArgs {
 pub struct ConvertArgs {
     #[command(flatten)]
     pub file: FileArg,
-    /// Where to write the JSON network (written atomically).
+    /// Where to write the network, in the format its extension names: .json (the project's,
+    /// every f64 and the metadata), .pt (PyTorch state dict, `torch.load(weights_only=True)`),
+    /// .npz (NumPy arrays) or .safetensors (tensors and the metadata); atomically.
     #[arg(long)]
     pub out: PathBuf,
+    /// How .pt, .npz and .safetensors store values (JSON keeps every f64): float32 as the
+    /// papers' code, exact for a network read from a float32 file (a note on stderr says what
+    /// else it rounds), or float64.
+    #[arg(long, value_enum, default_value = "f32")]
+    pub precision: PrecisionArg,
 }
 
 /// What `info` reports.
@@ -117,10 +125,11 @@ pub fn info(args: &InfoArgs, out: &mut dyn Write) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Converts keeping the file's `meta` (provenance) when it has one.
+/// Converts keeping the file's `meta` (provenance) when it has one and the output format can.
 pub fn convert(args: &ConvertArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    io::NetworkFormat::of_path(&args.out).map_err(|e| CliError(format!("--out {e}")))?;
     let file = io::load_network_file(&args.file.file)?;
-    io::save_network_file(&file, &args.out)?;
+    output::save_network(&file, &args.out, args.precision)?;
     let net = &file.network;
     writeln!(
         out,

@@ -5,6 +5,7 @@ mod args;
 mod finetune;
 mod fit;
 mod info;
+mod output;
 mod render;
 mod signals;
 mod simulate;
@@ -36,7 +37,8 @@ pub struct Cli {
 pub enum Command {
     /// Print a network's dimensions, gains, overlaps n^T m / N and vector norms.
     Info(info::InfoArgs),
-    /// Convert a network (.pt, .npz or .json) to the project's JSON format.
+    /// Convert a network between formats (read: .pt, .npz, .safetensors, .json; written as --out's
+    /// extension names).
     Convert(info::ConvertArgs),
     /// Run a task's canonical noise-free trials (see --task) and print outputs and latent trajectories.
     Simulate(simulate::SimulateArgs),
@@ -86,7 +88,8 @@ pub enum Command {
 #[cfg(feature = "gui")]
 #[derive(Debug, clap::Args)]
 pub struct GuiArgs {
-    /// A network (.pt, .npz, .json), a population model (.json) or a saved session (.json).
+    /// A network (.pt, .npz, .safetensors, .json), a population model (.json) or a saved session
+    /// (.json).
     pub file: Option<PathBuf>,
     /// Start from the built-in example instead of restoring the last session.
     #[arg(long)]
@@ -247,6 +250,7 @@ where
 /// A file argument, shared by the commands that load a network.
 #[derive(Debug, clap::Args)]
 pub struct FileArg {
-    /// A network: PyTorch state dict (.pt, zip or legacy layout), NumPy .npz, or the project's .json.
+    /// A network: PyTorch state dict (.pt, zip or legacy layout), NumPy .npz, .safetensors, or the
+    /// project's .json.
     pub file: PathBuf,
 }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
+use super::output::{self, PrecisionArg};
 use super::{CliError, TaskName, signals};
 use crate::io;
 use crate::train::{
@@ -30,9 +31,16 @@ pub struct TrainArgs {
     /// Seed of everything random: initialisation, trials, shuffles, network noise, final evaluation.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Where to write the trained network (the project's JSON, written atomically).
+    /// Where to write the trained network, in the format its extension names: .json (the project's,
+    /// every f64 and the metadata), .pt (PyTorch state dict, `torch.load(weights_only=True)`),
+    /// .npz (NumPy arrays) or .safetensors (tensors and the metadata); atomically.
     #[arg(long)]
     pub out: PathBuf,
+    /// How .pt, .npz and .safetensors store values (JSON keeps every f64): float32 as the
+    /// papers' code, exact for a network read from a float32 file (a note on stderr says what
+    /// else it rounds), or float64.
+    #[arg(long, value_enum, default_value = "f32")]
+    pub precision: PrecisionArg,
     /// Epochs of every stage (default: the recipe's; papers: DMS 100, 50, 40, decision 20, PWM 100;
     /// fast: DMS and decision 20, PWM 100).
     #[arg(long)]
@@ -233,6 +241,9 @@ fn command_line(args: &TrainArgs, task: TrainTask, config: &TrainConfig) -> Stri
     if args.recipe != RecipeName::Papers {
         cmd += " --recipe fast";
     }
+    if args.precision == PrecisionArg::F64 {
+        cmd += " --precision f64";
+    }
     if let Some(config) = &args.config {
         // An inline object in single quotes, as a shell reads it back.
         if config.trim_start().starts_with('{') {
@@ -344,7 +355,7 @@ pub fn train(args: &TrainArgs, out: &mut dyn Write) -> Result<(), CliError> {
         writeln!(out, "{}", serde_json::to_string_pretty(&config)?)?;
         return Ok(());
     }
-    check_out(&args.out)?;
+    output::check_network_out(&args.out)?;
     if args.eval_trials == 0 || args.eval_trials > train::config::MAX_TRIALS {
         return Err(CliError(format!(
             "--eval-trials must be between 1 and {}, got {}",
@@ -394,8 +405,12 @@ pub fn train(args: &TrainArgs, out: &mut dyn Write) -> Result<(), CliError> {
         ));
     };
     drop(graceful);
+    let file = io::NetworkFile {
+        network: outcome.network.clone(),
+        meta: Some(fields.clone()),
+    };
     save_or_rescue(&args.out, "trained network", |p| {
-        io::save_network_json_with_meta(&outcome.network, fields, p)
+        output::save_network(&file, p, args.precision)
     })?;
     if args.json {
         writeln!(out, "{meta}")?;

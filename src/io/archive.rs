@@ -1,14 +1,15 @@
 //! Zip containers, shared by the `.pt` zip layout and `.npz` (MODEL.md 7): both are zip archives of
-//! named records, stored or deflate-compressed.
+//! named records, stored or deflate-compressed. [`write_stored`] writes them.
 //!
 //! Entry sizes declared in a zip header can lie, and deflate can expand a few kilobytes into
 //! gigabytes, so every read takes a byte limit, is checked against the memory budget
 //! ([`crate::budget`]) before it starts, stops the inflater at the size the header declares, and
 //! grows its buffer only as data really arrives.
 
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Write};
 
-use zip::ZipArchive;
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
 use super::tensor::shown;
 
@@ -109,4 +110,29 @@ impl<'a> Zip<'a> {
         bytes.truncate(usize::try_from(wanted).unwrap_or(usize::MAX));
         Ok(bytes)
     }
+}
+
+/// A zip archive of `entries` (name, bytes), in order, every entry stored uncompressed with its
+/// data starting at a multiple of `align` bytes from the start of the file.
+///
+/// Storing is what `torch.save` and `np.savez` do, and the alignment is torch's (64 bytes, so
+/// that `torch.load(mmap=True)` can map each storage in place): the zip crate pads the local
+/// header with an extra field to get there. Timestamps are the zip epoch (1980-01-01), so the
+/// same content gives the same bytes. An entry of 4 GiB or more gets zip64 sizes.
+pub(crate) fn write_stored<'e>(
+    entries: impl IntoIterator<Item = (String, &'e [u8])>,
+    align: u16,
+) -> Result<Vec<u8>, String> {
+    let fail = |e: zip::result::ZipError| format!("cannot build the zip archive: {e}");
+    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, bytes) in entries {
+        let options = SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Stored)
+            .with_alignment(align)
+            .large_file(bytes.len() as u64 >= u64::from(u32::MAX));
+        zip.start_file(&name, options).map_err(fail)?;
+        zip.write_all(bytes)
+            .map_err(|e| format!("cannot write zip entry `{}`: {e}", shown(&name)))?;
+    }
+    Ok(zip.finish().map_err(fail)?.into_inner())
 }

@@ -1,15 +1,19 @@
 //! Reading and writing networks and models (MODEL.md 7): PyTorch `.pt` state dicts (zip and legacy
-//! layouts, by a pickle interpreter that never executes anything), NumPy `.npz`, and the project's own
-//! versioned JSON. Every error names the file and, where there is one, the key.
+//! layouts, by a pickle interpreter that never executes anything), NumPy `.npz`, safetensors, and
+//! the project's own versioned JSON. Every error names the file and, where there is one, the key.
 //!
-//! The format is chosen by content, never by extension: `PK\x03\x04` is a zip (a `.pt` if it holds
-//! a `<name>/data.pkl`, an `.npz` if it holds `.npy` arrays), a leading pickle `PROTO` byte `0x80` is
-//! a legacy `.pt`, and `{` (after whitespace) is JSON. Files are read whole, up to
-//! [`MAX_FILE_BYTES`]; every size inside them is checked against the bytes present before it is
-//! allocated.
+//! Reading chooses the format by content, never by extension: `PK\x03\x04` is a zip (a `.pt` if it
+//! holds a `<name>/data.pkl`, an `.npz` if it holds `.npy` arrays), an 8-byte header length of at
+//! most 100 MB followed by `{` is safetensors, a leading pickle `PROTO` byte `0x80` is a legacy
+//! `.pt`, and `{` (after whitespace) is JSON. Files are read whole, up to [`MAX_FILE_BYTES`]; every
+//! size inside them is checked against the bytes present before it is allocated.
+//!
+//! Writing chooses the format by the output's extension ([`NetworkFormat`], [`save_network_as`]).
 //!
 //! - [`torch`]: `.pt` files; [`npz`]: `.npz` files; [`network_json`]: the project's JSON;
-//! - [`tensor`]: the [`TensorMap`] the binary readers produce;
+//! - [`safetensors_file`]: safetensors files, read and written; `torch_save`, `npz_save`: the
+//!   other writers;
+//! - [`tensor`]: the [`TensorMap`] the binary readers produce and the writers take;
 //! - [`atomic`]: [`write_atomic`], used by every writer of the project.
 
 mod archive;
@@ -17,10 +21,14 @@ pub mod atomic;
 pub mod model_json;
 pub mod network_json;
 pub mod npz;
+mod npz_save;
 mod pickle;
+mod pickler;
+pub mod safetensors_file;
 mod state_dict;
 pub mod tensor;
 pub mod torch;
+mod torch_save;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -32,8 +40,8 @@ use crate::reduced::PopulationModel;
 
 pub use atomic::{check_writable, write_atomic};
 pub use network_json::{Meta, NETWORK_FORMAT, NETWORK_VERSION, NetworkFile};
-pub use state_dict::network_from_tensors;
-pub use tensor::{Dtype, Tensor, TensorMap};
+pub use state_dict::{network_from_tensors, network_to_tensors};
+pub use tensor::{Dtype, Rounding, Tensor, TensorMap, float32_rounding};
 
 /// Largest file we read (2 GiB): far above any network we can hold, and a bound on what a file
 /// can make us allocate.
@@ -69,6 +77,7 @@ pub enum IoErrorKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Content {
     Zip,
+    Safetensors,
     Pickle,
     Json,
 }
@@ -76,6 +85,9 @@ enum Content {
 fn sniff(bytes: &[u8]) -> Result<Content, IoErrorKind> {
     if bytes.starts_with(ZIP_MAGIC) {
         return Ok(Content::Zip);
+    }
+    if safetensors_file::is_safetensors(bytes) {
+        return Ok(Content::Safetensors);
     }
     if bytes.first() == Some(&PICKLE_PROTO) {
         return Ok(Content::Pickle);
@@ -87,28 +99,31 @@ fn sniff(bytes: &[u8]) -> Result<Content, IoErrorKind> {
             let head: Vec<String> = bytes.iter().take(8).map(|b| format!("{b:02x}")).collect();
             Err(IoErrorKind::Format(format!(
                 "unrecognised content (first bytes {}): expected a PyTorch .pt (zip or legacy), \
-                 a NumPy .npz or a lowrank-explorer JSON network",
+                 a NumPy .npz, a safetensors file or a lowrank-explorer JSON network",
                 head.join(" ")
             )))
         }
     }
 }
 
-/// Loads a network from `.pt` (either layout), `.npz` or the project's JSON, chosen by content.
+/// Loads a network from `.pt` (either layout), `.npz`, safetensors or the project's JSON, chosen
+/// by content.
 ///
-/// For `.pt` and `.npz`, parameters are looked up as described at [`network_from_tensors`]; a
-/// missing `h0` defaults to zeros.
+/// For `.pt`, `.npz` and safetensors, parameters are looked up as described at
+/// [`network_from_tensors`]; a missing `h0` defaults to zeros.
 pub fn load_network(path: &Path) -> Result<Network, IoError> {
     load_network_file(path).map(|f| f.network)
 }
 
-/// Like [`load_network`], also returning the JSON file's `meta` (always `None` for `.pt`/`.npz`).
+/// Like [`load_network`], also returning the file's `meta`: the JSON's, or the one a safetensors
+/// file written by this project carries (always `None` for `.pt`/`.npz`).
 pub fn load_network_file(path: &Path) -> Result<NetworkFile, IoError> {
     let bytes = read_file(path)?;
     parse_network_bytes(&bytes, path)
 }
 
-/// Reads the named tensors of a `.pt` or `.npz` file, without interpreting them as a network.
+/// Reads the named tensors of a `.pt`, `.npz` or safetensors file, without interpreting them as a
+/// network.
 pub fn read_tensors(path: &Path) -> Result<TensorMap, IoError> {
     let bytes = read_file(path)?;
     read_tensors_from_bytes(&bytes, path)
@@ -118,12 +133,13 @@ pub fn read_tensors(path: &Path) -> Result<TensorMap, IoError> {
 pub fn parse_network_bytes(bytes: &[u8], file: &Path) -> Result<NetworkFile, IoError> {
     let parsed = match sniff(bytes) {
         Ok(Content::Json) => network_json::parse_network_json(bytes),
-        Ok(Content::Zip | Content::Pickle) => tensors(bytes).and_then(|map| {
-            Ok(NetworkFile {
-                network: network_from_tensors(&map)?,
-                meta: None,
-            })
-        }),
+        Ok(Content::Zip | Content::Pickle | Content::Safetensors) => tensors_and_meta(bytes)
+            .and_then(|(map, meta)| {
+                Ok(NetworkFile {
+                    network: network_from_tensors(&map)?,
+                    meta,
+                })
+            }),
         Err(e) => Err(e),
     };
     parsed.map_err(|kind| with_file(file, kind))
@@ -131,11 +147,14 @@ pub fn parse_network_bytes(bytes: &[u8], file: &Path) -> Result<NetworkFile, IoE
 
 /// [`read_tensors`] on bytes already in memory; `file` only names them in errors.
 pub fn read_tensors_from_bytes(bytes: &[u8], file: &Path) -> Result<TensorMap, IoError> {
-    tensors(bytes).map_err(|kind| with_file(file, kind))
+    tensors_and_meta(bytes)
+        .map(|(map, _)| map)
+        .map_err(|kind| with_file(file, kind))
 }
 
-fn tensors(bytes: &[u8]) -> Result<TensorMap, IoErrorKind> {
-    match sniff(bytes)? {
+/// The tensors of a binary file, and the network metadata only a safetensors file can carry.
+fn tensors_and_meta(bytes: &[u8]) -> Result<(TensorMap, Option<Meta>), IoErrorKind> {
+    let map = match sniff(bytes)? {
         Content::Zip => {
             let mut zip = archive::Zip::open(bytes).map_err(IoErrorKind::Format)?;
             let names = zip.names().map_err(IoErrorKind::Format)?;
@@ -151,25 +170,160 @@ fn tensors(bytes: &[u8]) -> Result<TensorMap, IoErrorKind> {
                 ))
             }
         }
+        Content::Safetensors => return safetensors_file::read_safetensors_bytes(bytes),
         Content::Pickle => torch::read_torch_bytes(bytes),
         Content::Json => Err(IoErrorKind::Format(
             "a JSON network file holds a network, not raw tensors: load it as a network".into(),
         )),
+    }?;
+    Ok((map, None))
+}
+
+/// The formats a network is written in, named by the output file's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkFormat {
+    /// The project's versioned JSON: every f64 exactly, and the metadata.
+    Json,
+    /// A PyTorch state dict in `torch.save`'s zip layout (tensors only).
+    Pt,
+    /// A NumPy `.npz` of `.npy` arrays (tensors only).
+    Npz,
+    /// Safetensors: the tensors, and the metadata as JSON in `__metadata__`.
+    Safetensors,
+}
+
+impl NetworkFormat {
+    /// The extensions a network can be written with, for `--help` and errors.
+    pub const EXTENSIONS: &str = ".json, .pt, .npz, .safetensors";
+
+    /// The format `path` names by its extension (any case). `-` (standard output) and a path
+    /// without an extension are JSON; any other extension is an error listing the supported ones.
+    pub fn of_path(path: &Path) -> Result<Self, IoError> {
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        match ext.as_deref() {
+            None | Some("json") => Ok(NetworkFormat::Json),
+            Some("pt" | "pth") => Ok(NetworkFormat::Pt),
+            Some("npz") => Ok(NetworkFormat::Npz),
+            Some("safetensors") => Ok(NetworkFormat::Safetensors),
+            Some(other) => Err(with_file(
+                path,
+                IoErrorKind::Format(format!(
+                    "unknown extension `.{}` for a network: use {} (.pth is .pt)",
+                    tensor::shown(other),
+                    Self::EXTENSIONS
+                )),
+            )),
+        }
+    }
+
+    /// Whether the format stores values in the precision asked for (JSON always keeps f64).
+    pub fn has_precision(self) -> bool {
+        self != NetworkFormat::Json
+    }
+
+    /// Whether the format keeps a network's `meta` (provenance, training results).
+    pub fn keeps_meta(self) -> bool {
+        matches!(self, NetworkFormat::Json | NetworkFormat::Safetensors)
     }
 }
 
-/// Writes `net` as the project's versioned JSON, atomically.
+/// Writes `file` (network + meta) in the format its extension names ([`NetworkFormat::of_path`]):
+/// `.json` (the project's), `.pt`, `.npz`, `.safetensors`; atomically.
+///
+/// The binary formats hold the state dict of the published `LowRankRNN` ([`network_to_tensors`])
+/// stored as `precision` (float32 is what the papers' code holds; see [`float32_rounding`] for
+/// what it loses of an f64 network); JSON ignores `precision` and keeps every f64. The metadata is
+/// kept by JSON and safetensors, dropped by `.pt` and `.npz`. A value beyond the float32 range is
+/// an error when writing float32 (it would read back as infinite).
+pub fn save_network_as(file: &NetworkFile, path: &Path, precision: Dtype) -> Result<(), IoError> {
+    let format = NetworkFormat::of_path(path)?;
+    let bytes =
+        network_bytes(file, format, precision, path).map_err(|kind| with_file(path, kind))?;
+    write_atomic(path, &bytes)
+}
+
+/// The bytes of `file` in `format`; `path` gives the `.pt` archive its name.
+fn network_bytes(
+    file: &NetworkFile,
+    format: NetworkFormat,
+    precision: Dtype,
+    path: &Path,
+) -> Result<Vec<u8>, IoErrorKind> {
+    let tensors = || tensors_to_write(&file.network, precision, format);
+    match format {
+        NetworkFormat::Json => network_json::to_json(&file.network, file.meta.as_ref()),
+        NetworkFormat::Pt => torch_save::pt_bytes(&tensors()?, &torch_save::archive_name(path)),
+        NetworkFormat::Npz => npz_save::npz_bytes(&tensors()?),
+        NetworkFormat::Safetensors => {
+            safetensors_file::safetensors_bytes(&tensors()?, file.meta.as_ref())
+        }
+    }
+}
+
+/// The network's state dict as `precision`, once the memory budget allows writing it and (for
+/// float32) every value is within range.
+fn tensors_to_write(
+    net: &Network,
+    precision: Dtype,
+    format: NetworkFormat,
+) -> Result<TensorMap, IoErrorKind> {
+    let d = net.dims();
+    // Every value (h0 and a bias counted) is held as the f64 copy, encoded, and copied into the
+    // archive.
+    let values = d.neurons * (2 * d.rank + d.inputs + d.outputs + 2) + d.inputs + d.outputs;
+    crate::budget::check(
+        format!("writing a network of N = {} as {format:?}", d.neurons),
+        crate::budget::bytes(values, 8 + 2 * precision.size()),
+        "write a smaller network",
+    )
+    .map_err(|e| IoErrorKind::Format(e.to_string()))?;
+    let map = network_to_tensors(net, precision);
+    if precision == Dtype::F32 {
+        check_float32_range(&map)?;
+    }
+    Ok(map)
+}
+
+/// Every value must be finite as a float32.
+fn check_float32_range(map: &TensorMap) -> Result<(), IoErrorKind> {
+    for (key, t) in map.iter() {
+        if let Some(v) = t.data.iter().find(|v| !(**v as f32).is_finite()) {
+            return Err(IoErrorKind::Key {
+                key: key.to_owned(),
+                message: format!(
+                    "value {v:e} is beyond the float32 range (about 3.4e38): write it as float64"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The narrowest precision that stores every value of `net` exactly: float32 for a network read
+/// from a float32 file, float64 for one trained, fitted or drawn here.
+pub fn exact_precision(net: &Network) -> Dtype {
+    let map = network_to_tensors(net, Dtype::F64);
+    match float32_rounding(map.iter().flat_map(|(_, t)| t.data.iter())) {
+        None => Dtype::F32,
+        Some(_) => Dtype::F64,
+    }
+}
+
+/// Writes `net` as the project's versioned JSON, atomically (whatever the extension).
 pub fn save_network_json(net: &Network, path: &Path) -> Result<(), IoError> {
     save_json(net, None, path)
 }
 
-/// Writes a network with its metadata as the project's versioned JSON, atomically.
+/// Writes a network with its metadata in the format the extension names, float32 for the binary
+/// formats: [`save_network_as`] with [`Dtype::F32`].
 pub fn save_network_file(file: &NetworkFile, path: &Path) -> Result<(), IoError> {
-    save_json(&file.network, file.meta.as_ref(), path)
+    save_network_as(file, path, Dtype::F32)
 }
 
 /// Writes a network with metadata (provenance: the command that made it, training results) as the
-/// project's versioned JSON, atomically.
+/// project's versioned JSON, atomically (whatever the extension).
 pub fn save_network_json_with_meta(net: &Network, meta: &Meta, path: &Path) -> Result<(), IoError> {
     save_json(net, Some(meta), path)
 }
@@ -259,4 +413,32 @@ fn read_file(path: &Path) -> Result<Vec<u8>, IoError> {
         return Err(too_large());
     }
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A safetensors prefix: header length `n`, then the header's first byte.
+    fn safetensors_head(n: u64) -> Vec<u8> {
+        let mut b = n.to_le_bytes().to_vec();
+        b.push(b'{');
+        b
+    }
+
+    #[test]
+    fn sniff_tells_safetensors_from_pickle_and_json() {
+        // A header of 128 bytes starts the file with 0x80, the pickle PROTO byte; of 123, with `{`.
+        assert_eq!(sniff(&safetensors_head(128)).unwrap(), Content::Safetensors);
+        assert_eq!(sniff(&safetensors_head(123)).unwrap(), Content::Safetensors);
+        assert_eq!(
+            sniff(b"\x80\x02ccollections\nOrderedDict\n").unwrap(),
+            Content::Pickle
+        );
+        assert_eq!(sniff(b"{\"format\": {\"a\": 1}}").unwrap(), Content::Json);
+        assert_eq!(sniff(b"        {\"format\": 1}").unwrap(), Content::Json);
+        assert_eq!(sniff(b"PK\x03\x04\0\0\0\0{").unwrap(), Content::Zip);
+        // A header longer than the format allows is not safetensors.
+        assert!(sniff(&safetensors_head(100_000_001)).is_err());
+    }
 }

@@ -1,11 +1,11 @@
 //! From named tensors (a PyTorch state dict or an `.npz`) to a network, with the parameter names and
 //! shapes of MODEL.md 1: `wi (S,N)`, `si (S)`, `m (N,R)`, `n (N,R)`, `wo (N,O)`, `so (O)`, `h0 (N)`,
-//! optional `b (N)`.
+//! optional `b (N)`; and back, for the writers.
 
 use nalgebra::{DMatrix, DVector};
 
 use super::IoErrorKind;
-use super::tensor::{Tensor, TensorMap, shown};
+use super::tensor::{Dtype, Tensor, TensorMap, shown};
 use crate::network::{Network, NetworkParts};
 
 /// How many of the file's keys a "missing parameter" error lists.
@@ -36,6 +36,40 @@ pub fn network_from_tensors(map: &TensorMap) -> Result<Network, IoErrorKind> {
         m,
     };
     Ok(Network::new(parts)?)
+}
+
+/// The network's parameters as a state dict, the inverse of [`network_from_tensors`]: keys in the
+/// order the published `LowRankRNN` registers them (`wi, si, m, n, wo, so, h0`, then `b` where the
+/// network has one, as the later fork appends it), row-major values, each tagged `dtype` (the
+/// precision the writer will store; the values themselves stay f64 here).
+pub fn network_to_tensors(net: &Network, dtype: Dtype) -> TensorMap {
+    let p = net.parts();
+    let matrix = |m: &DMatrix<f64>| Tensor {
+        shape: vec![m.nrows(), m.ncols()],
+        data: m.transpose().as_slice().to_vec(),
+        dtype,
+    };
+    let vector = |v: &DVector<f64>| Tensor {
+        shape: vec![v.len()],
+        data: v.as_slice().to_vec(),
+        dtype,
+    };
+    let mut map = TensorMap::new();
+    for (key, tensor) in [
+        ("wi", matrix(&p.wi)),
+        ("si", vector(&p.si)),
+        ("m", matrix(&p.m)),
+        ("n", matrix(&p.n)),
+        ("wo", matrix(&p.wo)),
+        ("so", vector(&p.so)),
+        ("h0", vector(&p.h0)),
+    ] {
+        map.insert(key.to_owned(), tensor);
+    }
+    if let Some(b) = &p.b {
+        map.insert("b".to_owned(), vector(b));
+    }
+    map
 }
 
 fn find<'m>(map: &'m TensorMap, name: &str) -> Result<Option<(&'m str, &'m Tensor)>, IoErrorKind> {

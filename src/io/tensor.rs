@@ -170,6 +170,47 @@ pub(crate) fn decode_floats(bytes: &[u8], dtype: Dtype, endian: Endian) -> Vec<f
     }
 }
 
+/// The little-endian bytes of `values` stored as `dtype`: what every writer stores (`.pt` storages,
+/// `.npy` data, safetensors buffers are all little endian). Float32 rounds each value to nearest;
+/// see [`float32_rounding`] for what that loses.
+pub(crate) fn encode_floats(values: &[f64], dtype: Dtype) -> Vec<u8> {
+    match dtype {
+        Dtype::F32 => values
+            .iter()
+            .flat_map(|&v| (v as f32).to_le_bytes())
+            .collect(),
+        Dtype::F64 => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+    }
+}
+
+/// What storing values as float32 changes: how many are not exactly representable, and the
+/// largest relative change `|f32(v) - v| / |v|` among them (infinite if one overflows).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rounding {
+    pub inexact: usize,
+    pub total: usize,
+    pub max_relative: f64,
+}
+
+/// How `values` fare when stored as float32 (`None` if every value is exactly a float32, as for a
+/// network read from a float32 file, which then round-trips bit for bit).
+pub fn float32_rounding<'a>(values: impl IntoIterator<Item = &'a f64>) -> Option<Rounding> {
+    let mut r = Rounding {
+        inexact: 0,
+        total: 0,
+        max_relative: 0.0,
+    };
+    for &v in values {
+        r.total += 1;
+        let rounded = f64::from(v as f32);
+        if rounded != v {
+            r.inexact += 1;
+            r.max_relative = r.max_relative.max((rounded - v).abs() / v.abs());
+        }
+    }
+    (r.inexact > 0).then_some(r)
+}
+
 /// Copies the strided view `source[offset + sum_d i_d * strides[d]]` into a row-major vector.
 ///
 /// This is how both a PyTorch tensor (a view of its storage, MODEL.md 7) and a Fortran-order NumPy
