@@ -117,7 +117,8 @@ struct PopulationJson {
     cov: Vec<Vec<f64>>,
 }
 
-fn fit_options(args: &FitArgs) -> FitOptions {
+/// The fit's options from the command's flags.
+pub fn fit_options(args: &FitArgs) -> FitOptions {
     FitOptions {
         populations: match args.populations {
             PopulationsArg::Fixed(p) => PopulationCount::Fixed(p),
@@ -193,7 +194,8 @@ pub fn fit(args: &FitArgs, out: &mut dyn Write) -> Result<(), CliError> {
     Ok(())
 }
 
-fn fit_json(result: &NetworkFit) -> FitJson {
+/// Exactly what `fit --json` prints.
+pub fn fit_json(result: &NetworkFit) -> impl Serialize + use<> {
     FitJson {
         populations: result
             .model
