@@ -303,13 +303,18 @@ fn print_fit(out: &mut dyn Write, args: &FitArgs, result: &NetworkFit) -> Result
     Ok(())
 }
 
-pub fn resample_cmd(args: &ResampleArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    if args.n == 0 || args.n > MAX_NEURONS {
+/// `--n` of `resample` within 1..=[`MAX_NEURONS`].
+pub fn check_resample_size(n: usize) -> Result<(), CliError> {
+    if n == 0 || n > MAX_NEURONS {
         return Err(CliError(format!(
-            "--n must be between 1 and {MAX_NEURONS}, got {}",
-            args.n
+            "--n must be between 1 and {MAX_NEURONS}, got {n}"
         )));
     }
+    Ok(())
+}
+
+pub fn resample_cmd(args: &ResampleArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    check_resample_size(args.n)?;
     check_out(&args.out)?;
     let model = io::load_population_model(&args.model)?;
     let warnings = model.warnings();
