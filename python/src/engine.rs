@@ -101,10 +101,13 @@ pub fn simulate<'py>(
             .iter()
             .flat_map(|r| r.outputs.iter().copied())
             .collect();
-        let trajectories: Option<Vec<f64>> = states.then(|| {
-            runs.into_iter()
-                .flat_map(|r| r.states.unwrap_or_default())
-                .collect()
+        // One buffer for all trials, handed to NumPy without a further copy.
+        let trajectories = states.then(|| {
+            let mut all = Vec::with_capacity(batch * (steps + 1) * d.neurons);
+            for r in &runs {
+                all.extend_from_slice(r.states.as_deref().unwrap_or_default());
+            }
+            all
         });
         (outputs, trajectories)
     });
