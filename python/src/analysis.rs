@@ -11,8 +11,8 @@ use numpy::PyArrayMethods;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::objects::model_of;
-use crate::{Error, choice, cli_error, report};
+use crate::objects::Source;
+use crate::{Error, choice, report};
 
 /// A constant input as `--input` takes it: `"none"`, a channel name (`"A"`), or numbers (a
 /// sequence of floats is read as the CLI reads `0.5,0`, with the same checks).
@@ -90,8 +90,10 @@ pub fn analyze<'py>(
     raw_axes: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let plane = plane(input, dynamics, alpha, range)?;
-    let model = model_of(obj, raw_axes)?;
-    let a = py.detach(|| analysis(&model, &plane)).map_err(cli_error)?;
+    let source = Source::of(obj)?;
+    let a = py
+        .detach(|| analysis(&source.model(raw_axes)?, &plane).map_err(|e| e.0))
+        .map_err(Error::new_err)?;
     let out = report(py, &a.report())?;
     let dict = out.cast::<PyDict>()?;
     let land = &a.landscape;
@@ -137,9 +139,12 @@ pub fn continue_<'py>(
         .parse()
         .map_err(|e| Error::new_err(format!("param {param:?}: {e}")))?;
     let plane = plane(input, dynamics, alpha, None)?;
-    let model = model_of(obj, raw_axes)?;
+    let source = Source::of(obj)?;
     let c = py
-        .detach(|| continuation(&model, &param, [range.0, range.1], &plane))
-        .map_err(cli_error)?;
+        .detach(|| {
+            let model = source.model(raw_axes)?;
+            continuation(&model, &param, [range.0, range.1], &plane).map_err(|e| e.0)
+        })
+        .map_err(Error::new_err)?;
     report(py, &c.report())
 }

@@ -251,21 +251,41 @@ impl PopulationModel {
     }
 }
 
-/// What the analyses accept: a `Network` or a `PopulationModel`.
-pub fn model_of(obj: &Bound<'_, PyAny>, raw_axes: bool) -> PyResult<Model> {
-    if let Ok(net) = obj.cast::<Network>() {
-        let axes = if raw_axes { Axes::Raw } else { Axes::Svd };
-        let source = NetworkSource::File {
-            path: "<python>".into(),
-        };
-        return Model::from_network(net.get().network().clone(), axes, source).map_err(error);
+/// What the analyses accept, taken out of its Python object so that the reduced system can be
+/// built with the GIL released (a network's SVD re-parametrisation is O(N R^2)).
+pub enum Source {
+    Network(Arc<NetworkFile>),
+    Population(reduced::PopulationModel, String),
+}
+
+impl Source {
+    /// A `Network` or a `PopulationModel`; a `TypeError` for anything else.
+    pub fn of(obj: &Bound<'_, PyAny>) -> PyResult<Source> {
+        if let Ok(net) = obj.cast::<Network>() {
+            return Ok(Source::Network(net.get().file.clone()));
+        }
+        if let Ok(pop) = obj.cast::<PopulationModel>() {
+            let pop = pop.get();
+            return Ok(Source::Population(pop.model.clone(), pop.name.clone()));
+        }
+        Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "expected a lowrank_explorer.Network or PopulationModel, got {}",
+            obj.get_type().name()?
+        )))
     }
-    if let Ok(pop) = obj.cast::<PopulationModel>() {
-        let pop = pop.get();
-        return Ok(Model::from_population(pop.model.clone(), &pop.name));
+
+    /// The model the CLI would analyse: a network's exact reduction (on its SVD axes unless
+    /// `raw_axes`), a population model's mean field.
+    pub fn model(self, raw_axes: bool) -> Result<Model, String> {
+        match self {
+            Source::Network(file) => {
+                let axes = if raw_axes { Axes::Raw } else { Axes::Svd };
+                let source = NetworkSource::File {
+                    path: "<python>".into(),
+                };
+                Model::from_network(file.network.clone(), axes, source).map_err(|e| e.to_string())
+            }
+            Source::Population(model, name) => Ok(Model::from_population(model, &name)),
+        }
     }
-    Err(pyo3::exceptions::PyTypeError::new_err(format!(
-        "expected a lowrank_explorer.Network or PopulationModel, got {}",
-        obj.get_type().name()?
-    )))
 }

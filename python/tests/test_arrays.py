@@ -94,3 +94,11 @@ def test_svd_axes_keep_the_dynamics(net):
     svd = net.svd()
     assert np.allclose(svd.m.T @ svd.m / 64, np.diag(np.diag(svd.m.T @ svd.m / 64)), atol=1e-9)
     np.testing.assert_allclose(lx.simulate(svd, inputs)[0], lx.simulate(net, inputs)[0], atol=1e-12)
+
+
+def test_every_format_loads_the_same_network(net):
+    for name in ["lowrank_n64_r2_legacy.pt", "lowrank_n64_r2.npz"]:
+        other = lx.load(FIXTURES / name)
+        for key in KEYS:
+            assert np.array_equal(getattr(other, key), getattr(net, key)), (name, key)
+    assert isinstance(lx.load(FIXTURES / "dms_mixture_2pop.json"), lx.PopulationModel)
