@@ -3,7 +3,7 @@
 
 use lowrank::budget;
 use lowrank::cli::TaskName;
-use lowrank::cli::simulate::{canonical_trials, check_noise, evaluation};
+use lowrank::cli::simulate::{canonical_trials, check_noise, eval_plan};
 use lowrank::network::{Recording, SimOptions};
 use numpy::{AllowTypeChange, PyArrayLike3, PyUntypedArrayMethods};
 use pyo3::prelude::*;
@@ -132,10 +132,15 @@ pub fn evaluate<'py>(
     noise: Option<f64>,
     delay_max_ms: Option<f64>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let task = choice::<TaskName>("task", task)?;
+    let plan = eval_plan(
+        choice::<TaskName>("task", task)?,
+        trials,
+        seed,
+        noise,
+        delay_max_ms,
+    )
+    .map_err(cli_error)?;
     let file = network.get().file.clone();
-    let result = py
-        .detach(|| evaluation(&file.network, task, trials, seed, noise, delay_max_ms))
-        .map_err(cli_error)?;
+    let result = py.detach(|| plan.run(&file.network)).map_err(cli_error)?;
     report(py, &result)
 }

@@ -289,6 +289,17 @@ impl Continuation {
     }
 }
 
+/// `--from` and `--to`: different finite numbers.
+fn check_range([from, to]: [f64; 2]) -> Result<(), CliError> {
+    if from.is_finite() && to.is_finite() && from != to {
+        Ok(())
+    } else {
+        Err(CliError(format!(
+            "--from and --to must be different finite numbers, got {from} and {to}"
+        )))
+    }
+}
+
 /// Continues the fixed points of `model` in `param` over `[from, to]` (either order) under `plane`.
 pub fn continuation(
     model: &Model,
@@ -296,11 +307,7 @@ pub fn continuation(
     [from, to]: [f64; 2],
     plane: &PlaneArgs,
 ) -> Result<Continuation, CliError> {
-    if !(from.is_finite() && to.is_finite() && from != to) {
-        return Err(CliError(format!(
-            "--from and --to must be different finite numbers, got {from} and {to}"
-        )));
-    }
+    check_range([from, to])?;
     let warnings = model.warnings();
     super::warn_all(&warnings);
     let time_model = plane.time_model()?;
@@ -329,6 +336,8 @@ pub fn continuation(
 }
 
 pub fn continue_param(args: &ContinueArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    // Before reading any file, as every command checks its flags first.
+    check_range([args.from, args.to])?;
     let model = args.source.load()?;
     let c = continuation(&model, &args.param, [args.from, args.to], &args.plane)?;
     if args.json {

@@ -320,16 +320,25 @@ pub fn papers_noise(task: TaskName) -> f64 {
     train::TrainConfig::recipe(task.into(), train::Recipe::Papers).noise_std
 }
 
-/// Accuracy and loss of `net` on `trials` fresh noisy trials of `task` drawn with `seed`, at network
+/// What `eval` runs, checked before any file is read: the random trials' task, how many, their
+/// seed and the network noise.
+#[derive(Debug, Clone)]
+pub struct EvalPlan {
+    kind: TaskKind,
+    trials: usize,
+    seed: u64,
+    noise: f64,
+}
+
+/// Checks `eval`'s settings: `trials` fresh noisy trials of `task` drawn with `seed`, at network
 /// noise `noise` (default: the papers' training noise of the task).
-pub fn evaluation(
-    net: &Network,
+pub fn eval_plan(
     task: TaskName,
     trials: usize,
     seed: u64,
     noise: Option<f64>,
     delay_max_ms: Option<f64>,
-) -> Result<EvalReport, CliError> {
+) -> Result<EvalPlan, CliError> {
     let noise = noise.unwrap_or_else(|| papers_noise(task));
     check_noise(noise)?;
     let kind = eval_task(task, delay_max_ms)?;
@@ -338,26 +347,38 @@ pub fn evaluation(
             "--trials must be between 1 and {MAX_EVAL_TRIALS}, got {trials}"
         )));
     }
-    check_task_fits(net, &kind)?;
-    let e = train::evaluate(net, &kind, trials, noise, seed);
-    Ok(EvalReport {
-        accuracy: e.accuracy,
-        loss: e.loss,
-        trials: e.trials,
+    Ok(EvalPlan {
+        kind,
+        trials,
+        seed,
         noise,
     })
 }
 
+impl EvalPlan {
+    /// Accuracy and loss of `net` on the plan's trials.
+    pub fn run(&self, net: &Network) -> Result<EvalReport, CliError> {
+        check_task_fits(net, &self.kind)?;
+        let e = train::evaluate(net, &self.kind, self.trials, self.noise, self.seed);
+        Ok(EvalReport {
+            accuracy: e.accuracy,
+            loss: e.loss,
+            trials: e.trials,
+            noise: self.noise,
+        })
+    }
+}
+
 pub fn eval(args: &EvalArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let net = io::load_network(&args.file.file)?;
-    let report = evaluation(
-        &net,
+    let plan = eval_plan(
         args.task,
         args.trials,
         args.seed,
         args.noise,
         args.delay_max_ms,
     )?;
+    let net = io::load_network(&args.file.file)?;
+    let report = plan.run(&net)?;
     if args.json {
         writeln!(out, "{}", serde_json::to_string(&report)?)?;
     } else {
