@@ -118,38 +118,73 @@ fn cycle_out(c: &Cycle) -> CycleOut<'_> {
     }
 }
 
-pub fn analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let model = args.source.load()?;
+/// The phase plane of one system as `analyze` computes it: the landscape (with its nullclines),
+/// the input and time model it was computed under, and the wall time of the analysis.
+#[derive(Debug)]
+pub struct Analysis {
+    pub landscape: Landscape,
+    pub input: Vec<f64>,
+    pub time_model: TimeModel,
+    /// What was adjusted in the model (a non-PSD covariance), also said on stderr.
+    pub warnings: Vec<String>,
+    pub millis: f64,
+}
+
+impl Analysis {
+    /// Exactly what `analyze --json` prints: {"dynamics","input","fixed_points","limit_cycles"}.
+    pub fn report(&self) -> impl Serialize + '_ {
+        AnalyzeReport {
+            dynamics: dynamics_name(self.time_model),
+            input: &self.input,
+            fixed_points: self
+                .landscape
+                .fixed_points
+                .iter()
+                .map(fixed_point_out)
+                .collect(),
+            limit_cycles: Some(self.landscape.cycles.iter().map(cycle_out).collect()),
+            search: None,
+            warnings: &self.warnings,
+        }
+    }
+}
+
+/// Analyses `model` under the input, time model and rectangle of `plane`.
+pub fn analysis(model: &Model, plane: &PlaneArgs) -> Result<Analysis, CliError> {
     let warnings = model.warnings();
     super::warn_all(&warnings);
-    let time_model = args.plane.time_model()?;
-    let v = args.plane.input(&model)?;
-    if model.system().rank() != 2 {
-        return analyze_any_rank(args, &model, &v, time_model, &warnings, out);
-    }
-    let rect = args.plane.rect(&model);
+    let time_model = plane.time_model()?;
+    let input = plane.input(model)?;
+    let rect = plane.rect(model);
     let clock = Instant::now();
-    let land = analyze_landscape(
+    let landscape = analyze_landscape(
         model.system(),
-        &LandscapeRequest::new(rect, v.clone(), time_model),
+        &LandscapeRequest::new(rect, input.clone(), time_model),
     );
     let millis = clock.elapsed().as_secs_f64() * 1e3;
-    if let Some(error) = &land.error {
+    if let Some(error) = &landscape.error {
         return Err(CliError(error.clone()));
     }
+    Ok(Analysis {
+        landscape,
+        input,
+        time_model,
+        warnings,
+        millis,
+    })
+}
+
+pub fn analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let model = args.source.load()?;
+    if model.system().rank() != 2 {
+        return analyze_any_rank(args, &model, out);
+    }
+    let a = analysis(&model, &args.plane)?;
     if args.json {
-        let report = AnalyzeReport {
-            dynamics: dynamics_name(time_model),
-            input: &v,
-            fixed_points: land.fixed_points.iter().map(fixed_point_out).collect(),
-            limit_cycles: Some(land.cycles.iter().map(cycle_out).collect()),
-            search: None,
-            warnings: &warnings,
-        };
-        writeln!(out, "{}", serde_json::to_string(&report)?)?;
+        writeln!(out, "{}", serde_json::to_string(&a.report())?)?;
         return Ok(());
     }
-    print_landscape(out, &model, &land, millis)
+    print_landscape(out, &model, &a.landscape, a.millis)
 }
 
 /// `analyze` of a system that is not rank 2: every fixed point in the `R`-dimensional absorbing
@@ -157,11 +192,13 @@ pub fn analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<(), CliError> 
 fn analyze_any_rank(
     args: &AnalyzeArgs,
     model: &Model,
-    v: &[f64],
-    time_model: TimeModel,
-    warnings: &[String],
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
+    let warnings = model.warnings();
+    super::warn_all(&warnings);
+    let time_model = args.plane.time_model()?;
+    let input = args.plane.input(model)?;
+    let v = input.as_slice();
     let clock = Instant::now();
     let found = search_fixed_points(model.system(), v, time_model, &SearchOptions::default())
         .map_err(|e| CliError(format!("analyze: {e}")))?;
@@ -178,7 +215,7 @@ fn analyze_any_rank(
                 unexplained_cells: found.unexplained_cells,
                 evaluations: found.evaluations,
             }),
-            warnings,
+            warnings: &warnings,
         };
         writeln!(out, "{}", serde_json::to_string(&report)?)?;
         return Ok(());
@@ -326,49 +363,99 @@ struct ContinueReport<'a> {
     diagram: &'a BifurcationDiagram,
 }
 
-pub fn continue_param(args: &ContinueArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    if !(args.from.is_finite() && args.to.is_finite() && args.from != args.to) {
-        return Err(CliError(format!(
-            "--from and --to must be different finite numbers, got {} and {}",
-            args.from, args.to
-        )));
+/// A bifurcation diagram as `continue` computes it, with what it was computed under.
+#[derive(Debug)]
+pub struct Continuation {
+    pub diagram: BifurcationDiagram,
+    pub param: ParamSpec,
+    /// Where the diagram started from (the parameter's current value, held in the range).
+    pub start: f64,
+    pub input: Vec<f64>,
+    pub time_model: TimeModel,
+    pub warnings: Vec<String>,
+    pub millis: f64,
+}
+
+impl Continuation {
+    /// Exactly what `continue --json` prints.
+    pub fn report(&self) -> impl Serialize + '_ {
+        ContinueReport {
+            param: self.param.to_string(),
+            dynamics: dynamics_name(self.time_model),
+            input: &self.input,
+            start: self.start,
+            warnings: &self.warnings,
+            diagram: &self.diagram,
+        }
     }
-    let model = args.source.load()?;
+}
+
+/// `--from` and `--to`: different finite numbers.
+fn check_range([from, to]: [f64; 2]) -> Result<(), CliError> {
+    if from.is_finite() && to.is_finite() && from != to {
+        Ok(())
+    } else {
+        Err(CliError(format!(
+            "--from and --to must be different finite numbers, got {from} and {to}"
+        )))
+    }
+}
+
+/// Continues the fixed points of `model` in `param` over `[from, to]` (either order) under `plane`.
+pub fn continuation(
+    model: &Model,
+    param: &ParamSpec,
+    [from, to]: [f64; 2],
+    plane: &PlaneArgs,
+) -> Result<Continuation, CliError> {
+    check_range([from, to])?;
     let warnings = model.warnings();
     super::warn_all(&warnings);
-    let time_model = args.plane.time_model()?;
-    let v = args.plane.input(&model)?;
-    let (lo, hi) = (args.from.min(args.to), args.from.max(args.to));
+    let time_model = plane.time_model()?;
+    let v = plane.input(model)?;
+    let (lo, hi) = (from.min(to), from.max(to));
     // The diagram starts from every fixed point at the current value (held in the range) and at
     // both ends, found in the system's search box (or --range).
     let start = model
-        .parameter_value(&args.param, &v)
+        .parameter_value(param, &v)
         .map_err(CliError)?
         .clamp(lo, hi);
     let clock = Instant::now();
     let diagram = model
-        .bifurcation(&args.param, [lo, hi], &v, time_model, args.plane.range)
+        .bifurcation(param, [lo, hi], &v, time_model, plane.range)
         .map_err(CliError)?;
     let millis = clock.elapsed().as_secs_f64() * 1e3;
+    Ok(Continuation {
+        diagram,
+        param: param.clone(),
+        start,
+        input: v,
+        time_model,
+        warnings,
+        millis,
+    })
+}
+
+pub fn continue_param(args: &ContinueArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    // Before reading any file, as every command checks its flags first.
+    check_range([args.from, args.to])?;
+    let model = args.source.load()?;
+    let c = continuation(&model, &args.param, [args.from, args.to], &args.plane)?;
     if args.json {
-        let report = ContinueReport {
-            param: args.param.to_string(),
-            dynamics: dynamics_name(time_model),
-            input: &v,
-            start,
-            warnings: &warnings,
-            diagram: &diagram,
-        };
-        writeln!(out, "{}", serde_json::to_string(&report)?)?;
+        writeln!(out, "{}", serde_json::to_string(&c.report())?)?;
         return Ok(());
     }
+    let (lo, hi) = (args.from.min(args.to), args.from.max(args.to));
+    let diagram = &c.diagram;
     writeln!(out, "{}", model.describe())?;
     writeln!(
         out,
-        "continuation in {} over [{lo}, {hi}] from {start} and both ends, {}, input {}  ({millis:.1} ms)",
+        "continuation in {} over [{lo}, {hi}] from {} and both ends, {}, input {}  ({:.1} ms)",
         args.param,
-        time_model.label(),
-        fmt_vec(&v)
+        c.start,
+        c.time_model.label(),
+        fmt_vec(&c.input),
+        c.millis
     )?;
     writeln!(
         out,

@@ -125,7 +125,8 @@ struct PopulationJson {
     cov: Vec<Vec<f64>>,
 }
 
-fn fit_options(args: &FitArgs) -> FitOptions {
+/// The fit's options from the command's flags.
+pub fn fit_options(args: &FitArgs) -> FitOptions {
     FitOptions {
         populations: match args.populations {
             PopulationsArg::Fixed(p) => PopulationCount::Fixed(p),
@@ -201,7 +202,8 @@ pub fn fit(args: &FitArgs, out: &mut dyn Write) -> Result<(), CliError> {
     Ok(())
 }
 
-fn fit_json(result: &NetworkFit) -> FitJson {
+/// Exactly what `fit --json` prints.
+pub fn fit_json(result: &NetworkFit) -> impl Serialize + use<> {
     FitJson {
         populations: result
             .model
@@ -309,13 +311,18 @@ fn print_fit(out: &mut dyn Write, args: &FitArgs, result: &NetworkFit) -> Result
     Ok(())
 }
 
-pub fn resample_cmd(args: &ResampleArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    if args.n == 0 || args.n > MAX_NEURONS {
+/// `--n` of `resample` within 1..=[`MAX_NEURONS`].
+pub fn check_resample_size(n: usize) -> Result<(), CliError> {
+    if n == 0 || n > MAX_NEURONS {
         return Err(CliError(format!(
-            "--n must be between 1 and {MAX_NEURONS}, got {}",
-            args.n
+            "--n must be between 1 and {MAX_NEURONS}, got {n}"
         )));
     }
+    Ok(())
+}
+
+pub fn resample_cmd(args: &ResampleArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    check_resample_size(args.n)?;
     output::check_network_out(&args.out)?;
     let model = io::load_population_model(&args.model)?;
     let warnings = model.warnings();

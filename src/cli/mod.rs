@@ -1,15 +1,18 @@
 //! The command-line shell: parses arguments (clap) and wires the core. No numerics live here.
+//!
+//! The command modules whose checks and `--json` reports the Python module (`python/`) shares are
+//! public, so that a notebook gets the same numbers and the same error messages as the command.
 
-mod analyze;
-mod args;
+pub mod analyze;
+pub mod args;
 mod finetune;
-mod fit;
-mod info;
-mod output;
+pub mod fit;
+pub mod info;
+pub mod output;
 mod render;
 mod signals;
-mod simulate;
-mod train;
+pub mod simulate;
+pub mod train;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -86,7 +86,7 @@ struct SimulateReport {
     trials: Vec<SimulatedTrial>,
 }
 
-fn check_noise(noise: f64) -> Result<(), CliError> {
+pub fn check_noise(noise: f64) -> Result<(), CliError> {
     if noise.is_finite() && noise >= 0.0 {
         Ok(())
     } else {
@@ -106,7 +106,7 @@ fn check_delay(flag: &str, ms: f64) -> Result<(), CliError> {
     }
 }
 
-fn check_task_fits(net: &Network, kind: &TaskKind) -> Result<(), CliError> {
+pub fn check_task_fits(net: &Network, kind: &TaskKind) -> Result<(), CliError> {
     if net.dims().inputs == kind.inputs() {
         Ok(())
     } else {
@@ -167,7 +167,7 @@ fn output_value(run_outputs: &[f64], outputs: usize) -> serde_json::Value {
 
 /// The canonical noise-free trials of `task` (see `SimulateArgs::task`), the task they belong to,
 /// and how their delay reads in the report.
-fn canonical_trials(
+pub fn canonical_trials(
     task: TaskName,
     delay_ms: Option<f64>,
 ) -> Result<(TaskKind, Vec<Trial>, String), CliError> {
@@ -304,43 +304,88 @@ pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> Result<(), CliError
     Ok(())
 }
 
+/// What `eval --json` prints.
 #[derive(Debug, Serialize)]
-struct EvalReport {
-    accuracy: f64,
-    loss: f64,
-    trials: usize,
+pub struct EvalReport {
+    pub accuracy: f64,
+    pub loss: f64,
+    pub trials: usize,
+    /// The network noise the trials were run with (said in the text report, not in the JSON).
+    #[serde(skip)]
+    pub noise: f64,
 }
 
 /// The network noise the papers trained `task` with: that of its papers' recipe (MODEL.md 6).
-fn papers_noise(task: TaskName) -> f64 {
+pub fn papers_noise(task: TaskName) -> f64 {
     train::TrainConfig::recipe(task.into(), train::Recipe::Papers).noise_std
 }
 
-pub fn eval(args: &EvalArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let noise = args.noise.unwrap_or_else(|| papers_noise(args.task));
+/// What `eval` runs, checked before any file is read: the random trials' task, how many, their
+/// seed and the network noise.
+#[derive(Debug, Clone)]
+pub struct EvalPlan {
+    kind: TaskKind,
+    trials: usize,
+    seed: u64,
+    noise: f64,
+}
+
+/// Checks `eval`'s settings: `trials` fresh noisy trials of `task` drawn with `seed`, at network
+/// noise `noise` (default: the papers' training noise of the task).
+pub fn eval_plan(
+    task: TaskName,
+    trials: usize,
+    seed: u64,
+    noise: Option<f64>,
+    delay_max_ms: Option<f64>,
+) -> Result<EvalPlan, CliError> {
+    let noise = noise.unwrap_or_else(|| papers_noise(task));
     check_noise(noise)?;
-    let kind = eval_task(args.task, args.delay_max_ms)?;
-    if args.trials == 0 || args.trials > MAX_EVAL_TRIALS {
+    let kind = eval_task(task, delay_max_ms)?;
+    if trials == 0 || trials > MAX_EVAL_TRIALS {
         return Err(CliError(format!(
-            "--trials must be between 1 and {MAX_EVAL_TRIALS}, got {}",
-            args.trials
+            "--trials must be between 1 and {MAX_EVAL_TRIALS}, got {trials}"
         )));
     }
+    Ok(EvalPlan {
+        kind,
+        trials,
+        seed,
+        noise,
+    })
+}
+
+impl EvalPlan {
+    /// Accuracy and loss of `net` on the plan's trials.
+    pub fn run(&self, net: &Network) -> Result<EvalReport, CliError> {
+        check_task_fits(net, &self.kind)?;
+        let e = train::evaluate(net, &self.kind, self.trials, self.noise, self.seed);
+        Ok(EvalReport {
+            accuracy: e.accuracy,
+            loss: e.loss,
+            trials: e.trials,
+            noise: self.noise,
+        })
+    }
+}
+
+pub fn eval(args: &EvalArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let plan = eval_plan(
+        args.task,
+        args.trials,
+        args.seed,
+        args.noise,
+        args.delay_max_ms,
+    )?;
     let net = io::load_network(&args.file.file)?;
-    check_task_fits(&net, &kind)?;
-    let e = train::evaluate(&net, &kind, args.trials, noise, args.seed);
-    let report = EvalReport {
-        accuracy: e.accuracy,
-        loss: e.loss,
-        trials: e.trials,
-    };
+    let report = plan.run(&net)?;
     if args.json {
         writeln!(out, "{}", serde_json::to_string(&report)?)?;
     } else {
         writeln!(
             out,
             "accuracy {:.4}  loss {:.5}  on {} fresh noisy trials (network noise {}, seed {})",
-            report.accuracy, report.loss, report.trials, noise, args.seed
+            report.accuracy, report.loss, report.trials, report.noise, args.seed
         )?;
     }
     Ok(())

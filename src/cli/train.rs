@@ -124,7 +124,7 @@ pub(super) fn thread_pool(threads: Option<usize>) -> Result<(rayon::ThreadPool, 
 }
 
 /// The recipe of the task, overridden by `--config`, then by the flags.
-fn build_config(args: &TrainArgs, task: TrainTask) -> Result<TrainConfig, CliError> {
+pub fn build_config(args: &TrainArgs, task: TrainTask) -> Result<TrainConfig, CliError> {
     let recipe = Recipe::from(args.recipe);
     let mut config = match &args.config {
         None => TrainConfig::recipe(task, recipe),
@@ -332,20 +332,46 @@ impl Bar {
     }
 }
 
+/// What `train --json` prints, and what the trained network keeps in its `meta`.
 #[derive(Debug, Serialize)]
-struct Summary<'a> {
-    command: &'a str,
-    task: TrainTask,
-    seed: u64,
-    threads: usize,
-    interrupted: bool,
-    stages: &'a [StageReport],
+pub struct Summary<'a> {
+    /// What reproduces the run (a command line, or the Python call).
+    pub command: &'a str,
+    pub task: TrainTask,
+    pub seed: u64,
+    pub threads: usize,
+    pub interrupted: bool,
+    pub stages: &'a [StageReport],
     /// On `eval_trials` fresh noisy trials at the `eval` defaults, reproducible with
     /// `lowrank-explorer eval OUT --task TASK --seed SEED`.
-    final_evaluation: Evaluation,
-    wall_seconds: f64,
-    config: &'a TrainConfig,
-    created_by: String,
+    pub final_evaluation: Evaluation,
+    pub wall_seconds: f64,
+    pub config: &'a TrainConfig,
+    /// `lowrank-explorer VERSION train` (or `... python train`).
+    pub created_by: String,
+}
+
+impl Summary<'_> {
+    /// The summary as the JSON object stored in the network's `meta`.
+    pub fn meta(&self) -> Result<io::Meta, CliError> {
+        match serde_json::to_value(self)? {
+            serde_json::Value::Object(fields) => Ok(fields),
+            _ => Err(CliError(
+                "internal error: the training summary is not a JSON object".into(),
+            )),
+        }
+    }
+}
+
+/// `--eval-trials` within 1..=[`train::config::MAX_TRIALS`].
+pub fn check_eval_trials(trials: usize) -> Result<(), CliError> {
+    if trials == 0 || trials > train::config::MAX_TRIALS {
+        return Err(CliError(format!(
+            "--eval-trials must be between 1 and {}, got {trials}",
+            train::config::MAX_TRIALS
+        )));
+    }
+    Ok(())
 }
 
 pub fn train(args: &TrainArgs, out: &mut dyn Write) -> Result<(), CliError> {
@@ -356,13 +382,7 @@ pub fn train(args: &TrainArgs, out: &mut dyn Write) -> Result<(), CliError> {
         return Ok(());
     }
     output::check_network_out(&args.out)?;
-    if args.eval_trials == 0 || args.eval_trials > train::config::MAX_TRIALS {
-        return Err(CliError(format!(
-            "--eval-trials must be between 1 and {}, got {}",
-            train::config::MAX_TRIALS,
-            args.eval_trials
-        )));
-    }
+    check_eval_trials(args.eval_trials)?;
     let (pool, threads) = thread_pool(args.threads)?;
     let graceful = signals::graceful_stop();
     let clock = Instant::now();
@@ -398,22 +418,17 @@ pub fn train(args: &TrainArgs, out: &mut dyn Write) -> Result<(), CliError> {
         config: &config,
         created_by: format!("lowrank-explorer {} train", env!("CARGO_PKG_VERSION")),
     };
-    let meta = serde_json::to_value(&summary)?;
-    let serde_json::Value::Object(fields) = &meta else {
-        return Err(CliError(
-            "internal error: the training summary is not a JSON object".into(),
-        ));
-    };
+    let meta = summary.meta()?;
     drop(graceful);
     let file = io::NetworkFile {
         network: outcome.network.clone(),
-        meta: Some(fields.clone()),
+        meta: Some(meta.clone()),
     };
     save_or_rescue(&args.out, "trained network", |p| {
         output::save_network(&file, p, args.precision)
     })?;
     if args.json {
-        writeln!(out, "{meta}")?;
+        writeln!(out, "{}", serde_json::Value::Object(meta))?;
     } else {
         print_summary(out, &summary, &outcome, &args.out)?;
     }

@@ -141,6 +141,17 @@ pub enum Model {
     Population(PopulationView),
 }
 
+/// Why `id` names no preset, with the names that exist.
+pub fn no_preset(id: &str) -> String {
+    format!(
+        "no preset named {id:?}; the presets are: {}",
+        presets::ids()
+            .chain(examples::ids())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
 impl Model {
     /// Loads a network (`.pt`, `.npz`, JSON) or a population model (JSON), told apart by content.
     pub fn load(path: &Path, axes: Axes) -> Result<Model, IoError> {
@@ -169,13 +180,7 @@ impl Model {
                 path: PathBuf::from(e.path()),
             }
             .open(),
-            None => Err(format!(
-                "no preset named {id:?}; the presets are: {}",
-                presets::ids()
-                    .chain(examples::ids())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+            None => Err(no_preset(id)),
         }
     }
 

@@ -1,0 +1,150 @@
+//! The phase plane of the reduced dynamics (MODEL.md 3-4): `analyze` (fixed points, limit cycles,
+//! nullclines) and `continue_` (a bifurcation diagram in one parameter), through the CLI's own
+//! `analysis` and `continuation`, so the dictionaries are its `--json` reports.
+
+use lowrank::analysis::Rect;
+use lowrank::cli::analyze::{analysis, continuation};
+use lowrank::cli::args::{Dynamics, PlaneArgs, parse_range};
+use lowrank::model::{InputSpec, ParamSpec};
+use numpy::PyArray1;
+use numpy::PyArrayMethods;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use crate::objects::Source;
+use crate::{Error, choice, report};
+
+/// A constant input as `--input` takes it: `"none"`, a channel name (`"A"`), or numbers (a
+/// sequence of floats is read as the CLI reads `0.5,0`, with the same checks).
+#[derive(FromPyObject)]
+pub enum Input {
+    Text(String),
+    Values(Vec<f64>),
+}
+
+/// Numbers joined as the CLI's comma-separated lists (`{}` of an f64 reads back exactly).
+fn joined(values: &[f64]) -> String {
+    values
+        .iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The CLI's `PlaneArgs` from keyword arguments, parsed by the CLI's own parsers.
+fn plane(
+    input: Input,
+    dynamics: &str,
+    alpha: Option<f64>,
+    range: Option<Vec<f64>>,
+) -> PyResult<PlaneArgs> {
+    let text = match input {
+        Input::Text(s) => s,
+        Input::Values(v) => joined(&v),
+    };
+    let input: InputSpec = text
+        .parse()
+        .map_err(|e| Error::new_err(format!("input {text:?}: {e}")))?;
+    let range: Option<Rect> = range
+        .map(|r| parse_range(&joined(&r)).map_err(|e| Error::new_err(format!("range: {e}"))))
+        .transpose()?;
+    Ok(PlaneArgs {
+        input,
+        dynamics: choice::<Dynamics>("dynamics", dynamics)?,
+        alpha,
+        range,
+    })
+}
+
+/// Points `[x, y]` (or `kappa` vectors of one length) as an `(K, D)` array.
+fn points_array<'py, P: AsRef<[f64]>>(
+    py: Python<'py>,
+    points: &[P],
+) -> PyResult<Bound<'py, PyAny>> {
+    let dim = points.first().map_or(2, |p| p.as_ref().len());
+    let values: Vec<f64> = points
+        .iter()
+        .flat_map(|p| p.as_ref().iter().copied())
+        .collect();
+    Ok(PyArray1::from_vec(py, values)
+        .reshape([points.len(), dim])?
+        .into_any())
+}
+
+/// The phase plane of a `Network` (its exact reduction, on its SVD axes unless `raw_axes`) or a
+/// `PopulationModel` (its mean field) under a constant input, as `lowrank-explorer analyze
+/// --json`: `{"dynamics", "input", "fixed_points": [{"kappa", "eigenvalues", "type", "stable",
+/// ...}], "limit_cycles": [{"period_tau", "stable", ...}]}`, plus what the CLI draws but does not
+/// print: `"nullclines"`, the polylines of `F_1 = 0` and `F_2 = 0` as `(K, 2)` arrays, each
+/// cycle's closed curve as `"points"` `(M, R)`, and the analysed `"rect"`
+/// `[k1min, k1max, k2min, k2max]`. `dynamics` is `"ode"` or `"map"` (step `alpha`, default 0.2).
+#[pyfunction]
+#[pyo3(signature = (obj, input=Input::Text("none".into()), dynamics="ode", alpha=None, range=None, raw_axes=false))]
+pub fn analyze<'py>(
+    py: Python<'py>,
+    obj: &Bound<'py, PyAny>,
+    input: Input,
+    dynamics: &str,
+    alpha: Option<f64>,
+    range: Option<Vec<f64>>,
+    raw_axes: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let plane = plane(input, dynamics, alpha, range)?;
+    let source = Source::of(obj)?;
+    let a = py
+        .detach(|| analysis(&source.model(raw_axes)?, &plane).map_err(|e| e.0))
+        .map_err(Error::new_err)?;
+    let out = report(py, &a.report())?;
+    let dict = out.cast::<PyDict>()?;
+    let land = &a.landscape;
+    let nullclines = PyList::empty(py);
+    for curves in &land.nullclines.curves {
+        let arrays = curves
+            .iter()
+            .map(|c| points_array(py, &c.points))
+            .collect::<PyResult<Vec<_>>>()?;
+        nullclines.append(arrays)?;
+    }
+    dict.set_item("nullclines", nullclines)?;
+    let cycles = dict
+        .get_item("limit_cycles")?
+        .ok_or_else(|| Error::new_err("internal error: the report has no limit_cycles"))?;
+    for (k, cycle) in land.cycles.iter().enumerate() {
+        cycles
+            .get_item(k)?
+            .set_item("points", points_array(py, &cycle.points)?)?;
+    }
+    let r = &land.rect;
+    dict.set_item("rect", [r.x_min, r.x_max, r.y_min, r.y_max])?;
+    Ok(out)
+}
+
+/// Continues the fixed points in one parameter over `range = (from, to)`, as `lowrank-explorer
+/// continue --json`: branches with stability, and the special points (folds, Hopf). `param` as
+/// `--param`: `"input.A"`, or a population-model parameter such as `"p1.cov(n2,m1)"`, `"p2.gain"`.
+#[pyfunction]
+#[pyo3(signature = (obj, param, range, input=Input::Text("none".into()), dynamics="ode", alpha=None, raw_axes=false))]
+#[allow(clippy::too_many_arguments)]
+pub fn continue_<'py>(
+    py: Python<'py>,
+    obj: &Bound<'py, PyAny>,
+    param: &str,
+    range: (f64, f64),
+    input: Input,
+    dynamics: &str,
+    alpha: Option<f64>,
+    raw_axes: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let param: ParamSpec = param
+        .parse()
+        .map_err(|e| Error::new_err(format!("param {param:?}: {e}")))?;
+    let plane = plane(input, dynamics, alpha, None)?;
+    let source = Source::of(obj)?;
+    let c = py
+        .detach(|| {
+            let model = source.model(raw_axes)?;
+            continuation(&model, &param, [range.0, range.1], &plane).map_err(|e| e.0)
+        })
+        .map_err(Error::new_err)?;
+    report(py, &c.report())
+}
