@@ -1,6 +1,9 @@
 //! File formats of MODEL.md 7: the fixtures in all three binary formats, the project's JSON, the
 //! `convert` command, and a table of malformed and hostile inputs that must fail cleanly.
 
+mod io_support;
+
+use io_support::{bits, fixture};
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -11,22 +14,9 @@ use lowrank_explorer::io::{
 };
 use lowrank_explorer::network::Network;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
 /// A fresh directory for one test.
 fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lowrank-io-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn bits(values: &[f64]) -> Vec<u64> {
-    values.iter().map(|v| v.to_bits()).collect()
+    io_support::scratch("io", test)
 }
 
 /// Two tensor maps hold the same keys, shapes and bitwise-identical values.

@@ -3,6 +3,9 @@
 //! project's own readers, the choice of format by extension, float32 rounding, atomicity, and the
 //! commands that write networks.
 
+mod io_support;
+
+use io_support::{bits, fixture};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,22 +20,9 @@ use nalgebra::{DMatrix, DVector};
 
 const BIN: &str = env!("CARGO_BIN_EXE_lowrank-explorer");
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
 /// A fresh directory for one test.
 fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lowrank-writers-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn bits(values: &[f64]) -> Vec<u64> {
-    values.iter().map(|v| v.to_bits()).collect()
+    io_support::scratch("writers", test)
 }
 
 /// Every parameter of two networks is bitwise identical (shapes included).
