@@ -1,6 +1,9 @@
 //! The `fit`, `resample` and `finetune` commands end to end: flags, outputs, files, bad input.
 
-use std::path::{Path, PathBuf};
+mod io_support;
+
+use io_support::Scratch;
+use std::path::Path;
 
 use lowrank_explorer::cli::run_args;
 use lowrank_explorer::io;
@@ -15,12 +18,9 @@ fn asset(path: &str) -> String {
         .to_string()
 }
 
-/// A fresh, empty folder for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lowrank-fit-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh, empty folder for one test, removed at its end.
+fn scratch(name: &str) -> Scratch {
+    io_support::scratch("fit", name)
 }
 
 fn fit_json(extra: &[&str]) -> Value {
@@ -261,7 +261,8 @@ fn bad_arguments_fail_with_clear_messages() {
     assert!(e.contains("/no/such/file.json"), "{e}");
     let model = asset("assets/models/dms_mixture_2pop.json");
     // Ten neurons cannot determine two seven-dimensional covariances.
-    let small = scratch("bad").join("small.json");
+    let bad = scratch("bad");
+    let small = bad.join("small.json");
     let small = small.to_str().unwrap();
     run_args([
         "lowrank-explorer",

@@ -3,7 +3,7 @@
 
 mod io_support;
 
-use io_support::{bits, fixture};
+use io_support::{Scratch, bits, fixture};
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -15,7 +15,7 @@ use lowrank_explorer::io::{
 use lowrank_explorer::network::Network;
 
 /// A fresh directory for one test.
-fn scratch(test: &str) -> PathBuf {
+fn scratch(test: &str) -> Scratch {
     io_support::scratch("io", test)
 }
 
@@ -185,7 +185,6 @@ fn json_round_trip_is_bitwise_and_keeps_meta() {
     let back = load_network_file(&path).unwrap();
     assert_same_network(&with_meta.network, &back.network);
     assert_eq!(back.meta, with_meta.meta);
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// Arbitrary finite f64 bit patterns (subnormals, extremes, negative zero) survive the JSON text:
@@ -220,7 +219,6 @@ fn json_round_trip_of_arbitrary_floats() {
     let path = dir.join("net.json");
     save_network_json(&net, &path).unwrap();
     assert_same_network(&net, &load_network(&path).unwrap());
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -255,7 +253,6 @@ fn convert_then_reload_is_equal() {
         .unwrap_or_else(|e| panic!("convert failed: {}", e.0));
         assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&again).unwrap());
     }
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -753,7 +750,6 @@ fn network_json(edit: impl Fn(&mut serde_json::Value)) -> Vec<u8> {
     save_network_json(&load_network(&fixture("lowrank_n64_r2.pt")).unwrap(), &path).unwrap();
     let mut value: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    std::fs::remove_dir_all(dir).unwrap();
     edit(&mut value);
     serde_json::to_vec(&value).unwrap()
 }
@@ -1187,7 +1183,6 @@ fn malformed_inputs_fail_cleanly_naming_file_and_cause() {
         // Nothing is allocated from a declared size: every case fails fast.
         assert!(elapsed < Duration::from_secs(2), "{name} took {elapsed:?}");
     }
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -1199,7 +1194,6 @@ fn read_tensors_reports_json_and_missing_files() {
     save_network_json(&load_network(&fixture("lowrank_n64_r2.pt")).unwrap(), &path).unwrap();
     let err = read_tensors(&path).unwrap_err();
     assert!(err.to_string().contains("load it as a network"), "{err}");
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -1233,8 +1227,6 @@ fn load_model_tells_networks_from_population_models() {
     assert!(err.to_string().contains("README.md"), "{err}");
 }
 
-fn tempfile_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lowrank-io-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn tempfile_dir() -> Scratch {
+    scratch("test")
 }

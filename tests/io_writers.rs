@@ -5,9 +5,9 @@
 
 mod io_support;
 
-use io_support::{bits, fixture};
+use io_support::{Scratch, bits, fixture};
 use std::io::Cursor;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use lowrank_explorer::cli::run_args;
@@ -21,7 +21,7 @@ use nalgebra::{DMatrix, DVector};
 const BIN: &str = env!("CARGO_BIN_EXE_lowrank-explorer");
 
 /// A fresh directory for one test.
-fn scratch(test: &str) -> PathBuf {
+fn scratch(test: &str) -> Scratch {
     io_support::scratch("writers", test)
 }
 
@@ -170,7 +170,6 @@ fn pt_reproduces_the_files_torch_wrote() {
             }
         }
     }
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// Our `.npz` holds the arrays `np.savez` wrote, byte for byte (headers and data).
@@ -195,7 +194,6 @@ fn npz_reproduces_the_arrays_numpy_wrote() {
         };
         assert_eq!(contents(ours), contents(theirs), "{name}");
     }
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// Our `.safetensors` is the file `safetensors.torch.save_file(state_dict, metadata={"format":
@@ -218,7 +216,6 @@ fn safetensors_reproduces_the_file_the_python_package_wrote() {
         &load_network(&fixture("generated/bias_f64.npz")).unwrap(),
         "npz",
     );
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -258,7 +255,6 @@ fn every_format_round_trips_bit_for_bit() {
             }
         }
     }
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -285,7 +281,6 @@ fn pt_keys_follow_the_published_state_dict() {
     // The archive is named after the file, as torch names it.
     let entries = zip_entries(&std::fs::read(&path).unwrap());
     assert_eq!(entries[0].0, "net/data.pkl");
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -314,7 +309,6 @@ fn metadata_is_kept_by_json_and_safetensors_only() {
             "{ext}"
         );
     }
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -340,7 +334,6 @@ fn the_extension_names_the_format() {
     let err = save_network_as(&plain(network(3, 1, false, 5)), &path, Dtype::F32).unwrap_err();
     assert_eq!(err.file, path);
     assert!(!path.exists());
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// A value beyond the float32 range cannot be written as float32 (it would read back infinite):
@@ -371,7 +364,6 @@ fn float32_overflow_is_refused_and_leaves_the_old_file() {
         .filter(|n| n.ends_with(".tmp"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -442,7 +434,6 @@ fn convert_between_every_format() {
         "{err}"
     );
     assert!(!err.contains("nonexistent"), "{err}");
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// The CLI says on stderr when float32 rounds values or a format drops the metadata, and stays
@@ -491,7 +482,6 @@ fn convert_notes_what_float32_rounds_and_what_metadata_is_dropped() {
         .output()
         .unwrap();
     assert!(o.status.success() && o.stderr.is_empty(), "{o:?}");
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -556,7 +546,6 @@ fn train_and_resample_write_the_format_of_their_out() {
     assert!(err.contains("`.onnx`") && err.contains(".npz"), "{err}");
     assert!(start.elapsed() < std::time::Duration::from_secs(2));
     assert!(!dir.join("net.onnx").exists());
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// A population model is JSON only: `fit` and `finetune` refuse the tensor formats' extensions

@@ -2,6 +2,9 @@
 //! against inputs written out here from the task definitions and run through the network engine; and
 //! `eval`'s network noise, the papers' for each task.
 
+mod io_support;
+
+use io_support::Scratch;
 use std::path::{Path, PathBuf};
 
 use lowrank_explorer::cli::run_args;
@@ -12,8 +15,9 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::Value;
 
-/// A random rank-2 network with one input, saved in a fresh folder.
-fn one_input_network(name: &str) -> (Network, PathBuf) {
+/// A random rank-2 network with one input, saved in a fresh folder (removed when the returned
+/// [`Scratch`] drops).
+fn one_input_network(name: &str) -> (Network, PathBuf, Scratch) {
     let dims = Dims {
         neurons: 60,
         rank: 2,
@@ -21,12 +25,10 @@ fn one_input_network(name: &str) -> (Network, PathBuf) {
         outputs: 1,
     };
     let net = random_network(dims, &InitConfig::default(), &mut StdRng::seed_from_u64(3)).unwrap();
-    let dir = std::env::temp_dir().join(format!("lowrank-simulate-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = io_support::scratch("simulate", name);
     let path = dir.join("net.json");
     io::save_network_json(&net, &path).unwrap();
-    (io::load_network(&path).unwrap(), path)
+    (io::load_network(&path).unwrap(), path, dir)
 }
 
 fn simulate_json(path: &Path, extra: &[&str]) -> Value {
@@ -54,7 +56,7 @@ fn check(report: &Value, net: &Network, expected: &[(String, Vec<f64>)]) {
 
 #[test]
 fn decision_canonical_trials_are_the_six_coherences() {
-    let (net, path) = one_input_network("decision");
+    let (net, path, _dir) = one_input_network("decision");
     // Fixation 5 steps, stimulus 40 steps at 0.1 c, delay 5, response 1.
     let expected: Vec<(String, Vec<f64>)> = [
         ("c=-4", -4.0),
@@ -104,7 +106,7 @@ fn decision_canonical_trials_are_the_six_coherences() {
 
 #[test]
 fn pwm_canonical_trials_are_six_pairs_about_22_hz() {
-    let (net, path) = one_input_network("pwm");
+    let (net, path, _dir) = one_input_network("pwm");
     let pairs = [(34, 10), (30, 14), (26, 18), (18, 26), (14, 30), (10, 34)];
     // Fixation 5, f1 for 5 steps, delay, f2 for 5, decision 5; input (f - 22) / 24.
     let inputs = |delay: usize| -> Vec<(String, Vec<f64>)> {
@@ -141,7 +143,7 @@ fn pwm_canonical_trials_are_six_pairs_about_22_hz() {
 
 #[test]
 fn eval_runs_each_task_at_the_papers_network_noise() {
-    let (net, path) = one_input_network("eval");
+    let (net, path, _dir) = one_input_network("eval");
     let text = run_args([
         "lowrank-explorer",
         "eval",
