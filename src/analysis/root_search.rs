@@ -25,7 +25,7 @@
 //! not like `2^(R depth)`.
 
 use super::fixed_points::{FixedPoint, NewtonResult, describe, newton};
-use super::linalg::{dist, invert};
+use super::linalg::{dist, invert, norm};
 use crate::reduced::{ReducedSystem, TimeModel};
 use rayon::prelude::*;
 
@@ -92,16 +92,23 @@ pub enum SearchError {
     Unbounded,
     /// The box or the bound is not finite.
     NotFinite,
+    /// The input has `given` values, the system `inputs` channels.
+    Input { given: usize, inputs: usize },
 }
 
 impl std::fmt::Display for SearchError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            SearchError::Unbounded => {
-                "the system has no absorbing box or no bound on its flow's slope, so its fixed points cannot be searched exhaustively"
+        match self {
+            SearchError::Unbounded => f.write_str(
+                "the system has no absorbing box or no bound on its flow's slope, so its fixed points cannot be searched exhaustively",
+            ),
+            SearchError::NotFinite => {
+                f.write_str("the system's absorbing box or slope bound is not finite")
             }
-            SearchError::NotFinite => "the system's absorbing box or slope bound is not finite",
-        })
+            SearchError::Input { given, inputs } => {
+                write!(f, "the input has {given} values, the system {inputs} channels")
+            }
+        }
     }
 }
 
@@ -119,6 +126,12 @@ pub fn search_fixed_points(
     opts: &SearchOptions,
 ) -> Result<RootSearch, SearchError> {
     let r = sys.rank();
+    if v.len() != sys.inputs() {
+        return Err(SearchError::Input {
+            given: v.len(),
+            inputs: sys.inputs(),
+        });
+    }
     let (Some(bounds), Some(lip), Some(curvature)) =
         (sys.absorbing_box(), sys.lipschitz(), sys.curvature())
     else {
@@ -144,7 +157,7 @@ pub fn search_fixed_points(
         max_cells: opts.max_cells,
     };
     let first = exclusion.levels(vec![0.0; r], half_widths.clone(), opts.depth);
-    let diagonal = dist(&half_widths, &vec![0.0; r]);
+    let diagonal = norm(&half_widths);
     let mut roots = Vec::new();
     add_roots(
         &mut roots,
@@ -641,7 +654,7 @@ mod tests {
     }
 
     #[test]
-    fn systems_without_a_box_or_a_bound_are_refused() {
+    fn systems_without_a_box_or_a_bound_and_inputs_of_the_wrong_length_are_refused() {
         let clamped = {
             let mut model = presets::get("poster_didactic").unwrap().model;
             model.set_gain_clamp(0, Some(0.5)).unwrap();
@@ -651,6 +664,12 @@ mod tests {
         assert_eq!(
             search_fixed_points(&sys, &[0.0, 0.0], MAP, &SearchOptions::default()).unwrap_err(),
             SearchError::Unbounded
+        );
+        let tanh = DecoupledTanh { rank: 3, w: 2.0 };
+        let err = search_fixed_points(&tanh, &[1.0], MAP, &SearchOptions::default()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the input has 1 values, the system 0 channels"
         );
     }
 }
