@@ -22,6 +22,7 @@ pub mod model_json;
 pub mod network_json;
 pub mod npz;
 mod npz_save;
+mod opcodes;
 mod pickle;
 mod pickler;
 pub mod safetensors_file;

@@ -21,6 +21,8 @@
 
 use std::collections::HashMap;
 
+use super::opcodes::*;
+
 use super::tensor::{Dtype, shown};
 
 /// Index of an object in [`Unpickled`]'s arena.
@@ -178,46 +180,6 @@ impl Unpickled {
         &self.objects
     }
 }
-
-// Opcodes, named as in CPython's `pickletools`.
-const MARK: u8 = b'(';
-const STOP: u8 = b'.';
-const BININT: u8 = b'J';
-const BININT1: u8 = b'K';
-const BININT2: u8 = b'M';
-const NONE: u8 = b'N';
-const BINPERSID: u8 = b'Q';
-const REDUCE: u8 = b'R';
-const BINSTRING: u8 = b'T';
-const SHORT_BINSTRING: u8 = b'U';
-const BINUNICODE: u8 = b'X';
-const APPEND: u8 = b'a';
-const BUILD: u8 = b'b';
-const GLOBAL: u8 = b'c';
-const APPENDS: u8 = b'e';
-const BINGET: u8 = b'h';
-const LONG_BINGET: u8 = b'j';
-const EMPTY_LIST: u8 = b']';
-const BINPUT: u8 = b'q';
-const LONG_BINPUT: u8 = b'r';
-const SETITEM: u8 = b's';
-const TUPLE: u8 = b't';
-const SETITEMS: u8 = b'u';
-const EMPTY_DICT: u8 = b'}';
-const EMPTY_TUPLE: u8 = b')';
-const BINFLOAT: u8 = b'G';
-const PROTO: u8 = 0x80;
-const TUPLE1: u8 = 0x85;
-const TUPLE2: u8 = 0x86;
-const TUPLE3: u8 = 0x87;
-const NEWTRUE: u8 = 0x88;
-const NEWFALSE: u8 = 0x89;
-const LONG1: u8 = 0x8a;
-const SHORT_BINUNICODE: u8 = 0x8c;
-const BINUNICODE8: u8 = 0x8d;
-const STACK_GLOBAL: u8 = 0x93;
-const MEMOIZE: u8 = 0x94;
-const FRAME: u8 = 0x95;
 
 /// Interprets the pickle that starts at `data[start]` up to its `STOP`.
 ///

@@ -21,33 +21,8 @@
 
 use std::collections::HashMap;
 
+use super::opcodes::*;
 use super::tensor::Dtype;
-
-// The opcodes of protocol 2 used here (CPython's `Lib/pickle.py`).
-const PROTO: u8 = 0x80;
-const GLOBAL: u8 = b'c';
-const BINPUT: u8 = b'q';
-const LONG_BINPUT: u8 = b'r';
-const BINGET: u8 = b'h';
-const LONG_BINGET: u8 = b'j';
-const EMPTY_TUPLE: u8 = b')';
-const EMPTY_DICT: u8 = b'}';
-const REDUCE: u8 = b'R';
-const MARK: u8 = b'(';
-const TUPLE: u8 = b't';
-const TUPLE1: u8 = 0x85;
-const TUPLE2: u8 = 0x86;
-const TUPLE3: u8 = 0x87;
-const BINUNICODE: u8 = b'X';
-const BININT1: u8 = b'K';
-const BININT2: u8 = b'M';
-const BININT: u8 = b'J';
-const BINPERSID: u8 = b'Q';
-const NEWFALSE: u8 = 0x89;
-const SETITEM: u8 = b's';
-const SETITEMS: u8 = b'u';
-const BUILD: u8 = b'b';
-const STOP: u8 = b'.';
 
 /// One tensor of the state dict: a contiguous row-major view of the whole storage `storage_key`.
 #[derive(Debug, Clone, Copy)]
