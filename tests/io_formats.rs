@@ -3,7 +3,7 @@
 
 mod io_support;
 
-use io_support::{Scratch, bits, fixture};
+use io_support::{Scratch, assert_same_network, bits, fixture};
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -30,28 +30,6 @@ fn assert_same_tensors(a: &TensorMap, b: &TensorMap) {
 }
 
 /// Every parameter of two networks is bitwise identical.
-fn assert_same_network(a: &Network, b: &Network) {
-    let (p, q) = (a.parts(), b.parts());
-    for (name, x, y) in [
-        ("wi", p.wi.as_slice(), q.wi.as_slice()),
-        ("si", p.si.as_slice(), q.si.as_slice()),
-        ("m", p.m.as_slice(), q.m.as_slice()),
-        ("n", p.n.as_slice(), q.n.as_slice()),
-        ("wo", p.wo.as_slice(), q.wo.as_slice()),
-        ("so", p.so.as_slice(), q.so.as_slice()),
-        ("h0", p.h0.as_slice(), q.h0.as_slice()),
-    ] {
-        assert_eq!(bits(x), bits(y), "{name}");
-    }
-    assert_eq!(p.wi.shape(), q.wi.shape());
-    assert_eq!(p.m.shape(), q.m.shape());
-    assert_eq!(p.wo.shape(), q.wo.shape());
-    assert_eq!(
-        p.b.as_ref().map(|b| bits(b.as_slice())),
-        q.b.as_ref().map(|b| bits(b.as_slice()))
-    );
-}
-
 // ---------------------------------------------------------------------------------------------
 // The fixtures.
 
@@ -105,8 +83,8 @@ fn fixture_networks_are_identical() {
     let zip = load_network(&fixture("lowrank_n64_r2.pt")).unwrap();
     let legacy = load_network(&fixture("lowrank_n64_r2_legacy.pt")).unwrap();
     let npz = load_network(&fixture("lowrank_n64_r2.npz")).unwrap();
-    assert_same_network(&zip, &legacy);
-    assert_same_network(&zip, &npz);
+    assert_same_network(&zip, &legacy, "zip vs legacy");
+    assert_same_network(&zip, &npz, "zip vs npz");
     let d = zip.dims();
     assert_eq!((d.neurons, d.rank, d.inputs, d.outputs), (64, 2, 2, 1));
     // wi (2, 64) row-major in the file: the first row is input channel 0.
@@ -169,7 +147,7 @@ fn json_round_trip_is_bitwise_and_keeps_meta() {
     let path = dir.join("net.json");
     save_network_json(&net, &path).unwrap();
     let back = load_network_file(&path).unwrap();
-    assert_same_network(&net, &back.network);
+    assert_same_network(&net, &back.network, "round trip");
     assert_eq!(back.meta, None);
 
     let mut meta = Meta::new();
@@ -183,7 +161,11 @@ fn json_round_trip_is_bitwise_and_keeps_meta() {
     };
     save_network_file(&with_meta, &path).unwrap();
     let back = load_network_file(&path).unwrap();
-    assert_same_network(&with_meta.network, &back.network);
+    assert_same_network(
+        &with_meta.network,
+        &back.network,
+        "round trip with metadata",
+    );
     assert_eq!(back.meta, with_meta.meta);
 }
 
@@ -218,7 +200,7 @@ fn json_round_trip_of_arbitrary_floats() {
     let dir = scratch("json-floats");
     let path = dir.join("net.json");
     save_network_json(&net, &path).unwrap();
-    assert_same_network(&net, &load_network(&path).unwrap());
+    assert_same_network(&net, &load_network(&path).unwrap(), "written and read");
 }
 
 #[test]
@@ -240,7 +222,11 @@ fn convert_then_reload_is_equal() {
         ])
         .unwrap_or_else(|e| panic!("convert failed: {}", e.0));
         assert!(report.contains("N = 64"), "{report}");
-        assert_same_network(&load_network(&input).unwrap(), &load_network(&out).unwrap());
+        assert_same_network(
+            &load_network(&input).unwrap(),
+            &load_network(&out).unwrap(),
+            "load_network",
+        );
         // JSON to JSON as well.
         let again = dir.join("again.json");
         lowrank_explorer::cli::run_args([

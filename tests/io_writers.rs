@@ -5,7 +5,7 @@
 
 mod io_support;
 
-use io_support::{Scratch, bits, fixture};
+use io_support::{Scratch, assert_same_network, fixture};
 use std::io::Cursor;
 use std::path::Path;
 use std::process::Command;
@@ -26,27 +26,6 @@ fn scratch(test: &str) -> Scratch {
 }
 
 /// Every parameter of two networks is bitwise identical (shapes included).
-fn assert_same_network(a: &Network, b: &Network, what: &str) {
-    let (p, q) = (a.parts(), b.parts());
-    assert_eq!(a.dims(), b.dims(), "{what}");
-    for (name, x, y) in [
-        ("wi", p.wi.as_slice(), q.wi.as_slice()),
-        ("si", p.si.as_slice(), q.si.as_slice()),
-        ("m", p.m.as_slice(), q.m.as_slice()),
-        ("n", p.n.as_slice(), q.n.as_slice()),
-        ("wo", p.wo.as_slice(), q.wo.as_slice()),
-        ("so", p.so.as_slice(), q.so.as_slice()),
-        ("h0", p.h0.as_slice(), q.h0.as_slice()),
-    ] {
-        assert_eq!(bits(x), bits(y), "{what}: {name}");
-    }
-    assert_eq!(
-        p.b.as_ref().map(|b| bits(b.as_slice())),
-        q.b.as_ref().map(|b| bits(b.as_slice())),
-        "{what}: b"
-    );
-}
-
 /// The entries of a zip archive in order: name, content, offset of the data in the file, and
 /// whether it is stored uncompressed.
 fn zip_entries(bytes: &[u8]) -> Vec<(String, Vec<u8>, u64, bool)> {

@@ -49,3 +49,30 @@ pub fn scratch(suite: &str, test: &str) -> Scratch {
 pub fn bits(values: &[f64]) -> Vec<u64> {
     values.iter().map(|v| v.to_bits()).collect()
 }
+
+/// Asserts that two networks hold the same dimensions and the same bits in every part; `what`
+/// names the comparison in the failure message.
+pub fn assert_same_network(
+    a: &lowrank_explorer::network::Network,
+    b: &lowrank_explorer::network::Network,
+    what: &str,
+) {
+    let (p, q) = (a.parts(), b.parts());
+    assert_eq!(a.dims(), b.dims(), "{what}");
+    for (name, x, y) in [
+        ("wi", p.wi.as_slice(), q.wi.as_slice()),
+        ("si", p.si.as_slice(), q.si.as_slice()),
+        ("m", p.m.as_slice(), q.m.as_slice()),
+        ("n", p.n.as_slice(), q.n.as_slice()),
+        ("wo", p.wo.as_slice(), q.wo.as_slice()),
+        ("so", p.so.as_slice(), q.so.as_slice()),
+        ("h0", p.h0.as_slice(), q.h0.as_slice()),
+    ] {
+        assert_eq!(bits(x), bits(y), "{what}: {name}");
+    }
+    assert_eq!(
+        p.b.as_ref().map(|b| bits(b.as_slice())),
+        q.b.as_ref().map(|b| bits(b.as_slice())),
+        "{what}: b"
+    );
+}
