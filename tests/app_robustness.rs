@@ -111,3 +111,33 @@ fn broken_files_give_a_warning_and_keep_the_model() {
     );
     h.get_by_label_contains("float16_m.pt");
 }
+
+/// A network whose whole landscape lies within 0.02 of the origin (the example network read with
+/// the wrong scaling convention) once made the plot's bounds and its tick labels settle into a
+/// two-frame cycle, each frame asking the worker for a new field, forever.
+#[test]
+fn a_tiny_landscape_settles_instead_of_asking_again_every_frame() {
+    let dir = app_support::Scratch::new("tiny");
+    let net = lowrank_explorer::io::load_network(std::path::Path::new(
+        "assets/networks/dms_rank2_n512.json",
+    ))
+    .unwrap();
+    let root_n = 512f64.sqrt();
+    let tiny = lowrank_explorer::network::Network::new(lowrank_explorer::network::NetworkParts {
+        m: net.m() / root_n,
+        n: net.n() / root_n,
+        wo: &net.parts().wo / 512.0,
+        ..net.parts().clone()
+    })
+    .unwrap();
+    let path = dir.path("tiny.json");
+    lowrank_explorer::io::save_network_json(&tiny, &path).unwrap();
+    let mut h = harness(Explorer::new());
+    h.state_mut().open_now(&path);
+    settle(&mut h);
+    let requested = h.state().doc.results.requested;
+    for _ in 0..20 {
+        h.step();
+    }
+    assert_eq!(h.state().doc.results.requested, requested);
+}

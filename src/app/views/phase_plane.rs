@@ -258,13 +258,34 @@ impl PhasePlane {
         if !shown.is_valid() {
             return;
         }
-        doc.view.shown = Some(shown);
+        // The plot's aspect depends on its tick labels' widths, which depend on the bounds: at
+        // some scales the two settle into a cycle of frames whose bounds differ by about 1 %,
+        // each asking the worker for a new field. Changes that small are not a new view.
+        let unchanged = doc
+            .view
+            .shown
+            .is_some_and(|old| !user_moved && nearly_equal(&old, &shown));
+        if !unchanged {
+            doc.view.shown = Some(shown);
+        }
         if user_moved {
             // Pan and zoom keep the plot's shape: the shown rectangle is the new view as is.
             doc.view.rect = Some(shown);
             self.requested = Some((shown, self.aspect));
         }
     }
+}
+
+/// Fraction of a side by which the visible rectangle may move without being a new view.
+const SHOWN_TOLERANCE: f64 = 0.02;
+
+/// Whether two rectangles differ by less than [`SHOWN_TOLERANCE`] of their sides.
+fn nearly_equal(a: &Rect, b: &Rect) -> bool {
+    let (w, h) = (a.width().max(b.width()), a.height().max(b.height()));
+    (a.x_min - b.x_min).abs() <= SHOWN_TOLERANCE * w
+        && (a.x_max - b.x_max).abs() <= SHOWN_TOLERANCE * w
+        && (a.y_min - b.y_min).abs() <= SHOWN_TOLERANCE * h
+        && (a.y_max - b.y_max).abs() <= SHOWN_TOLERANCE * h
 }
 
 /// The corner of `frame` where a legend of `size` covers the least of the scene: fixed points
