@@ -162,3 +162,168 @@ fn save_network_writes_the_format_of_its_extension_exactly() {
     assert!(notice.contains("unknown extension `.h5`"), "{notice}");
     assert!(FileAction::SaveNetwork.title().contains(".safetensors"));
 }
+
+/// Named float64 tensors, row-major.
+fn tensors(entries: &[(&str, Vec<usize>, Vec<f64>)]) -> lowrank_explorer::io::TensorMap {
+    let mut map = lowrank_explorer::io::TensorMap::new();
+    for (key, shape, data) in entries {
+        map.insert(
+            (*key).to_owned(),
+            lowrank_explorer::io::Tensor {
+                shape: shape.clone(),
+                data: data.clone(),
+                dtype: lowrank_explorer::io::Dtype::F64,
+            },
+        );
+    }
+    map
+}
+
+/// Deterministic values in [-1, 1).
+fn values(count: usize, seed: u64) -> Vec<f64> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..count)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+        })
+        .collect()
+}
+
+#[test]
+fn the_open_dialog_reads_an_optimized_network_with_the_chosen_scaling() {
+    let dir = Scratch::new("scaling");
+    // The example network as an OptimizedLowRankRNN: m / sqrt(N), n / sqrt(N), wo / N.
+    let net = lowrank_explorer::io::load_network(std::path::Path::new(
+        "assets/networks/dms_rank2_n512.json",
+    ))
+    .unwrap();
+    let mut map = lowrank_explorer::io::network_to_tensors(&net, lowrank_explorer::io::Dtype::F64);
+    let mut scaled = lowrank_explorer::io::TensorMap::new();
+    for (key, t) in map.iter() {
+        let factor = match key {
+            "m" | "n" => 1.0 / 512f64.sqrt(),
+            "wo" => 1.0 / 512.0,
+            _ => 1.0,
+        };
+        let mut t = t.clone();
+        t.data.iter_mut().for_each(|v| *v *= factor);
+        scaled.insert(key.to_owned(), t);
+    }
+    map = scaled;
+    let path = dir.path("optimized.pt");
+    lowrank_explorer::io::save_tensors(&map, &path).unwrap();
+
+    let mut h = harness_for_dialogs();
+    settle(&mut h);
+    open_with_choice(&mut h, "none (OptimizedLowRankRNN)", &path);
+    let notices: Vec<String> = h.state().notices().iter().map(|n| n.text.clone()).collect();
+    assert!(
+        matches!(h.state().doc.source, Source::Network { .. }),
+        "{notices:?}"
+    );
+    assert!(
+        !notices.iter().any(|n| n.contains("scaling")),
+        "{notices:?}"
+    );
+    // The choice stays for every way of opening; read with 1/N instead (chosen, the dialog
+    // cancelled, the file opened again), the statistics give it away in a warning.
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Open… (Ctrl+O)").click();
+    h.run();
+    h.get_by_label("1/N (LowRankRNN, or as the file says)")
+        .click();
+    h.run();
+    h.get_by_label("Cancel").click();
+    h.run();
+    h.state_mut().open_now(&path);
+    settle(&mut h);
+    let notices: Vec<String> = h.state().notices().iter().map(|n| n.text.clone()).collect();
+    assert!(
+        notices.iter().any(|n| n.contains("--scaling none")),
+        "{notices:?}"
+    );
+}
+
+/// Opens `path` by the file picker with the reading choice `choice` clicked beside it.
+fn open_with_choice(h: &mut Harness<'static, Explorer>, choice: &str, path: &std::path::Path) {
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Open… (Ctrl+O)").click();
+    h.run();
+    h.get_by_label(choice).click();
+    h.run();
+    let field = h
+        .query_all_by_role(Role::TextInput)
+        .last()
+        .unwrap()
+        .accesskit_node()
+        .id();
+    h.get_by(|n| n.id() == field).focus();
+    h.step();
+    h.get_by(|n| n.id() == field)
+        .type_text(path.to_str().unwrap());
+    h.step();
+    h.key_press(egui::Key::Enter);
+    settle(h);
+}
+
+#[test]
+fn full_rank_and_support_files_open_as_their_truncation_and_with_their_populations() {
+    let dir = Scratch::new("layouts");
+    let nn = 64;
+    let full = tensors(&[
+        ("wi", vec![2, nn], values(2 * nn, 1)),
+        ("si", vec![2], vec![1.0, 1.0]),
+        (
+            "wrec",
+            vec![nn, nn],
+            values(nn * nn, 2).iter().map(|v| v * 0.3).collect(),
+        ),
+        ("wo", vec![nn, 1], values(nn, 3)),
+        ("so", vec![1], vec![1.0]),
+    ]);
+    let path = dir.path("full.npz");
+    lowrank_explorer::io::save_tensors(&full, &path).unwrap();
+    let mut h = opened(&path);
+    let notices: Vec<String> = h.state().notices().iter().map(|n| n.text.clone()).collect();
+    assert!(
+        notices.iter().any(|n| n.contains("rank-2 truncation")),
+        "{notices:?}"
+    );
+    assert_eq!(h.state().doc.model().dims().rank, 2);
+
+    // Two supports of a rank-2 support network: the document's population model is theirs.
+    let b = 6;
+    let support = tensors(&[
+        ("gaussian_basis", vec![b, nn], values(b * nn, 4)),
+        (
+            "supports",
+            vec![2, nn],
+            (0..2 * nn)
+                .map(|k| f64::from(u8::from((k / nn == 0) == (k % nn < 48))))
+                .collect(),
+        ),
+        ("weights", vec![2], vec![0.75, 0.25]),
+        ("m_weights", vec![2, 2, b], values(4 * b, 5)),
+        ("n_weights", vec![2, 2, b], values(4 * b, 6)),
+        ("wi_weights", vec![2, 2, b], values(4 * b, 7)),
+        ("wo_weights", vec![1, 2, b], values(2 * b, 8)),
+    ]);
+    let path = dir.path("support.safetensors");
+    lowrank_explorer::io::save_tensors(&support, &path).unwrap();
+    h.state_mut().open_now(&path);
+    settle(&mut h);
+    let doc = &h.state().doc;
+    assert!(
+        doc.edits
+            .population_label
+            .contains("the supports of support.safetensors"),
+        "{}",
+        doc.edits.population_label
+    );
+    assert_eq!(doc.edits.population.populations().len(), 2);
+}

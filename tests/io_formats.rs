@@ -1183,9 +1183,9 @@ fn read_tensors_reports_json_and_missing_files() {
 }
 
 #[test]
-fn load_model_tells_networks_from_population_models() {
+fn open_model_tells_networks_from_population_models() {
     use lowrank_explorer::io::{
-        ModelFile, load_model, load_population_model, save_population_model,
+        ModelFile, ReadOptions, load_population_model, open_model, save_population_model,
     };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     for net in [
@@ -1193,11 +1193,14 @@ fn load_model_tells_networks_from_population_models() {
         "lowrank_n64_r2.npz",
         "lowrank_n64_r2_legacy.pt",
     ] {
-        let loaded = load_model(&fixture(net)).unwrap();
+        let loaded = open_model(&fixture(net), &ReadOptions::default())
+            .unwrap()
+            .model;
         assert!(matches!(loaded, ModelFile::Network(_)), "{net}");
     }
     let preset = root.join("assets/models/dms_mixture_2pop.json");
-    let ModelFile::Population(model) = load_model(&preset).unwrap() else {
+    let ModelFile::Population(model) = open_model(&preset, &ReadOptions::default()).unwrap().model
+    else {
         panic!("the preset is a population model");
     };
     let published = load_population_model(&fixture("dms_mixture_2pop.json")).unwrap();
@@ -1209,7 +1212,7 @@ fn load_model_tells_networks_from_population_models() {
         load_population_model(&out).unwrap().populations(),
         model.populations()
     );
-    let err = load_model(&fixture("README.md")).unwrap_err();
+    let err = open_model(&fixture("README.md"), &ReadOptions::default()).unwrap_err();
     assert!(err.to_string().contains("README.md"), "{err}");
 }
 

@@ -31,12 +31,51 @@ fn file_name(path: &Path) -> String {
     )
 }
 
-/// Loads a network (`.pt` zip or legacy, `.npz`, the project's JSON) or a population model
-/// (JSON), told apart by content as the CLI does.
+/// Loads a network (`.pt` zip or legacy, `.npz`, safetensors, the project's JSON) or a
+/// population model (JSON), told apart by content as the CLI does, with the CLI's reading
+/// options (MODEL.md 7): `scaling` `"1/N"` or `"none"` (the papers' `OptimizedLowRankRNN`),
+/// `truncate=R` for a full-rank file (`wrec`), `populations=True` for a `SupportLowRankRNN` file
+/// read as its population model. What the reader notices (a doubtful scaling, a truncation's
+/// share of `wrec`) is issued as a Python `UserWarning`.
 #[pyfunction]
-pub fn load(py: Python<'_>, path: PathBuf) -> PyResult<Py<PyAny>> {
-    let file = py.detach(|| io::load_model(&path)).map_err(error)?;
-    Ok(match file {
+#[pyo3(signature = (path, scaling = None, truncate = None, populations = false))]
+pub fn load(
+    py: Python<'_>,
+    path: PathBuf,
+    scaling: Option<&str>,
+    truncate: Option<usize>,
+    populations: bool,
+) -> PyResult<Py<PyAny>> {
+    let options = io::ReadOptions {
+        scaling: scaling
+            .map(str::parse::<io::Scaling>)
+            .transpose()
+            .map_err(Error::new_err)?,
+        truncate,
+        populations,
+    };
+    let opened = py
+        .detach(|| io::open_model(&path, &options))
+        .map_err(error)?;
+    for note in &opened.notes {
+        let message =
+            std::ffi::CString::new(format!("{}: {note}", path.display())).unwrap_or_default();
+        PyErr::warn(
+            py,
+            &py.get_type::<pyo3::exceptions::PyUserWarning>(),
+            &message,
+            1,
+        )?;
+    }
+    Ok(match opened.model {
+        ModelFile::FullRank(full) => {
+            return Err(Error::new_err(format!(
+                "{}: a full-rank network (FullRankRNN, wrec of {n} x {n}): load its rank-R \
+                 truncation with truncate=R",
+                path.display(),
+                n = full.dims().0
+            )));
+        }
         ModelFile::Network(f) => Py::new(py, Network::new(f.network, f.meta))?.into_any(),
         ModelFile::Population(model) => Py::new(
             py,

@@ -176,6 +176,7 @@ pub fn fit<'py>(
     let args = FitArgs {
         file: FileArg {
             file: PathBuf::from("<python>"),
+            read: Default::default(),
         },
         populations,
         max_populations,

@@ -280,9 +280,7 @@ impl Source {
         match self {
             Source::Network(file) => {
                 let axes = if raw_axes { Axes::Raw } else { Axes::Svd };
-                let source = NetworkSource::File {
-                    path: "<python>".into(),
-                };
+                let source = NetworkSource::file("<python>");
                 Model::from_network(file.network.clone(), axes, source).map_err(|e| e.to_string())
             }
             Source::Population(model, name) => Ok(Model::from_population(model, &name)),

@@ -74,7 +74,8 @@ impl Explorer {
             Action::Open(p) => {
                 self.settings.remember(p.clone());
                 let what = p.display().to_string();
-                self.load_in_background(what, ctx, move || source::open(&p));
+                let choice = self.files.choice;
+                self.load_in_background(what, ctx, move || source::open(&p, &choice));
             }
             Action::LoadPreset(id) => {
                 if let Some(doc) = Document::preset(id) {

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use eframe::egui;
 use egui_file::FileDialog;
 
+use crate::app::source::OpenChoice;
+use crate::io::Scaling;
+
 /// What a picked file is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileAction {
@@ -50,11 +53,14 @@ fn is_network_name(path: &Path) -> bool {
     path.extension().is_some() && crate::io::NetworkFormat::of_path(path).is_ok()
 }
 
-/// The open dialog, if any, and the folder last used.
+/// The open dialog, if any, the folder last used, and how network files are read.
 #[derive(Default)]
 pub struct Files {
     dialog: Option<(FileAction, FileDialog)>,
     folder: Option<PathBuf>,
+    /// Chosen beside the open dialog; used by every way of opening a file (menu, recent files,
+    /// dropped files).
+    pub choice: OpenChoice,
 }
 
 impl Files {
@@ -93,6 +99,9 @@ impl Files {
         let (action, dialog) = self.dialog.as_mut()?;
         let action = *action;
         dialog.show(ctx);
+        if action == FileAction::Open {
+            choice_window(ctx, &mut self.choice);
+        }
         let picked = dialog
             .selected()
             .then(|| dialog.path().map(Path::to_path_buf))
@@ -104,4 +113,32 @@ impl Files {
         self.folder = path.parent().map(Path::to_path_buf);
         Some((action, path))
     }
+}
+
+/// How network files are read (MODEL.md 7), beside the open dialog: the scaling convention the
+/// keys of a `m, n` state dict cannot tell, and the rank a full-rank file is truncated to.
+fn choice_window(ctx: &egui::Context, choice: &mut OpenChoice) {
+    egui::Window::new("Reading a network")
+        .anchor(egui::Align2::RIGHT_TOP, [-12.0, 40.0])
+        .resizable(false)
+        .collapsible(false)
+        .show(ctx, |ui| {
+            ui.label("Scaling of an m, n state dict:");
+            ui.radio_value(
+                &mut choice.scaling,
+                None,
+                "1/N (LowRankRNN, or as the file says)",
+            )
+            .on_hover_text("The forward pass divides by N: MODEL.md 1");
+            ui.radio_value(
+                &mut choice.scaling,
+                Some(Scaling::None),
+                "none (OptimizedLowRankRNN)",
+            )
+            .on_hover_text("No 1/N in the forward pass: m, n of order 1/sqrt(N)");
+            ui.horizontal(|ui| {
+                ui.label("Full-rank files (wrec): truncate to rank");
+                ui.add(egui::DragValue::new(&mut choice.full_rank).range(1..=8));
+            });
+        });
 }

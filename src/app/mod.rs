@@ -138,7 +138,7 @@ impl Explorer {
 
     /// Opens a file on the calling thread (the command line's `gui FILE`, and tests).
     pub fn open_now(&mut self, path: &Path) {
-        match source::open(path) {
+        match source::open(path, &self.files.choice) {
             Ok(doc) => {
                 self.settings.remember(path.to_path_buf());
                 self.open_document(doc);
@@ -153,6 +153,12 @@ impl Explorer {
         self.doc = doc;
         self.toasts.keep_only(self.doc.id);
         self.notice(format!("opened {title}"));
+        // What the reader noticed (a truncation's share, a doubtful scaling: MODEL.md 7).
+        if let Some(net) = self.doc.model().network() {
+            for note in net.notes.clone() {
+                self.warn(note);
+            }
+        }
     }
 
     /// The current messages (warnings and confirmations).

@@ -5,9 +5,38 @@ use std::path::PathBuf;
 
 use super::CliError;
 use crate::analysis::Rect;
+use crate::io::{ReadOptions, Scaling};
 use crate::model::{Axes, InputSpec, Model, parse_finite_list};
 use crate::network::ALPHA;
 use crate::reduced::TimeModel;
+
+/// How a network file is read (MODEL.md 7): the options the file's keys cannot tell.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ReadArgs {
+    /// The convention of an m, n state dict: 1/N (the papers' LowRankRNN, default; a JSON
+    /// network's own `scaling` field otherwise) or none (their OptimizedLowRankRNN, whose
+    /// forward pass has no 1/N; read as m' = sqrt(N) m, n' = sqrt(N) n, wo' = N wo).
+    #[arg(long, value_parser = clap::value_parser!(Scaling))]
+    pub scaling: Option<Scaling>,
+    /// Read a full-rank file (FullRankRNN, wrec of N x N) as its rank-R truncation by SVD; the
+    /// share of wrec it keeps is printed.
+    #[arg(long, value_name = "R")]
+    pub truncate: Option<usize>,
+    /// Read a SupportLowRankRNN file (gaussian_basis, supports, ...) as its population model,
+    /// each support a population, instead of as its network.
+    #[arg(long)]
+    pub as_populations: bool,
+}
+
+impl ReadArgs {
+    pub fn options(&self) -> ReadOptions {
+        ReadOptions {
+            scaling: self.scaling,
+            truncate: self.truncate,
+            populations: self.as_populations,
+        }
+    }
+}
 
 /// A network or population-model file, or an embedded preset.
 #[derive(Debug, Clone, clap::Args)]
@@ -22,13 +51,15 @@ pub struct SourceArgs {
     /// For a network: keep its own m as the latent axes instead of the SVD axes (MODEL.md 2).
     #[arg(long)]
     pub raw_axes: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 impl SourceArgs {
     pub fn load(&self) -> Result<Model, CliError> {
         let axes = if self.raw_axes { Axes::Raw } else { Axes::Svd };
         match (&self.file, &self.preset) {
-            (Some(path), _) => Ok(Model::load(path, axes)?),
+            (Some(path), _) => Ok(Model::open(path, axes, &self.read.options())?),
             (None, Some(id)) => Model::preset(id).map_err(CliError),
             (None, None) => Err(CliError("give a FILE or --preset NAME".into())),
         }

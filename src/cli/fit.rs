@@ -177,7 +177,7 @@ pub fn fit(args: &FitArgs, out: &mut dyn Write) -> Result<(), CliError> {
     if let Some(path) = &args.out {
         output::check_model_out(path)?;
     }
-    let net = io::load_network(&args.file.file)?;
+    let net = args.file.network()?;
     let opts = fit_options(args);
     let (pool, _) = thread_pool(args.threads)?;
     let result = pool.install(|| fit_network(&net, &opts, &AtomicBool::new(false)))?;

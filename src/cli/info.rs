@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::output::{self, PrecisionArg};
 use super::{CliError, FileArg};
 use crate::io;
-use crate::network::{Dims, Network};
+use crate::network::{Dims, FullRankNetwork, Network};
 
 #[derive(Debug, clap::Args)]
 pub struct InfoArgs {
@@ -80,8 +80,71 @@ fn summarise(net: &Network) -> Summary {
     }
 }
 
+/// What `info` reports of a full-rank network (MODEL.md 7).
+#[derive(Debug, Serialize)]
+struct FullRankSummary {
+    layout: &'static str,
+    neurons: usize,
+    inputs: usize,
+    outputs: usize,
+    /// The largest singular values of `wrec`.
+    singular_values: Vec<f64>,
+    /// `kept[R-1]`: the share of `|wrec|_F^2` the rank-R truncation keeps.
+    kept: Vec<f64>,
+}
+
+/// Singular values and truncation shares listed by `info` of a full-rank network.
+const SPECTRUM_SHOWN: usize = 8;
+
+fn full_rank_summary(full: &FullRankNetwork) -> FullRankSummary {
+    let (neurons, inputs, outputs) = full.dims();
+    let s = full.singular_values();
+    let total: f64 = s.iter().map(|x| x * x).sum();
+    let shown = SPECTRUM_SHOWN.min(s.len());
+    let mut kept = Vec::with_capacity(shown);
+    let mut acc = 0.0;
+    for x in &s[..shown] {
+        acc += x * x;
+        kept.push(if total > 0.0 { acc / total } else { 1.0 });
+    }
+    FullRankSummary {
+        layout: "FullRankRNN",
+        neurons,
+        inputs,
+        outputs,
+        singular_values: s[..shown].to_vec(),
+        kept,
+    }
+}
+
+fn info_full_rank(full: &FullRankNetwork, json: bool, out: &mut dyn Write) -> Result<(), CliError> {
+    let s = full_rank_summary(full);
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&s)?)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "full-rank network (FullRankRNN, wrec of {0} x {0}, no 1/N)  inputs = {1}  outputs = {2}",
+        s.neurons, s.inputs, s.outputs
+    )?;
+    writeln!(out, "{:>4} {:>14} {:>10}", "R", "s_R of wrec", "kept")?;
+    for (r, (sv, kept)) in s.singular_values.iter().zip(&s.kept).enumerate() {
+        writeln!(out, "{:>4} {sv:>14.6} {:>9.2} %", r + 1, 100.0 * kept)?;
+    }
+    writeln!(
+        out,
+        "(kept: the share of |wrec|^2 the rank-R truncation keeps; read it with --truncate R)"
+    )?;
+    Ok(())
+}
+
 pub fn info(args: &InfoArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let net = io::load_network(&args.file.file)?;
+    let opened = args.file.open()?;
+    if let io::ModelFile::FullRank(full) = &opened.model {
+        return info_full_rank(full, args.json, out);
+    }
+    let net = opened.into_network(&args.file.file)?.file.network;
     let s = summarise(&net);
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&s)?)?;
@@ -128,7 +191,7 @@ pub fn info(args: &InfoArgs, out: &mut dyn Write) -> Result<(), CliError> {
 /// Converts keeping the file's `meta` (provenance) when it has one and the output format can.
 pub fn convert(args: &ConvertArgs, out: &mut dyn Write) -> Result<(), CliError> {
     io::NetworkFormat::of_path(&args.out).map_err(|e| CliError(format!("--out {e}")))?;
-    let file = io::load_network_file(&args.file.file)?;
+    let file = args.file.network_file()?;
     output::save_network(&file, &args.out, args.precision)?;
     let net = &file.network;
     writeln!(

@@ -256,4 +256,38 @@ pub struct FileArg {
     /// A network: PyTorch state dict (.pt, zip or legacy layout), NumPy .npz, .safetensors, or the
     /// project's .json.
     pub file: PathBuf,
+    #[command(flatten)]
+    pub read: args::ReadArgs,
+}
+
+impl FileArg {
+    /// The file as read with the options, its notes printed as warnings on stderr.
+    pub fn open(&self) -> Result<crate::io::Opened, CliError> {
+        let opened = crate::io::open_model(&self.file, &self.read.options())?;
+        warn_all(&opened.notes);
+        Ok(opened)
+    }
+
+    /// The low-rank network of the file ([`FileArg::open`]).
+    pub fn network_file(&self) -> Result<crate::io::NetworkFile, CliError> {
+        Ok(self.open()?.into_network(&self.file)?.file)
+    }
+
+    /// [`FileArg::network_file`]'s network.
+    pub fn network(&self) -> Result<crate::network::Network, CliError> {
+        Ok(self.network_file()?.network)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// clap's own consistency check of every command (a flag flattened twice into one command,
+    /// such as a shared `--populations`, panics at run time otherwise).
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

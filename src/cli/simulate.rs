@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use super::{CliError, FileArg, TaskName};
 use crate::budget;
-use crate::io;
-use crate::network::{self, Network, Recording, SimOptions};
+use crate::io::{self, ModelFile, ReadOptions};
+use crate::network::{self, FullRankNetwork, Network, Recording, SimOptions, Simulator};
 use crate::task::{self, TaskKind, Trial, decision, dms, pwm};
 use crate::train;
 
@@ -106,15 +106,15 @@ fn check_delay(flag: &str, ms: f64) -> Result<(), CliError> {
     }
 }
 
-pub fn check_task_fits(net: &Network, kind: &TaskKind) -> Result<(), CliError> {
-    if net.dims().inputs == kind.inputs() {
+pub fn check_task_fits(net: &(impl Simulator + ?Sized), kind: &TaskKind) -> Result<(), CliError> {
+    if net.input_channels() == kind.inputs() {
         Ok(())
     } else {
         Err(CliError(format!(
             "the {} task needs a network with {} input channel(s); this one has {}",
             kind.name(),
             kind.inputs(),
-            net.dims().inputs
+            net.input_channels()
         )))
     }
 }
@@ -229,7 +229,7 @@ fn check_simulation_budget(net: &Network, trials: &[Trial]) -> Result<(), CliErr
 pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> Result<(), CliError> {
     check_noise(args.noise)?;
     let (kind, trials, delay) = canonical_trials(args.task, args.delay_ms)?;
-    let mut net = io::load_network(&args.file.file)?;
+    let mut net = args.file.network()?;
     check_task_fits(&net, &kind)?;
     if args.svd_axes {
         net = net.svd_reparametrised()?;
@@ -310,9 +310,23 @@ pub struct EvalReport {
     pub accuracy: f64,
     pub loss: f64,
     pub trials: usize,
+    /// For a full-rank file read with `--truncate`: the full network on the same trials, beside
+    /// its truncation above.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_rank: Option<FullRankEval>,
     /// The network noise the trials were run with (said in the text report, not in the JSON).
     #[serde(skip)]
     pub noise: f64,
+}
+
+/// A full-rank network's accuracy beside its truncation's.
+#[derive(Debug, Serialize)]
+pub struct FullRankEval {
+    pub accuracy: f64,
+    pub loss: f64,
+    /// The truncation's rank and the share of `|wrec|_F^2` it keeps.
+    pub truncation_rank: usize,
+    pub kept: f64,
 }
 
 /// The network noise the papers trained `task` with: that of its papers' recipe (MODEL.md 6).
@@ -356,15 +370,36 @@ pub fn eval_plan(
 }
 
 impl EvalPlan {
-    /// Accuracy and loss of `net` on the plan's trials.
-    pub fn run(&self, net: &Network) -> Result<EvalReport, CliError> {
+    /// Accuracy and loss of `net` (a low-rank or a full-rank network) on the plan's trials.
+    pub fn run(&self, net: &(impl Simulator + ?Sized)) -> Result<EvalReport, CliError> {
         check_task_fits(net, &self.kind)?;
         let e = train::evaluate(net, &self.kind, self.trials, self.noise, self.seed);
         Ok(EvalReport {
             accuracy: e.accuracy,
             loss: e.loss,
             trials: e.trials,
+            full_rank: None,
             noise: self.noise,
+        })
+    }
+
+    /// [`EvalPlan::run`] of a full-rank network's rank-`rank` truncation, with the full
+    /// network's own accuracy on the same trials and noise seeds beside it.
+    pub fn run_truncated(
+        &self,
+        full: &FullRankNetwork,
+        rank: usize,
+    ) -> Result<EvalReport, CliError> {
+        let truncation = full.truncated(rank)?;
+        let whole = self.run(full)?;
+        Ok(EvalReport {
+            full_rank: Some(FullRankEval {
+                accuracy: whole.accuracy,
+                loss: whole.loss,
+                truncation_rank: rank,
+                kept: truncation.kept,
+            }),
+            ..self.run(&truncation.network)?
         })
     }
 }
@@ -377,8 +412,22 @@ pub fn eval(args: &EvalArgs, out: &mut dyn Write) -> Result<(), CliError> {
         args.noise,
         args.delay_max_ms,
     )?;
-    let net = io::load_network(&args.file.file)?;
-    let report = plan.run(&net)?;
+    // A full-rank file is run as it is; with --truncate, its truncation beside it.
+    let full_options = ReadOptions {
+        truncate: None,
+        ..args.file.read.options()
+    };
+    let opened = io::open_model(&args.file.file, &full_options)?;
+    let report = match (&opened.model, args.file.read.truncate) {
+        (ModelFile::FullRank(full), None) => plan.run(full.as_ref())?,
+        (ModelFile::FullRank(full), Some(rank)) => plan.run_truncated(full, rank)?,
+        // --truncate of a file that is not full rank: the reader's own error.
+        (_, Some(_)) => plan.run(&args.file.network()?)?,
+        (_, None) => {
+            super::warn_all(&opened.notes);
+            plan.run(&opened.into_network(&args.file.file)?.file.network)?
+        }
+    };
     if args.json {
         writeln!(out, "{}", serde_json::to_string(&report)?)?;
     } else {
@@ -387,6 +436,17 @@ pub fn eval(args: &EvalArgs, out: &mut dyn Write) -> Result<(), CliError> {
             "accuracy {:.4}  loss {:.5}  on {} fresh noisy trials (network noise {}, seed {})",
             report.accuracy, report.loss, report.trials, report.noise, args.seed
         )?;
+        if let Some(f) = &report.full_rank {
+            writeln!(
+                out,
+                "(the rank-{} truncation, which keeps {:.2} % of |wrec|^2; the full-rank network: \
+                 accuracy {:.4}  loss {:.5} on the same trials)",
+                f.truncation_rank,
+                100.0 * f.kept,
+                f.accuracy,
+                f.loss
+            )?;
+        }
     }
     Ok(())
 }

@@ -18,6 +18,7 @@
 
 mod archive;
 pub mod atomic;
+pub mod layouts;
 pub mod model_json;
 pub mod network_json;
 pub mod npz;
@@ -36,10 +37,11 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use crate::network::{Network, NetworkError};
+use crate::network::{FullRankNetwork, Network, NetworkError};
 use crate::reduced::PopulationModel;
 
 pub use atomic::{check_writable, write_atomic};
+pub use layouts::{Layout, ReadOptions, Scaling, scaling_warning};
 pub use network_json::{Meta, NETWORK_FORMAT, NETWORK_VERSION, NetworkFile};
 pub use state_dict::{network_from_tensors, network_to_tensors};
 pub use tensor::{Dtype, Rounding, Tensor, TensorMap, float32_rounding};
@@ -119,8 +121,7 @@ pub fn load_network(path: &Path) -> Result<Network, IoError> {
 /// Like [`load_network`], also returning the file's `meta`: the JSON's, or the one a safetensors
 /// file written by this project carries (always `None` for `.pt`/`.npz`).
 pub fn load_network_file(path: &Path) -> Result<NetworkFile, IoError> {
-    let bytes = read_file(path)?;
-    parse_network_bytes(&bytes, path)
+    open_network(path, &ReadOptions::default()).map(|read| read.file)
 }
 
 /// Reads the named tensors of a `.pt`, `.npz` or safetensors file, without interpreting them as a
@@ -132,18 +133,116 @@ pub fn read_tensors(path: &Path) -> Result<TensorMap, IoError> {
 
 /// [`load_network_file`] on bytes already in memory; `file` only names them in errors.
 pub fn parse_network_bytes(bytes: &[u8], file: &Path) -> Result<NetworkFile, IoError> {
+    parse_model_bytes(bytes, file, &ReadOptions::default())?
+        .into_network(file)
+        .map(|read| read.file)
+}
+
+/// [`open_model`] on bytes already in memory; `file` only names them in errors.
+pub fn parse_model_bytes(bytes: &[u8], file: &Path, opts: &ReadOptions) -> Result<Opened, IoError> {
     let parsed = match sniff(bytes) {
-        Ok(Content::Json) => network_json::parse_network_json(bytes),
-        Ok(Content::Zip | Content::Pickle | Content::Safetensors) => tensors_and_meta(bytes)
-            .and_then(|(map, meta)| {
-                Ok(NetworkFile {
-                    network: network_from_tensors(&map)?,
-                    meta,
-                })
+        Ok(Content::Json) if is_population_json(bytes) => {
+            only_for("a population model", opts, Layout::LowRank)
+                .map_err(|kind| with_file(file, kind))?;
+            let model = model_json::from_json_str(&utf8(bytes, file)?, file)?;
+            return Ok(Opened::plain(ModelFile::Population(model)));
+        }
+        Ok(Content::Json) => only_for("a JSON network", opts, Layout::LowRank)
+            .and_then(|()| network_json::parse_network_json(bytes, opts.scaling))
+            .map(|(network, notes)| Opened {
+                notes,
+                ..Opened::plain(ModelFile::Network(Box::new(network)))
             }),
+        Ok(Content::Zip | Content::Pickle | Content::Safetensors) => {
+            tensors_and_meta(bytes).and_then(|(map, meta)| model_from_tensors(&map, meta, opts))
+        }
         Err(e) => Err(e),
     };
     parsed.map_err(|kind| with_file(file, kind))
+}
+
+/// Refuses the options that do not apply to `what` (of `layout`), rather than ignoring them.
+fn only_for(what: &str, opts: &ReadOptions, layout: Layout) -> Result<(), IoErrorKind> {
+    let refuse = |option: &str, applies: &str| {
+        Err(IoErrorKind::Format(format!(
+            "{option} applies to {applies} only; this file is {what}"
+        )))
+    };
+    if opts.truncate.is_some() && layout != Layout::FullRank {
+        return refuse(
+            "a truncation rank (--truncate)",
+            "full-rank files (FullRankRNN, wrec)",
+        );
+    }
+    if opts.populations && layout != Layout::Support {
+        return refuse(
+            "reading populations (--as-populations)",
+            "SupportLowRankRNN files (gaussian_basis, supports, ...)",
+        );
+    }
+    if opts.scaling == Some(Scaling::OverN) && layout != Layout::LowRank {
+        return refuse(
+            "the 1/N convention (--scaling 1/N)",
+            "LowRankRNN files (m, n): the FullRankRNN and SupportLowRankRNN forward passes have no 1/N",
+        );
+    }
+    if opts.scaling.is_some() && what == "a population model" {
+        return refuse("a scaling (--scaling)", "networks");
+    }
+    Ok(())
+}
+
+/// A state dict read in its layout (MODEL.md 7, [`layouts`]) with `opts`.
+fn model_from_tensors(
+    map: &TensorMap,
+    meta: Option<Meta>,
+    opts: &ReadOptions,
+) -> Result<Opened, IoErrorKind> {
+    let layout = Layout::of(map)?;
+    only_for(&format!("a {}", layout.class()), opts, layout)?;
+    let network = |network: Network| ModelFile::Network(Box::new(NetworkFile { network, meta }));
+    match layout {
+        Layout::LowRank => {
+            let scaling = opts.scaling.unwrap_or_default();
+            let net = Network::new(layouts::rescaled(
+                network_from_tensors(map)?.into_parts(),
+                scaling,
+            ))?;
+            Ok(Opened {
+                notes: scaling_warning(&net, scaling).into_iter().collect(),
+                ..Opened::plain(network(net))
+            })
+        }
+        Layout::FullRank => {
+            let full = layouts::full_rank_from_tensors(map)?;
+            match opts.truncate {
+                None => Ok(Opened::plain(ModelFile::FullRank(Box::new(full)))),
+                Some(rank) => {
+                    let t = full.truncated(rank)?;
+                    Ok(Opened {
+                        notes: vec![format!(
+                            "the rank-{rank} truncation of the full-rank wrec (N = {}) keeps {:.2} % of |wrec|^2 (Frobenius)",
+                            full.dims().0,
+                            100.0 * t.kept
+                        )],
+                        ..Opened::plain(network(t.network))
+                    })
+                }
+            }
+        }
+        Layout::Support => {
+            let support = layouts::SupportNetwork::from_tensors(map)?;
+            let populations = support.populations()?;
+            Ok(if opts.populations {
+                Opened::plain(ModelFile::Population(populations))
+            } else {
+                Opened {
+                    populations: Some(populations),
+                    ..Opened::plain(network(support.network()?))
+                }
+            })
+        }
+    }
 }
 
 /// [`read_tensors`] on bytes already in memory; `file` only names them in errors.
@@ -242,6 +341,22 @@ pub fn save_network_as(file: &NetworkFile, path: &Path, precision: Dtype) -> Res
     let format = NetworkFormat::of_path(path)?;
     let bytes =
         network_bytes(file, format, precision, path).map_err(|kind| with_file(path, kind))?;
+    write_atomic(path, &bytes)
+}
+
+/// Writes named tensors (any layout of MODEL.md 7, each stored as its own dtype) as the `.pt`,
+/// `.npz` or safetensors file the extension names, atomically: how the tests and scripts make
+/// files of the papers' other classes without PyTorch.
+pub fn save_tensors(map: &TensorMap, path: &Path) -> Result<(), IoError> {
+    let bytes = match NetworkFormat::of_path(path)? {
+        NetworkFormat::Pt => torch_save::pt_bytes(map, &torch_save::archive_name(path)),
+        NetworkFormat::Npz => npz_save::npz_bytes(map),
+        NetworkFormat::Safetensors => safetensors_file::safetensors_bytes(map, None),
+        NetworkFormat::Json => Err(IoErrorKind::Format(
+            "raw tensors are written as .pt, .npz or .safetensors, not JSON".into(),
+        )),
+    }
+    .map_err(|kind| with_file(path, kind))?;
     write_atomic(path, &bytes)
 }
 
@@ -345,21 +460,77 @@ pub fn save_population_model(model: &PopulationModel, path: &Path) -> Result<(),
     write_atomic(path, model_json::to_json_string(model).as_bytes())
 }
 
-/// What a model file holds: a network (any format) or a population model.
+/// What a model file holds: a low-rank network (any format), a population model, or a full-rank
+/// network (MODEL.md 7).
 #[derive(Debug, Clone)]
 pub enum ModelFile {
     Network(Box<NetworkFile>),
     Population(PopulationModel),
+    FullRank(Box<FullRankNetwork>),
 }
 
-/// Loads a network or a population model, told apart by content: a JSON object with a
-/// `"populations"` array is a population model, anything else must be a network.
-pub fn load_model(path: &Path) -> Result<ModelFile, IoError> {
-    let bytes = read_file(path)?;
-    if matches!(sniff(&bytes), Ok(Content::Json)) && is_population_json(&bytes) {
-        return model_json::from_json_str(&utf8(&bytes, path)?, path).map(ModelFile::Population);
+/// A model file as read: what it holds, the population model a `SupportLowRankRNN` file
+/// parametrises beside its network, and what the reader noticed (a truncation's share of `wrec`,
+/// statistics that contradict the scaling convention) for the caller to show.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    pub model: ModelFile,
+    pub populations: Option<PopulationModel>,
+    pub notes: Vec<String>,
+}
+
+impl Opened {
+    fn plain(model: ModelFile) -> Self {
+        Self {
+            model,
+            populations: None,
+            notes: Vec::new(),
+        }
     }
-    parse_network_bytes(&bytes, path).map(|f| ModelFile::Network(Box::new(f)))
+
+    /// The low-rank network the file holds, with its populations and notes; a population model or
+    /// a full-rank network is an error saying what to do instead.
+    pub fn into_network(self, file: &Path) -> Result<NetworkRead, IoError> {
+        match self.model {
+            ModelFile::Network(network) => Ok(NetworkRead {
+                file: *network,
+                populations: self.populations,
+                notes: self.notes,
+            }),
+            ModelFile::Population(_) => Err(with_file(
+                file,
+                IoErrorKind::Format("the file holds a population model, not a network".into()),
+            )),
+            ModelFile::FullRank(full) => Err(with_file(
+                file,
+                IoErrorKind::Format(format!(
+                    "a full-rank network (FullRankRNN, wrec of {0} x {0}): read its rank-R                      truncation with --truncate R (eval also runs the full network)",
+                    full.dims().0
+                )),
+            )),
+        }
+    }
+}
+
+/// [`Opened`] when it holds a low-rank network.
+#[derive(Debug, Clone)]
+pub struct NetworkRead {
+    pub file: NetworkFile,
+    pub populations: Option<PopulationModel>,
+    pub notes: Vec<String>,
+}
+
+/// Loads a network or a population model, told apart by content (a JSON object with a
+/// `"populations"` array is a population model), in the layout its keys name, read as `opts`
+/// says.
+pub fn open_model(path: &Path, opts: &ReadOptions) -> Result<Opened, IoError> {
+    let bytes = read_file(path)?;
+    parse_model_bytes(&bytes, path, opts)
+}
+
+/// [`open_model`]'s low-rank network with its notes ([`Opened::into_network`]).
+pub fn open_network(path: &Path, opts: &ReadOptions) -> Result<NetworkRead, IoError> {
+    open_model(path, opts)?.into_network(path)
 }
 
 /// Whether a JSON document's top level has a `populations` key (only that key is kept while parsing).

@@ -5,7 +5,7 @@
 //!  "neurons": N, "rank": R, "inputs": S, "outputs": O,
 //!  "wi": [[..N..] x S], "si": [..S..], "m": [[..R..] x N], "n": [[..R..] x N],
 //!  "wo": [[..O..] x N], "so": [..O..], "h0": [..N..], "b": [..N..] (optional),
-//!  "meta": {..} (optional, free-form)}
+//!  "scaling": "1/N" or "none" (optional, read only), "meta": {..} (optional, free-form)}
 //! ```
 //!
 //! Matrices are lists of rows with the shapes of MODEL.md 1. Floats are written as the shortest
@@ -20,6 +20,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::IoErrorKind;
+use super::layouts::{Scaling, rescaled, scaling_warning};
 use crate::network::{Network, NetworkParts};
 
 /// The `format` tag of a network file.
@@ -63,9 +64,9 @@ struct NetworkJson<'a> {
 
 /// The fields of version 1, in file order. Any other field is an error (a misspelt `b` must not
 /// be silently ignored); free-form data belongs in `meta`.
-const FIELDS: [&str; 15] = [
+const FIELDS: [&str; 16] = [
     "format", "version", "neurons", "rank", "inputs", "outputs", "wi", "si", "m", "n", "wo", "so",
-    "h0", "b", "meta",
+    "h0", "b", "scaling", "meta",
 ];
 
 /// Serialises a network and its metadata (compact JSON with a trailing newline).
@@ -109,7 +110,15 @@ pub fn to_json(network: &Network, meta: Option<&Meta>) -> Result<Vec<u8>, IoErro
 
 /// Parses a network file, checking its tag and version first (so that a file of another kind or
 /// a newer version is reported as such), then its fields, declared dimensions and the network.
-pub fn parse_network_json(bytes: &[u8]) -> Result<NetworkFile, IoErrorKind> {
+///
+/// An optional `"scaling"` field, `"1/N"` (the default) or `"none"`, says whether `m, n, wo` are
+/// those of MODEL.md 1 or of the papers' `OptimizedLowRankRNN` (no `1/N`, MODEL.md 7), which are
+/// rescaled on reading ([`super::layouts::rescaled`]); `scaling` (the reader's explicit choice)
+/// must agree with it. The notes are what [`scaling_warning`] finds.
+pub fn parse_network_json(
+    bytes: &[u8],
+    scaling: Option<Scaling>,
+) -> Result<(NetworkFile, Vec<String>), IoErrorKind> {
     let format = IoErrorKind::Format;
     let not_ours = |why: String| {
         format(format!(
@@ -153,6 +162,23 @@ pub fn parse_network_json(bytes: &[u8]) -> Result<NetworkFile, IoErrorKind> {
     let inputs: usize = field(&obj, "inputs")?;
     let outputs: usize = field(&obj, "outputs")?;
     let optional_b: Option<Vec<f64>> = optional(&obj, "b")?;
+    let declared = optional::<String>(&obj, "scaling")?
+        .map(|s| {
+            s.parse::<Scaling>().map_err(|message| IoErrorKind::Key {
+                key: "scaling".into(),
+                message,
+            })
+        })
+        .transpose()?;
+    let scaling = match (declared, scaling) {
+        (Some(file), Some(asked)) if file != asked => {
+            return Err(IoErrorKind::Key {
+                key: "scaling".into(),
+                message: format!("the file says {file}, the reader was told {asked}"),
+            });
+        }
+        (declared, asked) => declared.or(asked).unwrap_or_default(),
+    };
     let parts = NetworkParts {
         wi: matrix("wi", &field::<Vec<Vec<f64>>>(&obj, "wi")?, inputs, neurons)?,
         si: vector("si", field(&obj, "si")?, inputs)?,
@@ -163,10 +189,13 @@ pub fn parse_network_json(bytes: &[u8]) -> Result<NetworkFile, IoErrorKind> {
         h0: vector("h0", field(&obj, "h0")?, neurons)?,
         b: optional_b.map(|b| vector("b", b, neurons)).transpose()?,
     };
-    Ok(NetworkFile {
-        network: Network::new(parts)?,
+    let network = Network::new(rescaled(parts, scaling))?;
+    let notes = scaling_warning(&network, scaling).into_iter().collect();
+    let file = NetworkFile {
+        network,
         meta: optional(&obj, "meta")?,
-    })
+    };
+    Ok((file, notes))
 }
 
 /// The required field `key`, of type `T`.

@@ -28,11 +28,11 @@ pub fn network_from_tensors(map: &TensorMap) -> Result<Network, IoErrorKind> {
         n: matrix(required(map, "n")?)?,
         wo: matrix(required(map, "wo")?)?,
         so: vector(required(map, "so")?)?,
-        h0: match find(map, "h0")? {
+        h0: match optional(map, "h0")? {
             Some(found) => vector(found)?,
             None => DVector::zeros(neurons),
         },
-        b: find(map, "b")?.map(vector).transpose()?,
+        b: optional(map, "b")?.map(vector).transpose()?,
         m,
     };
     Ok(Network::new(parts)?)
@@ -72,15 +72,23 @@ pub fn network_to_tensors(net: &Network, dtype: Dtype) -> TensorMap {
     map
 }
 
-fn find<'m>(map: &'m TensorMap, name: &str) -> Result<Option<(&'m str, &'m Tensor)>, IoErrorKind> {
+/// The parameter `name` (exact key, or the unique key ending in `.<name>`), if the file has it.
+pub(super) fn optional<'m>(
+    map: &'m TensorMap,
+    name: &str,
+) -> Result<Option<(&'m str, &'m Tensor)>, IoErrorKind> {
     map.find(name).map_err(|message| IoErrorKind::Key {
         key: name.to_owned(),
         message,
     })
 }
 
-fn required<'m>(map: &'m TensorMap, name: &str) -> Result<(&'m str, &'m Tensor), IoErrorKind> {
-    find(map, name)?.ok_or_else(|| {
+/// The parameter `name`, or an error listing the file's keys.
+pub(super) fn required<'m>(
+    map: &'m TensorMap,
+    name: &str,
+) -> Result<(&'m str, &'m Tensor), IoErrorKind> {
+    optional(map, name)?.ok_or_else(|| {
         let mut keys: Vec<String> = map.keys().take(KEYS_SHOWN).map(shown).collect();
         if map.len() > KEYS_SHOWN {
             keys.push("...".into());
@@ -95,7 +103,8 @@ fn required<'m>(map: &'m TensorMap, name: &str) -> Result<(&'m str, &'m Tensor),
     })
 }
 
-fn matrix((key, t): (&str, &Tensor)) -> Result<DMatrix<f64>, IoErrorKind> {
+/// A 2-D tensor as a matrix of its shape, or an error naming the key.
+pub(super) fn matrix((key, t): (&str, &Tensor)) -> Result<DMatrix<f64>, IoErrorKind> {
     match t.shape.as_slice() {
         &[rows, cols] if rows.checked_mul(cols) == Some(t.data.len()) => {
             Ok(DMatrix::from_row_slice(rows, cols, &t.data))
@@ -104,7 +113,8 @@ fn matrix((key, t): (&str, &Tensor)) -> Result<DMatrix<f64>, IoErrorKind> {
     }
 }
 
-fn vector((key, t): (&str, &Tensor)) -> Result<DVector<f64>, IoErrorKind> {
+/// A 1-D tensor as a vector, or an error naming the key.
+pub(super) fn vector((key, t): (&str, &Tensor)) -> Result<DVector<f64>, IoErrorKind> {
     match t.shape.as_slice() {
         &[len] if len == t.data.len() => Ok(DVector::from_column_slice(&t.data)),
         other => Err(shape_error(key, t, other, "a vector (1-D)")),

@@ -18,11 +18,11 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::Rect;
 use crate::analysis::continuation::{BifurcationDiagram, ContinuationOptions, diagram};
 use crate::examples;
-use crate::io::{self, IoError, ModelFile};
+use crate::io::{self, IoError, ModelFile, NetworkFile, NetworkRead, ReadOptions};
 use crate::network::{Network, NetworkError, Projector};
 use crate::reduced::{
-    EffectiveConnectivity, ExactReduction, MeanField, ModelDims, PopulationModel, ReducedSystem,
-    TimeModel, presets,
+    EffectiveConnectivity, ExactReduction, MeanField, ModelDims, Population, PopulationModel,
+    ReducedSystem, TimeModel, presets,
 };
 use crate::text::channel_letter;
 
@@ -41,12 +41,22 @@ pub enum Axes {
     Raw,
 }
 
+/// Whether `value` is its type's default (left out of sessions, so older sessions read the same).
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
 /// Where a network comes from: enough to open the same network again (sessions restore it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum NetworkSource {
-    /// A file (`.pt`, `.npz`, JSON), or a built-in example named `builtin:<id>`; on its SVD axes.
-    File { path: PathBuf },
+    /// A file (`.pt`, `.npz`, JSON), or a built-in example named `builtin:<id>`, read with
+    /// `options` (MODEL.md 7: scaling, truncation); on its SVD axes.
+    File {
+        path: PathBuf,
+        #[serde(default, skip_serializing_if = "is_default")]
+        options: ReadOptions,
+    },
     /// `neurons` neurons drawn from a population model with `seed` (MODEL.md 5), on the model's
     /// axes.
     Drawn {
@@ -60,15 +70,30 @@ pub enum NetworkSource {
 }
 
 impl NetworkSource {
+    /// A file read with the default options.
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        NetworkSource::File {
+            path: path.into(),
+            options: ReadOptions::default(),
+        }
+    }
+
     /// Loads (or draws) the network on its axes.
     pub fn open(&self) -> Result<Model, String> {
         match self {
-            NetworkSource::File { path } => {
-                let network = match examples::from_path(path) {
-                    Some(example) => example?.network()?,
-                    None => io::load_network(path).map_err(|e| e.to_string())?,
+            NetworkSource::File { path, options } => {
+                let read = match examples::from_path(path) {
+                    Some(example) => NetworkRead {
+                        file: NetworkFile {
+                            network: example?.network()?,
+                            meta: None,
+                        },
+                        populations: None,
+                        notes: Vec::new(),
+                    },
+                    None => io::open_network(path, options).map_err(|e| e.to_string())?,
                 };
-                Model::from_network(network, Axes::Svd, self.clone())
+                Model::from_read(read, Axes::Svd, self.clone())
                     .map_err(|e| format!("{}: {e}", path.display()))
             }
             NetworkSource::Drawn {
@@ -87,7 +112,7 @@ impl NetworkSource {
     /// The short name: a file's name, an example's id, or what a network was drawn from.
     pub fn name(&self) -> String {
         match self {
-            NetworkSource::File { path } => path.file_name().map_or_else(
+            NetworkSource::File { path, .. } => path.file_name().map_or_else(
                 || path.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),
             ),
@@ -106,6 +131,11 @@ pub struct NetworkModel {
     pub exact: Arc<ExactReduction>,
     /// Projects full-network states on the latent axes (MODEL.md 2).
     pub projector: Arc<Projector>,
+    /// The population model the file parametrises (a `SupportLowRankRNN`, MODEL.md 7), on the
+    /// network's own axes.
+    pub file_populations: Option<PopulationModel>,
+    /// What the reader noticed (MODEL.md 7): a truncation's share, a doubtful scaling.
+    pub notes: Vec<String>,
     loadings: OnceLock<Arc<DMatrix<f64>>>,
 }
 
@@ -123,6 +153,42 @@ impl NetworkModel {
             })
             .clone()
     }
+}
+
+/// `model`, whose loadings are those of `from`, on the latent axes of `to` (the same network with
+/// `m' = m Q`, `n' = n Q^{-T}`, as the SVD re-parametrisation of MODEL.md 2 gives): each
+/// neuron's loadings map as `(m, n, I, w) -> (Q^T m, Q^{-1} n, I, w)`, so the means map by that
+/// matrix `T` and the covariances as `T Sigma T^T`. `Q` and `Q^{-T}` are the least-squares
+/// solutions `m Q = m'`, `n P = n'`; `None` if `m` or `n` is rank-deficient.
+fn populations_on_axes(
+    model: &PopulationModel,
+    from: &Network,
+    to: &Network,
+) -> Option<PopulationModel> {
+    let solve = |a: &DMatrix<f64>, b: &DMatrix<f64>| {
+        (a.transpose() * a)
+            .cholesky()
+            .map(|c| c.solve(&(a.transpose() * b)))
+    };
+    let q = solve(from.m(), to.m())?;
+    let p = solve(from.n(), to.n())?;
+    let d = model.dims();
+    let r = d.rank;
+    let mut t = DMatrix::identity(d.loadings(), d.loadings());
+    t.view_mut((0, 0), (r, r)).copy_from(&q.transpose());
+    t.view_mut((r, r), (r, r)).copy_from(&p.transpose());
+    let populations = model
+        .populations()
+        .iter()
+        .map(|pop| Population {
+            mean: &t * &pop.mean,
+            cov: &t * &pop.cov * t.transpose(),
+            ..pop.clone()
+        })
+        .collect();
+    PopulationModel::new(d, model.input_names().to_vec(), populations)
+        .ok()
+        .map(|m| m.with_meta(model.meta().clone()))
 }
 
 /// A population model with its mean field.
@@ -155,18 +221,43 @@ pub fn no_preset(id: &str) -> String {
 impl Model {
     /// Loads a network (`.pt`, `.npz`, JSON) or a population model (JSON), told apart by content.
     pub fn load(path: &Path, axes: Axes) -> Result<Model, IoError> {
+        Model::open(path, axes, &ReadOptions::default())
+    }
+
+    /// [`Model::load`] with the reader's options (MODEL.md 7): a `SupportLowRankRNN` file is its
+    /// network, or with `populations` its population model; a full-rank file needs `truncate`.
+    pub fn open(path: &Path, axes: Axes, options: &ReadOptions) -> Result<Model, IoError> {
         let source = NetworkSource::File {
             path: path.to_path_buf(),
+            options: *options,
         };
-        match io::load_model(path)? {
-            ModelFile::Network(file) => {
-                Model::from_network(file.network, axes, source).map_err(|e| IoError {
-                    file: path.to_path_buf(),
-                    kind: e.into(),
-                })
-            }
-            ModelFile::Population(model) => Ok(Model::from_population(model, &source.name())),
+        let opened = io::open_model(path, options)?;
+        if let ModelFile::Population(model) = opened.model {
+            return Ok(Model::from_population(model, &source.name()));
         }
+        let read = opened.into_network(path)?;
+        Model::from_read(read, axes, source).map_err(|e| IoError {
+            file: path.to_path_buf(),
+            kind: e.into(),
+        })
+    }
+
+    /// A network as read, with its notes and file populations, on `axes` (the populations moved
+    /// to the same axes: [`populations_on_axes`]).
+    fn from_read(
+        read: NetworkRead,
+        axes: Axes,
+        source: NetworkSource,
+    ) -> Result<Model, NetworkError> {
+        let raw = read.file.network;
+        let mut model = Model::from_network(raw.clone(), axes, source)?;
+        if let Model::Network(n) = &mut model {
+            n.notes = read.notes;
+            n.file_populations = read
+                .populations
+                .and_then(|p| populations_on_axes(&p, &raw, &n.network));
+        }
+        Ok(model)
     }
 
     /// An embedded preset by id: a population model ([`presets::ids`]) or an example network
@@ -176,10 +267,7 @@ impl Model {
             return Ok(Model::from_population(p.model, &p.name));
         }
         match examples::get(id) {
-            Some(e) => NetworkSource::File {
-                path: PathBuf::from(e.path()),
-            }
-            .open(),
+            Some(e) => NetworkSource::file(PathBuf::from(e.path())).open(),
             None => Err(no_preset(id)),
         }
     }
@@ -200,6 +288,8 @@ impl Model {
             network: Arc::new(network),
             axes,
             source,
+            file_populations: None,
+            notes: Vec::new(),
             loadings: OnceLock::new(),
         }))
     }
@@ -316,8 +406,10 @@ impl Model {
     /// What the analysis adjusts silently unless told (a non-PSD covariance: see
     /// [`PopulationModel::warnings`]); a network has nothing to warn about.
     pub fn warnings(&self) -> Vec<String> {
-        self.population()
-            .map_or_else(Vec::new, PopulationModel::warnings)
+        match self {
+            Model::Network(n) => n.notes.clone(),
+            Model::Population(p) => p.model.warnings(),
+        }
     }
 
     /// The box every answer about the plane is computed in, whatever is on screen: the system's
@@ -396,9 +488,7 @@ pub(crate) mod testing {
     /// ([`crate::reduced::testing::random_network`], with readout), on its SVD axes.
     pub fn random_network_model(neurons: usize, inputs: usize, seed: u64) -> Model {
         let net = crate::reduced::testing::random_network(neurons, 2, inputs, true, seed);
-        let source = NetworkSource::File {
-            path: "random.json".into(),
-        };
+        let source = NetworkSource::file("random.json");
         Model::from_network(net, Axes::Svd, source).expect("a valid random network")
     }
 }

@@ -5,13 +5,15 @@
 //! from [`NetworkParts`] that pass [`NetworkParts::validate`], so every other module may rely on
 //! consistent shapes and finite values.
 
+mod full_rank;
 mod latent;
 mod simulate;
 #[cfg(test)]
 pub(crate) mod testing;
 
+pub use full_rank::{FullRankNetwork, Truncation};
 pub use latent::{Projection, Projector};
-pub use simulate::{Recording, SimOptions, TrialRun, trial_seed};
+pub use simulate::{Recording, SimOptions, Simulator, TrialRun, trial_seed};
 
 use nalgebra::{DMatrix, DVector};
 use thiserror::Error;

@@ -71,6 +71,24 @@ pub fn trial_seed(seed: u64, index: usize) -> u64 {
     z ^ (z >> 31)
 }
 
+/// What runs trials of a task: a low-rank [`Network`] or a
+/// [`FullRankNetwork`](super::FullRankNetwork), so that evaluation takes either.
+pub trait Simulator: Sync {
+    /// `S`, the input channels a step reads.
+    fn input_channels(&self) -> usize;
+    /// Runs `inputs` in parallel, trial `k` with noise seed [`trial_seed`]`(opts.seed, k)`.
+    fn run_batch(&self, inputs: &[&[f64]], opts: &SimOptions) -> Vec<TrialRun>;
+}
+
+impl Simulator for Network {
+    fn input_channels(&self) -> usize {
+        self.dims().inputs
+    }
+    fn run_batch(&self, inputs: &[&[f64]], opts: &SimOptions) -> Vec<TrialRun> {
+        self.simulate_batch(inputs, opts)
+    }
+}
+
 impl Network {
     /// Runs one trial. `inputs` is row-major `(T, S)`: `u_{t,s}`.
     ///
@@ -113,36 +131,7 @@ impl Network {
         seed: u64,
         projector: Option<&Projector>,
     ) -> TrialRun {
-        let d = self.dims();
-        assert!(
-            inputs.len().is_multiple_of(d.inputs),
-            "input array of length {} is not (T, {})",
-            inputs.len(),
-            d.inputs
-        );
-        let steps = inputs.len() / d.inputs;
-        let mut states = (opts.recording == Recording::States)
-            .then(|| Vec::with_capacity((steps + 1) * d.neurons));
-        let mut latents = projector.map(|_| Vec::with_capacity(steps + 1));
-        let outputs = run_trial(
-            &Engine::new(self),
-            inputs,
-            opts,
-            seed,
-            &mut |h: &[f64]| {
-                if let Some(s) = states.as_mut() {
-                    s.extend_from_slice(h);
-                }
-                if let (Some(l), Some(p)) = (latents.as_mut(), projector) {
-                    l.push(p.project(h));
-                }
-            },
-        );
-        TrialRun {
-            outputs,
-            states,
-            latents,
-        }
+        run_recorded(&Engine::new(self), inputs, opts, seed, projector)
     }
 
     /// The continuous-time right-hand side `dh/dt = (-h + (1/N) m n^T tanh(h [+ b]) + sum_s u_s I_s) / tau`
@@ -152,31 +141,91 @@ impl Network {
     }
 }
 
+/// One trial on `engine`, keeping what `opts.recording` asks for (latents only with a
+/// `projector`).
+///
+/// # Panics
+/// If `inputs.len()` is not a multiple of `S` (a programming error: task generators build it).
+pub(super) fn run_recorded(
+    engine: &Engine,
+    inputs: &[f64],
+    opts: &SimOptions,
+    seed: u64,
+    projector: Option<&Projector>,
+) -> TrialRun {
+    assert!(
+        inputs.len().is_multiple_of(engine.inputs_per_step),
+        "input array of length {} is not (T, {})",
+        inputs.len(),
+        engine.inputs_per_step
+    );
+    let steps = inputs.len() / engine.inputs_per_step;
+    let mut states = (opts.recording == Recording::States)
+        .then(|| Vec::with_capacity((steps + 1) * engine.h0.len()));
+    let mut latents = projector.map(|_| Vec::with_capacity(steps + 1));
+    let outputs = run_trial(engine, inputs, opts, seed, &mut |h: &[f64]| {
+        if let Some(s) = states.as_mut() {
+            s.extend_from_slice(h);
+        }
+        if let (Some(l), Some(p)) = (latents.as_mut(), projector) {
+            l.push(p.project(h));
+        }
+    });
+    TrialRun {
+        outputs,
+        states,
+        latents,
+    }
+}
+
+/// The recurrent drive of a network: `(1/N) m (n^T r)` of a low-rank network (O(N R)), or
+/// `wrec r` of a full-rank one (O(N^2); MODEL.md 7).
+pub(super) enum Recurrence<'a> {
+    LowRank {
+        m: Vec<&'a [f64]>,
+        n: Vec<&'a [f64]>,
+        inv_n: f64,
+    },
+    /// The columns of `wrec`: `wrec r = sum_j r_j wrec[:, j]`.
+    Dense(Vec<&'a [f64]>),
+}
+
 /// Borrowed column slices of a network, laid out for the kernels.
-struct Engine<'a> {
-    net: &'a Network,
-    inv_n: f64,
-    m: Vec<&'a [f64]>,
-    n: Vec<&'a [f64]>,
-    inputs: Vec<&'a [f64]>,
-    readouts: Vec<&'a [f64]>,
-    bias: Option<&'a [f64]>,
+pub(super) struct Engine<'a> {
+    pub(super) h0: &'a [f64],
+    pub(super) inputs_per_step: usize,
+    pub(super) recurrence: Recurrence<'a>,
+    pub(super) inputs: Vec<&'a [f64]>,
+    pub(super) readouts: Vec<&'a [f64]>,
+    /// `1/N` for the low-rank networks of MODEL.md 1, 1 for a full-rank one (MODEL.md 7).
+    pub(super) readout_scale: f64,
+    pub(super) bias: Option<&'a [f64]>,
+}
+
+/// The columns of a column-major matrix as slices.
+pub(super) fn columns(mat: &nalgebra::DMatrix<f64>) -> Vec<&[f64]> {
+    let rows = mat.nrows();
+    if rows == 0 {
+        return vec![&[]; mat.ncols()];
+    }
+    mat.as_slice().chunks_exact(rows).collect()
 }
 
 impl<'a> Engine<'a> {
     #[inline(always)]
     fn new(net: &'a Network) -> Self {
-        let cols = |mat: &'a nalgebra::DMatrix<f64>| -> Vec<&'a [f64]> {
-            let rows = mat.nrows();
-            mat.as_slice().chunks_exact(rows).collect()
-        };
+        let inv_n = 1.0 / net.dims().neurons as f64;
         Self {
-            net,
-            inv_n: 1.0 / net.dims().neurons as f64,
-            m: cols(net.m()),
-            n: cols(net.n()),
-            inputs: cols(net.input_vectors()),
-            readouts: cols(net.readout_vectors()),
+            h0: net.h0().as_slice(),
+            inputs_per_step: net.dims().inputs,
+            recurrence: Recurrence::LowRank {
+                m: columns(net.m()),
+                n: columns(net.n()),
+                inv_n,
+            },
+            inputs: columns(net.input_vectors()),
+            readouts: columns(net.readout_vectors()),
+            readout_scale: inv_n,
             bias: net.bias().map(|b| b.as_slice()),
         }
     }
@@ -190,21 +239,22 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// `c_r = (1/N) n_r^T r`.
+    /// `out = recurrent drive of r + sum_s u_s I_s` (inputs that are exactly 0 are skipped); for
+    /// a low-rank network the drive is `sum_r c_r m_r` with `c_r = (1/N) n_r^T r`.
     #[inline(always)]
-    fn latent_drive(&self, r: &[f64]) -> Vec<f64> {
-        self.n
-            .iter()
-            .map(|col| kernels::dot(col, r) * self.inv_n)
-            .collect()
-    }
-
-    /// `out = sum_r c_r m_r + sum_s u_s I_s` (inputs that are exactly 0 are skipped).
-    #[inline(always)]
-    fn drive(&self, c: &[f64], u: &[f64], out: &mut [f64]) {
+    fn drive(&self, r: &[f64], u: &[f64], out: &mut [f64]) {
         out.fill(0.0);
-        for (col, &cr) in self.m.iter().zip(c) {
-            kernels::axpy(cr, col, out);
+        match &self.recurrence {
+            Recurrence::LowRank { m, n, inv_n } => {
+                for (m_col, n_col) in m.iter().zip(n) {
+                    kernels::axpy(kernels::dot(n_col, r) * inv_n, m_col, out);
+                }
+            }
+            Recurrence::Dense(cols) => {
+                for (col, &rj) in cols.iter().zip(r) {
+                    kernels::axpy(rj, col, out);
+                }
+            }
         }
         for (col, &us) in self.inputs.iter().zip(u) {
             if us != 0.0 {
@@ -213,13 +263,13 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// `z_o = (1/N) w_o^T tanh(h)`, appended to `out`.
+    /// `z_o = scale w_o^T tanh(h)`, appended to `out`.
     #[inline(always)]
     fn read_out(&self, tanh_h: &[f64], out: &mut Vec<f64>) {
         out.extend(
             self.readouts
                 .iter()
-                .map(|w| kernels::dot(w, tanh_h) * self.inv_n),
+                .map(|w| kernels::dot(w, tanh_h) * self.readout_scale),
         );
     }
 }
@@ -234,26 +284,25 @@ crate::simd_fn! {
         seed: u64,
         on_state: &mut dyn FnMut(&[f64]),
     ) -> Vec<f64> {
-        let d = engine.net.dims();
-        let steps = inputs.len() / d.inputs;
-        let mut h = engine.net.h0().as_slice().to_vec();
-        let mut r = vec![0.0; d.neurons];
+        let neurons = engine.h0.len();
+        let steps = inputs.len() / engine.inputs_per_step;
+        let mut h = engine.h0.to_vec();
+        let mut r = vec![0.0; neurons];
         let mut tanh_h = if engine.bias.is_some() {
-            vec![0.0; d.neurons]
+            vec![0.0; neurons]
         } else {
             Vec::new()
         };
-        let mut drive = vec![0.0; d.neurons];
-        let mut xi = vec![0.0; if opts.noise_std != 0.0 { d.neurons } else { 0 }];
+        let mut drive = vec![0.0; neurons];
+        let mut xi = vec![0.0; if opts.noise_std != 0.0 { neurons } else { 0 }];
         let mut rng = StdRng::seed_from_u64(seed);
-        let mut outputs = Vec::with_capacity(steps * d.outputs);
+        let mut outputs = Vec::with_capacity(steps * engine.readouts.len());
         on_state(&h);
         // r_0 = tanh(h_0), without the bias (see the module documentation).
         kernels::tanh_into(&h, &mut r);
         let alpha = opts.alpha;
-        for u in inputs.chunks_exact(d.inputs) {
-            let c = engine.latent_drive(&r);
-            engine.drive(&c, u, &mut drive);
+        for u in inputs.chunks_exact(engine.inputs_per_step) {
+            engine.drive(&r, u, &mut drive);
             if xi.is_empty() {
                 for (hi, &di) in h.iter_mut().zip(&drive) {
                     *hi = *hi + alpha * (di - *hi);
@@ -284,8 +333,7 @@ crate::simd_fn! {
     /// `dh = -h + sum_r c_r m_r + sum_s u_s I_s` with `c = (1/N) n^T tanh(h [+ b])`.
     fn ode_rhs(engine: &Engine, h: &[f64], u: &[f64], scratch: &mut [f64], dh: &mut [f64]) {
         engine.rates(h, scratch);
-        let c = engine.latent_drive(scratch);
-        engine.drive(&c, u, dh);
+        engine.drive(scratch, u, dh);
         for (d, &x) in dh.iter_mut().zip(h) {
             *d -= x;
         }

@@ -5,7 +5,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::Serialize;
 
-use crate::network::{Network, SimOptions, trial_seed};
+use crate::network::{SimOptions, Simulator, trial_seed};
 use crate::task::{self, TaskKind, Trial};
 
 /// Mean loss and accuracy over a set of trials. For PWM the accuracy is the fraction of trials whose
@@ -19,14 +19,19 @@ pub struct Evaluation {
 
 /// Simulates `trials` with network noise `noise_std` (trial `k` with noise seed
 /// `trial_seed(seed, k)`) and scores them with [`task::mean_loss`] and [`task::accuracy`].
-pub fn evaluate_trials(net: &Network, trials: &[Trial], noise_std: f64, seed: u64) -> Evaluation {
+pub fn evaluate_trials(
+    net: &(impl Simulator + ?Sized),
+    trials: &[Trial],
+    noise_std: f64,
+    seed: u64,
+) -> Evaluation {
     let opts = SimOptions {
         noise_std,
         seed,
         ..SimOptions::default()
     };
     let inputs: Vec<&[f64]> = trials.iter().map(|t| t.inputs.as_slice()).collect();
-    let runs = net.simulate_batch(&inputs, &opts);
+    let runs = net.run_batch(&inputs, &opts);
     let outputs: Vec<&[f64]> = runs.iter().map(|r| r.outputs.as_slice()).collect();
     Evaluation {
         loss: task::mean_loss(trials, &outputs),
@@ -38,7 +43,7 @@ pub fn evaluate_trials(net: &Network, trials: &[Trial], noise_std: f64, seed: u6
 /// `count` fresh trials of `kind` drawn from `StdRng::seed_from_u64(seed)`, simulated with network noise
 /// seeded by `trial_seed(seed, usize::MAX)`: the procedure of `lowrank-explorer eval --seed SEED`.
 pub fn evaluate(
-    net: &Network,
+    net: &(impl Simulator + ?Sized),
     kind: &TaskKind,
     count: usize,
     noise_std: f64,
@@ -54,7 +59,7 @@ mod tests {
     use nalgebra::{DMatrix, DVector};
 
     use super::*;
-    use crate::network::NetworkParts;
+    use crate::network::{Network, NetworkParts};
     use crate::task::{decision, pwm};
 
     /// A network whose readout is zero: every output is 0.
