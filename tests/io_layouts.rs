@@ -608,6 +608,8 @@ fn malformed_support_files_name_the_key() {
         ("m_weights", None, "m_weights"),
         ("m_weights", Some(zeros(&[1, 2, 3])), "m_weights"),
         ("m_weights", Some(zeros(&[1, 2])), "m_weights"),
+        ("m_weights", Some(zeros(&[65, 2, 4])), "m_weights"),
+        ("supports", Some(zeros(&[65, 40])), "supports"),
         ("n_weights", None, "n_weights"),
         ("n_weights", Some(zeros(&[2, 2, 4])), "n_weights"),
         ("wi_weights", None, "wi_weights"),

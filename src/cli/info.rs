@@ -98,21 +98,13 @@ const SPECTRUM_SHOWN: usize = 8;
 
 fn full_rank_summary(full: &FullRankNetwork) -> FullRankSummary {
     let (neurons, inputs, outputs) = full.dims();
-    let s = full.singular_values();
-    let total: f64 = s.iter().map(|x| x * x).sum();
-    let shown = SPECTRUM_SHOWN.min(s.len());
-    let mut kept = Vec::with_capacity(shown);
-    let mut acc = 0.0;
-    for x in &s[..shown] {
-        acc += x * x;
-        kept.push(if total > 0.0 { acc / total } else { 1.0 });
-    }
+    let (singular_values, kept) = full.spectrum(SPECTRUM_SHOWN);
     FullRankSummary {
         layout: "FullRankRNN",
         neurons,
         inputs,
         outputs,
-        singular_values: s[..shown].to_vec(),
+        singular_values,
         kept,
     }
 }

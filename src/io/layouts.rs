@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::IoErrorKind;
 use super::state_dict::{matrix, optional, required, vector};
 use super::tensor::{Tensor, TensorMap, shown};
-use crate::network::{FullRankNetwork, Network, NetworkParts};
+use crate::network::{FullRankNetwork, MAX_SMALL_DIM, Network, NetworkParts};
 use crate::reduced::{ModelDims, Population, PopulationModel};
 
 /// Whether the file's forward pass divides by `N` (MODEL.md 1, the papers' `LowRankRNN`) or not
@@ -245,7 +245,11 @@ fn weights(
     };
     let kk = match t.shape.as_slice() {
         &[kk, p, b]
-            if p == pops && b == basis && k.is_none_or(|k| k == kk) && kk > 0 && filled(kk) =>
+            if p == pops
+                && b == basis
+                && k.is_none_or(|k| k == kk)
+                && (1..=MAX_SMALL_DIM).contains(&kk)
+                && filled(kk) =>
         {
             kk
         }
@@ -254,8 +258,8 @@ fn weights(
             return Err(key_error(
                 &shown(key),
                 format!(
-                    "has shape {other:?}, expected ({first}, {pops}, {basis}): one row of the \
-                     basis's {basis} weights per loading and support"
+                    "has shape {other:?}, expected ({first}, {pops}, {basis}) with 1 <= {first} <= \
+                     {MAX_SMALL_DIM}: one row of the basis's {basis} weights per loading and support"
                 ),
             ));
         }
@@ -297,11 +301,12 @@ impl SupportNetwork {
         let supports_found = required(map, "supports")?;
         let supports = matrix(supports_found)?;
         let pops = supports.nrows();
-        if supports.ncols() != neurons || pops == 0 {
+        if supports.ncols() != neurons || !(1..=MAX_SMALL_DIM).contains(&pops) {
             return Err(key_error(
                 "supports",
                 format!(
-                    "has shape {:?}, expected (P, {neurons}) with P >= 1 like gaussian_basis's neurons",
+                    "has shape {:?}, expected (P, {neurons}) with 1 <= P <= {MAX_SMALL_DIM}, as \
+                     many neurons as gaussian_basis",
                     supports.shape()
                 ),
             ));
