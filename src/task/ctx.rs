@@ -140,12 +140,18 @@ pub fn random_trials<R: Rng + ?Sized>(count: usize, cfg: &CtxConfig, rng: &mut R
             let context = Context::BOTH[rng.random_range(0..2)];
             let c = [coherence(rng), coherence(rng)];
             let mut t = trial(context, c);
-            for row in t.inputs.chunks_exact_mut(INPUTS) {
-                add_noise(&mut row[..SENSORY], cfg.input_noise_std, rng);
-            }
+            add_sensory_noise(&mut t, cfg.input_noise_std, rng);
             t
         })
         .collect()
+}
+
+/// Adds `std * N(0, 1)` to the sensory channels of every step of `trial` (the papers' input noise;
+/// the context channels stay noise-free).
+pub fn add_sensory_noise<R: Rng + ?Sized>(trial: &mut Trial, std: f64, rng: &mut R) {
+    for row in trial.inputs.chunks_exact_mut(INPUTS) {
+        add_noise(&mut row[..SENSORY], std, rng);
+    }
 }
 
 #[cfg(test)]
