@@ -184,7 +184,10 @@ fn ctx_canonical_trials_are_both_contexts_of_two_opposite_pairs() {
     ])
     .unwrap_err()
     .0;
-    assert!(err.contains("needs a network with 4 input channel"), "{err}");
+    assert!(
+        err.contains("needs a network with 4 input channel"),
+        "{err}"
+    );
 }
 
 #[test]
