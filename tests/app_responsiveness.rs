@@ -120,7 +120,9 @@ fn worker_compute_times_per_slider_value() {
         landscape::complete(sys, &req, &mut land);
         complete.push(t.elapsed().as_secs_f64() * 1e3);
         let t = Instant::now();
-        model.dms_trials(TimeModel::Ode, &doc.edits.trials).unwrap();
+        model
+            .canonical_trials(TimeModel::Ode, &doc.edits.trials)
+            .unwrap();
         trials.push(t.elapsed().as_secs_f64() * 1e3);
         let t = Instant::now();
         compute::bifurcation(

@@ -1,4 +1,4 @@
-//! `simulate` on every task: the canonical noise-free trials of decision and PWM (MODEL.md 6), checked
+//! `simulate` on every task: the canonical noise-free trials of decision, PWM and ctx (MODEL.md 6), checked
 //! against inputs written out here from the task definitions and run through the network engine; and
 //! `eval`'s network noise, the papers' for each task.
 
@@ -18,10 +18,15 @@ use serde_json::Value;
 /// A random rank-2 network with one input, saved in a fresh folder (removed when the returned
 /// [`Scratch`] drops).
 fn one_input_network(name: &str) -> (Network, PathBuf, Scratch) {
+    saved_network(name, 2, 1)
+}
+
+/// A random network of `rank` and `inputs` channels, saved in a fresh folder.
+fn saved_network(name: &str, rank: usize, inputs: usize) -> (Network, PathBuf, Scratch) {
     let dims = Dims {
         neurons: 60,
-        rank: 2,
-        inputs: 1,
+        rank,
+        inputs,
         outputs: 1,
     };
     let net = random_network(dims, &InitConfig::default(), &mut StdRng::seed_from_u64(3)).unwrap();
@@ -105,6 +110,87 @@ fn decision_canonical_trials_are_the_six_coherences() {
 }
 
 #[test]
+fn ctx_canonical_trials_are_both_contexts_of_two_opposite_pairs() {
+    let (net, path, _dir) = saved_network("ctx", 1, 4);
+    // 68 steps of 4 channels: fixation 5, context only 17 (350 ms floored), stimulus 40 at 0.1 c
+    // on channels 0 and 1, delay 5, decision 1; the context's channel (2 or 3) at 0.1 on steps
+    // 5..67.
+    let expected: Vec<(String, Vec<f64>)> = [
+        ("ctx1 c=4,-4", 2, [4.0, -4.0]),
+        ("ctx1 c=-4,4", 2, [-4.0, 4.0]),
+        ("ctx2 c=4,-4", 3, [4.0, -4.0]),
+        ("ctx2 c=-4,4", 3, [-4.0, 4.0]),
+    ]
+    .iter()
+    .map(|&(name, channel, c)| {
+        let mut u = vec![0.0; 68 * 4];
+        for t in 0..68 {
+            if (22..62).contains(&t) {
+                u[4 * t] = 0.1 * c[0];
+                u[4 * t + 1] = 0.1 * c[1];
+            }
+            if (5..67).contains(&t) {
+                u[4 * t + channel] = 0.1;
+            }
+        }
+        (name.to_string(), u)
+    })
+    .collect();
+    let report = simulate_json(&path, &["--task", "ctx"]);
+    let trials = report["trials"].as_array().unwrap();
+    assert_eq!(trials.len(), expected.len());
+    for (t, (name, inputs)) in trials.iter().zip(&expected) {
+        assert_eq!(t["name"], name.as_str());
+        let got: Vec<f64> = serde_json::from_value(t["output"].clone()).unwrap();
+        let want = net.simulate(inputs, &SimOptions::default()).outputs;
+        assert_eq!(got, want, "{name}");
+        assert_eq!(t["kappa"].as_array().unwrap().len(), 69);
+    }
+    let text = run_args([
+        "lowrank-explorer",
+        "simulate",
+        path.to_str().unwrap(),
+        "--task",
+        "ctx",
+    ])
+    .unwrap();
+    assert!(
+        text.starts_with("4 canonical ctx trials, fixed delay 100 ms"),
+        "{text}"
+    );
+    let err = run_args([
+        "lowrank-explorer",
+        "simulate",
+        path.to_str().unwrap(),
+        "--task",
+        "ctx",
+        "--delay-ms",
+        "500",
+    ])
+    .unwrap_err()
+    .0;
+    assert!(
+        err.contains("the context-dependent task has a fixed delay"),
+        "{err}"
+    );
+    // A one-input network does not fit the four-input task.
+    let (_, one, _dir1) = one_input_network("ctx-one");
+    let err = run_args([
+        "lowrank-explorer",
+        "simulate",
+        one.to_str().unwrap(),
+        "--task",
+        "ctx",
+    ])
+    .unwrap_err()
+    .0;
+    assert!(
+        err.contains("needs a network with 4 input channel"),
+        "{err}"
+    );
+}
+
+#[test]
 fn pwm_canonical_trials_are_six_pairs_about_22_hz() {
     let (net, path, _dir) = one_input_network("pwm");
     let pairs = [(34, 10), (30, 14), (26, 18), (18, 26), (14, 30), (10, 34)];
@@ -171,4 +257,25 @@ fn eval_runs_each_task_at_the_papers_network_noise() {
     ])
     .unwrap();
     assert!(text.contains("network noise 0.05,"), "{text}");
+    // The ctx task, at its papers' noise 0.05, scored as `train::evaluate` scores it.
+    let (net, path, _dir) = saved_network("eval-ctx", 1, 4);
+    let text = run_args([
+        "lowrank-explorer",
+        "eval",
+        path.to_str().unwrap(),
+        "--task",
+        "ctx",
+        "--trials",
+        "40",
+        "--seed",
+        "5",
+        "--json",
+    ])
+    .unwrap();
+    let report: Value = serde_json::from_str(&text).unwrap();
+    let kind = lowrank_explorer::task::TaskKind::Ctx(Default::default());
+    let want = lowrank_explorer::train::evaluate(&net, &kind, 40, 0.05, 5);
+    assert_eq!(report["loss"].as_f64().unwrap(), want.loss);
+    assert_eq!(report["accuracy"].as_f64().unwrap(), want.accuracy);
+    assert_eq!(report["trials"], 40);
 }

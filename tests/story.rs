@@ -41,7 +41,7 @@ fn memories_of_the_trials(time_model: TimeModel) -> Vec<(String, usize, usize)> 
     let memories: Vec<FixedPoint> = land.fixed_points.into_iter().filter(|f| f.stable).collect();
     assert_eq!(memories.len(), 2, "two memories without input");
     let set = model
-        .dms_trials(time_model, &TrialSettings::default())
+        .canonical_trials(time_model, &TrialSettings::default())
         .unwrap();
     set.runs
         .iter()

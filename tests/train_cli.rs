@@ -131,6 +131,87 @@ fn train_writes_a_network_whose_accuracy_matches_the_summary() {
 }
 
 #[test]
+fn train_and_eval_the_context_dependent_task() {
+    let dir = scratch("ctx");
+    let out = dir.join("ctx.json");
+    let report = run_args([
+        "lowrank-explorer",
+        "train",
+        "--task",
+        "ctx",
+        "--recipe",
+        "fast",
+        "--n",
+        "32",
+        "--seed",
+        "2",
+        "--epochs-per-stage",
+        "2",
+        "--eval-trials",
+        "100",
+        "--config",
+        r#"{"trials_per_stage": 120, "validation_trials": 20}"#,
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .unwrap();
+    assert!(report.contains("final: accuracy"), "{report}");
+    let (net, meta) = load(&out);
+    // Rank 1 and the four inputs by default.
+    assert_eq!(
+        (net.dims().neurons, net.dims().rank, net.dims().inputs),
+        (32, 1, 4)
+    );
+    let command = meta["command"].as_str().unwrap();
+    assert!(
+        command.contains("--task ctx --n 32 --rank 1 --seed 2"),
+        "{command}"
+    );
+    assert_eq!(
+        meta["config"]["trained"],
+        serde_json::json!(["wi", "si", "m", "n", "so"])
+    );
+    let e = evaluate(&net, &TrainTask::Ctx.eval_kind(), 100, 0.05, 2);
+    let reported = meta["final_evaluation"]["accuracy"].as_f64().unwrap();
+    assert!((reported - e.accuracy).abs() < 1e-9, "{reported} vs {e:?}");
+    // `eval --task ctx` of the written file: the same procedure, the same numbers.
+    let text = run_args([
+        "lowrank-explorer",
+        "eval",
+        out.to_str().unwrap(),
+        "--task",
+        "ctx",
+        "--trials",
+        "100",
+        "--seed",
+        "2",
+        "--json",
+    ])
+    .unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert!(
+        (v["accuracy"].as_f64().unwrap() - e.accuracy).abs() < 1e-9,
+        "{text}"
+    );
+    // The papers' recipe, printed: their script's constants.
+    let printed = run_args([
+        "lowrank-explorer",
+        "train",
+        "--task",
+        "ctx",
+        "--print-config",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .unwrap();
+    let cfg: Value = serde_json::from_str(&printed).unwrap();
+    assert_eq!(cfg["stages"][0]["lr"], 1e-2);
+    assert_eq!(cfg["stages"][0]["clip"], 0.1);
+    assert_eq!(cfg["trained"], serde_json::json!(["wi", "m", "n", "so"]));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_stage_that_stops_early_is_marked_and_the_mark_explained() {
     let dir = scratch("early");
     let report = run_args([

@@ -120,7 +120,7 @@ pub fn simulate<'py>(
 
 /// Accuracy and loss on `trials` fresh noisy trials of `task`, as `lowrank-explorer eval --json`:
 /// `{"accuracy", "loss", "trials"}`. `noise` defaults to the papers' training noise of the task
-/// (0.05 for DMS and decision, 0.005 for PWM); `delay_max_ms` as `--delay-max-ms`.
+/// (0.05 for DMS, decision and ctx, 0.005 for PWM); `delay_max_ms` as `--delay-max-ms`.
 #[pyfunction]
 #[pyo3(signature = (network, task="dms", trials=1000, seed=0, noise=None, delay_max_ms=None))]
 pub fn evaluate<'py>(

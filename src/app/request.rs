@@ -4,7 +4,7 @@
 use crate::app::compute::{BifurcationKey, PlaneKey};
 use crate::app::document::Document;
 use crate::app::worker::Request;
-use crate::task::dms;
+use crate::model::trials::has_trials;
 
 /// The request the document implies. While the scrubber follows a trial, the input is that
 /// trial's filtered input at the scrubber's step.
@@ -40,7 +40,7 @@ pub fn request(doc: &Document) -> Request {
             .unwrap_or_else(|| model.search_box()),
         selection: view.selection,
         starts: view.starts.clone(),
-        trials: (channels == dms::INPUTS).then_some((time_model, doc.edits.trials)),
+        trials: has_trials(channels).then_some((time_model, doc.edits.trials)),
         overlay: doc.overlay().cloned(),
         bifurcation: b.enabled.then(|| BifurcationKey {
             parameter: b.parameter.clone(),

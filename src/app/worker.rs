@@ -361,7 +361,7 @@ impl Stages {
             let set = req
                 .trials
                 .as_ref()
-                .and_then(|(tm, settings)| model.dms_trials(*tm, settings).ok())
+                .and_then(|(tm, settings)| model.canonical_trials(*tm, settings).ok())
                 .map(Arc::new);
             send(Update::Trials(set));
             self.trials = Some(req.clone());

@@ -60,9 +60,12 @@ pub enum Command {
     ///   LowRankRNN's own initialisation).
     /// - pwm: rank 2, N = 512, network noise 0.005, batch 32, delays up to 1000 ms, lr 1e-2,
     ///   clipping 1, stop at loss < 0.01, 100 epochs.
+    /// - ctx: rank 1, N = 512, network noise 0.05, batch 32, lr 1e-2, clipping 0.1, stop at
+    ///   loss < 0.01, 100 epochs; Adam on wi, m, n, so (si frozen); the published LowRankRNN's
+    ///   initialisation as for decision.
     ///
     /// Every task: 1000 fresh trials per stage (800 training, 200 validation), Adam on m, n, si, so
-    /// (wi, wo, h0 frozen), the epoch of lowest mean loss kept. The papers start DMS and PWM from
+    /// (wi, wo, h0 frozen; ctx: above), the epoch of lowest mean loss kept. The papers start DMS and PWM from
     /// the SVD of a briefly trained full-rank network; here instead from wi, wo ~ N(0, 1) (what
     /// that gives them) and m ~ N(0, 1), n = 2 m + N(0, 1), an overlap that gives the network a
     /// memory from the start (assets/networks/README.md).
@@ -108,6 +111,8 @@ pub enum TaskName {
     Decision,
     /// Parametric working memory, 1 input (MODEL.md 6).
     Pwm,
+    /// Context-dependent decision, 2 sensory and 2 context inputs (MODEL.md 6).
+    Ctx,
 }
 
 /// An error a command reports to the user (already worded for them).

@@ -95,7 +95,7 @@ pub fn render(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
     }
     let v = args.plane.input(&model)?;
     let overlays = if args.trials {
-        let set = model.dms_trials(time_model, &TrialSettings::figure())?;
+        let set = model.canonical_trials(time_model, &TrialSettings::figure())?;
         trajectories::trials(&set, &[true; 4], None)
     } else {
         Vec::new()

@@ -8,7 +8,7 @@ use super::{CliError, FileArg, TaskName};
 use crate::budget;
 use crate::io::{self, ModelFile, ReadOptions};
 use crate::network::{self, FullRankNetwork, Network, Recording, SimOptions, Simulator};
-use crate::task::{self, TaskKind, Trial, decision, dms, pwm};
+use crate::task::{self, TaskKind, Trial, ctx, decision, dms, pwm};
 use crate::train;
 
 #[derive(Debug, clap::Args)]
@@ -17,11 +17,13 @@ pub struct SimulateArgs {
     pub file: FileArg,
     /// The task, and so the canonical noise-free trials: dms: AA, AB, BA, BB; decision: one per
     /// coherence, c = -4, -2, -1, 1, 2, 4; pwm: the frequency pairs (f1, f2) = (34, 10), (30, 14),
-    /// (26, 18), (18, 26), (14, 30), (10, 34), every difference once, centred on 22 Hz.
+    /// (26, 18), (18, 26), (14, 30), (10, 34), every difference once, centred on 22 Hz; ctx: in
+    /// context 1 then 2, the coherences (c0, c1) = (4, -4) and (-4, 4), the same sensory input
+    /// answered oppositely in the two contexts.
     #[arg(long, value_enum, default_value = "dms", verbatim_doc_comment)]
     pub task: TaskName,
     /// Delay between the two stimuli, in ms (floored to 20 ms steps; default: the task's longest,
-    /// 3000 for DMS, 1000 for PWM; the decision task has a fixed delay).
+    /// 3000 for DMS, 1000 for PWM; the decision and ctx tasks have a fixed delay).
     #[arg(long)]
     pub delay_ms: Option<f64>,
     /// Network noise sigma_noise (added outside alpha at every step).
@@ -50,12 +52,12 @@ pub struct EvalArgs {
     /// Seed of the trials and of the network noise.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Network noise sigma_noise (default: the papers' training noise of the task, 0.05 for DMS and
-    /// decision, 0.005 for PWM).
+    /// Network noise sigma_noise (default: the papers' training noise of the task, 0.05 for DMS,
+    /// decision and ctx, 0.005 for PWM).
     #[arg(long)]
     pub noise: Option<f64>,
     /// Longest delay of the random trials, in ms (default: the task's, 3000 for DMS, 1000 for PWM; the
-    /// decision task has a fixed delay).
+    /// decision and ctx tasks have a fixed delay).
     #[arg(long)]
     pub delay_max_ms: Option<f64>,
     /// Print JSON: {"accuracy","loss","trials"}.
@@ -148,13 +150,23 @@ fn eval_task(task: TaskName, delay_max_ms: Option<f64>) -> Result<TaskKind, CliE
             delay_max_ms: longest(pwm::DELAY_MAX_MS, pwm::DELAY_MIN_MS, pwm::DELAY_MIN_MS)?,
             ..pwm::PwmConfig::default()
         }),
-        TaskName::Decision if delay_max_ms.is_some() => {
-            return Err(CliError(
-                "--delay-max-ms: the decision task has a fixed delay".into(),
-            ));
+        TaskName::Decision | TaskName::Ctx if delay_max_ms.is_some() => {
+            return Err(CliError(format!(
+                "--delay-max-ms: the {} task has a fixed delay",
+                fixed_delay_task(task)
+            )));
         }
         TaskName::Decision => TaskKind::Decision(decision::DecisionConfig::default()),
+        TaskName::Ctx => TaskKind::Ctx(ctx::CtxConfig::default()),
     })
+}
+
+/// How a task of fixed delay is named in errors.
+fn fixed_delay_task(task: TaskName) -> &'static str {
+    match task {
+        TaskName::Ctx => "context-dependent",
+        _ => "decision",
+    }
 }
 
 fn output_value(run_outputs: &[f64], outputs: usize) -> serde_json::Value {
@@ -192,14 +204,21 @@ pub fn canonical_trials(
                 delay(ms),
             )
         }
-        TaskName::Decision if delay_ms.is_some() => {
-            return Err(CliError(
-                "--delay-ms: the decision task has a fixed delay".into(),
-            ));
+        TaskName::Decision | TaskName::Ctx if delay_ms.is_some() => {
+            return Err(CliError(format!(
+                "--delay-ms: the {} task has a fixed delay",
+                fixed_delay_task(task)
+            )));
         }
         TaskName::Decision => (
             TaskKind::Decision(decision::DecisionConfig::default()),
             decision::canonical(),
+            format!("fixed delay {} ms", decision::DELAY_MS),
+        ),
+        // The same stimulus, delay and response as the decision task.
+        TaskName::Ctx => (
+            TaskKind::Ctx(ctx::CtxConfig::default()),
+            ctx::canonical(),
             format!("fixed delay {} ms", decision::DELAY_MS),
         ),
     })

@@ -25,7 +25,7 @@ pub struct TrainArgs {
     /// Number of neurons N (default: the recipe's, 512).
     #[arg(long)]
     pub n: Option<usize>,
-    /// Rank of the connectivity (default: the task's, 2 for DMS and PWM, 1 for decision).
+    /// Rank of the connectivity (default: the task's, 2 for DMS and PWM, 1 for decision and ctx).
     #[arg(long)]
     pub rank: Option<usize>,
     /// Seed of everything random: initialisation, trials, shuffles, network noise, final evaluation.
@@ -41,8 +41,8 @@ pub struct TrainArgs {
     /// else it rounds), or float64.
     #[arg(long, value_enum, default_value = "f32")]
     pub precision: PrecisionArg,
-    /// Epochs of every stage (default: the recipe's; papers: DMS 100, 50, 40, decision 20, PWM 100;
-    /// fast: DMS and decision 20, PWM 100).
+    /// Epochs of every stage (default: the recipe's; papers: DMS 100, 50, 40, decision 20, PWM 100,
+    /// ctx 100; fast: DMS and decision 20, PWM 100, ctx 40).
     #[arg(long)]
     pub epochs_per_stage: Option<usize>,
     /// Trials per mini-batch of every stage (default: the recipe's, 32, and 128 in the papers' last
@@ -77,7 +77,9 @@ pub enum RecipeName {
     /// This project's quicker settings. decision: lr 1e-2, clipping 1, early stop at loss 0.05 and
     /// the DMS initialisation (wo ~ N(0, 1), n = 2 m + N(0, 1)), about 4 times faster; dms: 20
     /// epochs a stage, clipping 1 and batch 32 in the last (the shipped network's settings,
-    /// assets/networks/README.md; as quick as the papers'); pwm: the papers' recipe.
+    /// assets/networks/README.md; as quick as the papers'); pwm: the papers' recipe; ctx: lr 3e-2,
+    /// clipping 1, 40 epochs, early stop at loss 0.05, wi, si, m, n, so trained, the DMS
+    /// initialisation (about a second, against 7.5 s).
     Fast,
 }
 
@@ -101,6 +103,7 @@ impl From<TaskName> for TrainTask {
             TaskName::Dms => TrainTask::Dms,
             TaskName::Decision => TrainTask::Decision,
             TaskName::Pwm => TrainTask::Pwm,
+            TaskName::Ctx => TrainTask::Ctx,
         }
     }
 }

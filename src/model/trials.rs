@@ -1,4 +1,5 @@
-//! The four canonical DMS trials (AA, AB, BA, BB; MODEL.md 6) run on a [`Model`]: the reduced
+//! The four canonical trials of the model's task (MODEL.md 6) run on a [`Model`]: DMS's AA, AB, BA,
+//! BB for two input channels, the context-dependent decision's for four. The reduced
 //! system driven by each trial's input ([`reduced_trial`]) and, for a network, the full network's
 //! own Euler map projected on the latent axes (MODEL.md 2). Drawn together they show that the
 //! phase plane explains the network. The explorer's trials panel and `render --trials` both run
@@ -15,15 +16,17 @@ use super::Model;
 use crate::analysis::trial::{LatentTrajectory, reduced_trial};
 use crate::network::{ALPHA, PUBLISHED_NOISE_STD, Recording, SimOptions};
 use crate::reduced::TimeModel;
-use crate::task::{Trial, add_noise, dms};
+use crate::task::{Trial, add_noise, ctx, dms};
 
 /// How the trials are run.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TrialSettings {
-    /// Network noise (`sigma = 0.05`) and input noise (`0.03`), as in training.
+    /// Network noise (`sigma = 0.05`) and the task's input noise (DMS 0.03, ctx 0.1 on the
+    /// sensory channels), as in training.
     pub noise: bool,
     pub seed: u64,
+    /// The DMS delay (the context-dependent task's is fixed).
     pub delay_ms: f64,
 }
 
@@ -52,13 +55,38 @@ impl TrialSettings {
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum TrialsError {
     #[error(
-        "the DMS trials need {} input channels (A, B); this model has {inputs}",
-        dms::INPUTS
+        "the canonical trials are those of DMS ({} input channels: A, B) or of the context-dependent decision ({}: 2 sensory, 2 contexts); this model has {inputs}",
+        dms::INPUTS,
+        ctx::INPUTS
     )]
     Inputs { inputs: usize },
 }
 
-/// One DMS trial: its inputs, the reduced system's latent path, and for a network the projected
+/// Whether a model of `inputs` channels has canonical trials (DMS or context-dependent).
+pub fn has_trials(inputs: usize) -> bool {
+    inputs == dms::INPUTS || inputs == ctx::INPUTS
+}
+
+/// Adds a task's input noise to one trial.
+type InputNoise = fn(&mut Trial, &mut StdRng);
+
+/// The noise-free canonical trials for a model of `inputs` channels (DMS with a delay of
+/// `delay_ms`, clamped to the task's range, or the context-dependent task's), and the task's input
+/// noise.
+fn canonical_trials(inputs: usize, delay_ms: f64) -> Result<(Vec<Trial>, InputNoise), TrialsError> {
+    match inputs {
+        dms::INPUTS => Ok((
+            dms::canonical(delay_ms.clamp(0.0, dms::DELAY_MAX_MS)),
+            |t, rng| add_noise(&mut t.inputs, dms::INPUT_NOISE_STD, rng),
+        )),
+        ctx::INPUTS => Ok((ctx::canonical(), |t, rng| {
+            ctx::add_sensory_noise(t, ctx::CtxConfig::default().input_noise_std, rng)
+        })),
+        inputs => Err(TrialsError::Inputs { inputs }),
+    }
+}
+
+/// One canonical trial: its inputs, the reduced system's latent path, and for a network the projected
 /// full-network path.
 #[derive(Debug, Clone)]
 pub struct TrialRun {
@@ -81,7 +109,7 @@ pub struct NetworkRun {
     pub z: Vec<f64>,
 }
 
-/// The four DMS trials with how they were run.
+/// The four canonical trials with how they were run.
 #[derive(Debug, Clone)]
 pub struct TrialSet {
     pub settings: TrialSettings,
@@ -114,27 +142,23 @@ impl TrialSet {
 }
 
 impl Model {
-    /// Runs AA, AB, BA, BB (MODEL.md 6) with `settings`: the reduced system under `time_model`
+    /// Runs the four canonical trials of the model's task (AA, AB, BA, BB of DMS for 2 inputs,
+    /// the context-dependent ones for 4; MODEL.md 6) with `settings`: the reduced system under `time_model`
     /// from the projection of the network's `h0` (a population model from `kappa = 0`), and for a
     /// network the full network itself, its Euler map at the map's step (ODE: the trained step),
     /// noise as set, projected on the model's latent axes.
-    pub fn dms_trials(
+    pub fn canonical_trials(
         &self,
         time_model: TimeModel,
         settings: &TrialSettings,
     ) -> Result<TrialSet, TrialsError> {
         let t0 = Instant::now();
         let dims = self.dims();
-        if dims.inputs != dms::INPUTS {
-            return Err(TrialsError::Inputs {
-                inputs: dims.inputs,
-            });
-        }
+        let (mut trials, input_noise) = canonical_trials(dims.inputs, settings.delay_ms)?;
         let mut rng = StdRng::seed_from_u64(settings.seed);
-        let mut trials = dms::canonical(settings.delay_ms.clamp(0.0, dms::DELAY_MAX_MS));
         if settings.noise {
             for t in trials.iter_mut() {
-                add_noise(&mut t.inputs, dms::INPUT_NOISE_STD, &mut rng);
+                input_noise(t, &mut rng);
             }
         }
         let network_alpha = self.network().map(|_| match time_model {
@@ -226,7 +250,7 @@ mod tests {
         let model = random_network_model(200, 2, 5);
         for alpha in [ALPHA, 0.1] {
             let set = model
-                .dms_trials(TimeModel::Map { alpha }, &TrialSettings::figure())
+                .canonical_trials(TimeModel::Map { alpha }, &TrialSettings::figure())
                 .unwrap();
             assert_eq!(set.network_alpha, Some(alpha));
             assert_eq!(set.network_off_trained_step(), alpha != ALPHA);
@@ -244,7 +268,7 @@ mod tests {
         // The ODE's reduced trajectories are not the network's Euler map: the network runs at the
         // trained step.
         let ode = model
-            .dms_trials(TimeModel::Ode, &TrialSettings::figure())
+            .canonical_trials(TimeModel::Ode, &TrialSettings::figure())
             .unwrap();
         assert_eq!(ode.network_alpha, Some(ALPHA));
     }
@@ -253,7 +277,7 @@ mod tests {
     fn mean_field_trials_start_at_the_origin_and_models_of_other_shapes_are_refused() {
         let model = Model::preset("dms_mixture_2pop").unwrap();
         let set = model
-            .dms_trials(TimeModel::Ode, &TrialSettings::default())
+            .canonical_trials(TimeModel::Ode, &TrialSettings::default())
             .unwrap();
         let names: Vec<&str> = set.runs.iter().map(|r| r.trial.name.as_str()).collect();
         assert_eq!(names, dms::TRIAL_TYPES);
@@ -264,8 +288,53 @@ mod tests {
                 .all(|r| r.network.is_none() && r.reduced.kappa[0] == [0.0, 0.0])
         );
         let err = random_network_model(50, 1, 1)
-            .dms_trials(TimeModel::Ode, &TrialSettings::default())
+            .canonical_trials(TimeModel::Ode, &TrialSettings::default())
             .unwrap_err();
         assert!(err.to_string().contains("this model has 1"), "{err}");
+    }
+
+    #[test]
+    fn a_four_input_model_runs_the_context_dependent_trials_exactly() {
+        // Rank 1, as the papers' networks of this task.
+        let net = crate::reduced::testing::random_network(150, 1, 4, true, 8);
+        let source = super::super::NetworkSource::File {
+            path: "ctx.json".into(),
+        };
+        let model = Model::from_network(net, super::super::Axes::Svd, source).unwrap();
+        assert!(has_trials(4) && has_trials(2) && !has_trials(1) && !has_trials(3));
+        let set = model
+            .canonical_trials(TimeModel::TRAINED_MAP, &TrialSettings::default())
+            .unwrap();
+        assert_eq!(set.runs.len(), 4);
+        for (run, want) in set.runs.iter().zip(ctx::canonical()) {
+            assert_eq!(run.trial, want, "noise-free: the task's own trials");
+            let net = run.network.as_ref().unwrap();
+            assert_eq!(net.kappa.len(), ctx::trial_steps() + 1);
+            // The exact reduction's map is the network's own (MODEL.md 2-3).
+            for (a, b) in net.kappa.iter().zip(&run.reduced.kappa) {
+                assert_eq!(a.len(), 1);
+                assert!((a[0] - b[0]).abs() < 1e-9, "{a:?} vs {b:?}");
+            }
+        }
+        // With noise, only the sensory channels (0, 1) are perturbed.
+        let noisy = model
+            .canonical_trials(
+                TimeModel::TRAINED_MAP,
+                &TrialSettings {
+                    noise: true,
+                    ..TrialSettings::default()
+                },
+            )
+            .unwrap();
+        for (run, clean) in noisy.runs.iter().zip(&set.runs) {
+            let (a, b) = (&run.trial.inputs, &clean.trial.inputs);
+            assert!(
+                (0..ctx::trial_steps()).all(|t| a[4 * t + 2..4 * t + 4] == b[4 * t + 2..4 * t + 4])
+            );
+            assert!(
+                (0..ctx::trial_steps())
+                    .all(|t| a[4 * t] != b[4 * t] && a[4 * t + 1] != b[4 * t + 1])
+            );
+        }
     }
 }

@@ -93,7 +93,7 @@ mod tests {
     #[test]
     fn network_trials_are_dots_over_the_reduced_lines_with_one_shared_row() {
         let set = random_network_model(120, 2, 3)
-            .dms_trials(TimeModel::TRAINED_MAP, &TrialSettings::figure())
+            .canonical_trials(TimeModel::TRAINED_MAP, &TrialSettings::figure())
             .unwrap();
         let o = trials(&set, &[true, false, true, true], None);
         assert_eq!(o.len(), 6);

@@ -6,7 +6,7 @@
 
 use rand::{Rng, RngExt};
 
-use super::{Epoch, Trial, steps_of};
+use super::{Trial, consecutive_epochs, response_on, steps_of};
 
 pub const FIXATION_MS: f64 = 100.0;
 pub const STIMULUS_MS: f64 = 800.0;
@@ -44,37 +44,15 @@ pub fn trial_steps() -> usize {
 /// The noise-free trial of coherence `coherence` (named like `"c=-2"`); noise is added by the caller.
 pub fn trial(coherence: f64) -> Trial {
     let steps = trial_steps();
-    let fix = steps_of(FIXATION_MS);
-    let stim_end = fix + steps_of(STIMULUS_MS);
-    let response = stim_end + steps_of(DELAY_MS);
-    let epochs = vec![
-        Epoch {
-            name: "fixation",
-            start: 0,
-            end: fix,
-        },
-        Epoch {
-            name: "stimulus",
-            start: fix,
-            end: stim_end,
-        },
-        Epoch {
-            name: "delay",
-            start: stim_end,
-            end: response,
-        },
-        Epoch {
-            name: "response",
-            start: response,
-            end: steps,
-        },
-    ];
+    let epochs = consecutive_epochs(&[
+        ("fixation", steps_of(FIXATION_MS)),
+        ("stimulus", steps_of(STIMULUS_MS)),
+        ("delay", steps_of(DELAY_MS)),
+        ("response", steps_of(RESPONSE_MS)),
+    ]);
     let mut inputs = vec![0.0; steps * INPUTS];
-    inputs[fix..stim_end].fill(INPUT_SCALE * coherence);
-    let mut target = vec![0.0; steps];
-    let mut mask = vec![0.0; steps];
-    target[response..].fill(coherence.signum());
-    mask[response..].fill(1.0);
+    inputs[epochs[1].start..epochs[1].end].fill(INPUT_SCALE * coherence);
+    let (target, mask) = response_on(steps, &epochs[3], coherence.signum());
     Trial {
         name: format!("c={coherence}"),
         steps,

@@ -3,6 +3,7 @@
 //! A [`Trial`] is plain data (row-major input, target and mask arrays plus named epochs), so the
 //! network engine, training and the app's time-series panel all read the same thing.
 
+pub mod ctx;
 pub mod decision;
 pub mod dms;
 pub mod pwm;
@@ -26,21 +27,9 @@ pub struct Epoch {
     pub end: usize,
 }
 
-/// The epochs of a two-stimulus trial (DMS, PWM; MODEL.md 6): fixation, stimulus 1, delay,
-/// stimulus 2, decision, of `fixation`, `stimulus`, `delay`, `stimulus` and `decision` steps.
-pub fn two_stimulus_epochs(
-    fixation: usize,
-    stimulus: usize,
-    delay: usize,
-    decision: usize,
-) -> Vec<Epoch> {
-    let lengths = [
-        ("fixation", fixation),
-        ("stimulus 1", stimulus),
-        ("delay", delay),
-        ("stimulus 2", stimulus),
-        ("decision", decision),
-    ];
+/// Consecutive epochs of the given names and lengths in steps, the first starting at step 0: the
+/// epochs of every task of MODEL.md 6 follow one another without gaps.
+pub fn consecutive_epochs(lengths: &[(&'static str, usize)]) -> Vec<Epoch> {
     let mut start = 0;
     lengths
         .iter()
@@ -54,6 +43,33 @@ pub fn two_stimulus_epochs(
             epoch
         })
         .collect()
+}
+
+/// The epochs of a two-stimulus trial (DMS, PWM; MODEL.md 6): fixation, stimulus 1, delay,
+/// stimulus 2, decision, of `fixation`, `stimulus`, `delay`, `stimulus` and `decision` steps.
+pub fn two_stimulus_epochs(
+    fixation: usize,
+    stimulus: usize,
+    delay: usize,
+    decision: usize,
+) -> Vec<Epoch> {
+    consecutive_epochs(&[
+        ("fixation", fixation),
+        ("stimulus 1", stimulus),
+        ("delay", delay),
+        ("stimulus 2", stimulus),
+        ("decision", decision),
+    ])
+}
+
+/// The target and mask of a one-output trial of `steps` steps that answers `value` during `epoch`
+/// (mask 1 there, target and mask 0 elsewhere): the response of every decision task of MODEL.md 6.
+pub fn response_on(steps: usize, epoch: &Epoch, value: f64) -> (Vec<f64>, Vec<f64>) {
+    let mut target = vec![0.0; steps];
+    let mut mask = vec![0.0; steps];
+    target[epoch.start..epoch.end].fill(value);
+    mask[epoch.start..epoch.end].fill(1.0);
+    (target, mask)
 }
 
 /// One trial: inputs `u (T, S)`, target `(T, O)` and mask `(T)`, all row-major, padded to the batch's
@@ -170,6 +186,8 @@ pub enum TaskKind {
     Decision(decision::DecisionConfig),
     /// Parametric working memory (Romo), 1 input.
     Pwm(pwm::PwmConfig),
+    /// Context-dependent decision (Mante), 2 sensory and 2 context inputs.
+    Ctx(ctx::CtxConfig),
 }
 
 impl TaskKind {
@@ -179,6 +197,7 @@ impl TaskKind {
             TaskKind::Dms(_) => "dms",
             TaskKind::Decision(_) => "decision",
             TaskKind::Pwm(_) => "pwm",
+            TaskKind::Ctx(_) => "ctx",
         }
     }
 
@@ -188,6 +207,7 @@ impl TaskKind {
             TaskKind::Dms(_) => dms::INPUTS,
             TaskKind::Decision(_) => decision::INPUTS,
             TaskKind::Pwm(_) => pwm::INPUTS,
+            TaskKind::Ctx(_) => ctx::INPUTS,
         }
     }
 
@@ -202,6 +222,7 @@ impl TaskKind {
             TaskKind::Dms(cfg) => dms::random_trials(count, cfg, rng),
             TaskKind::Decision(cfg) => decision::random_trials(count, cfg, rng),
             TaskKind::Pwm(cfg) => pwm::random_trials(count, cfg, rng),
+            TaskKind::Ctx(cfg) => ctx::random_trials(count, cfg, rng),
         }
     }
 }

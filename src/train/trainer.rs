@@ -404,4 +404,28 @@ mod tests {
         .unwrap();
         assert_eq!(none.network, init);
     }
+
+    /// MODEL.md 6: a rank-1 network solves the context-dependent task. The fast recipe at N = 128
+    /// (a few seconds here), scored on fresh trials it never saw, as `eval` does.
+    #[test]
+    fn a_rank_one_network_learns_the_context_dependent_task() {
+        let mut cfg = TrainConfig::recipe(TrainTask::Ctx, Recipe::Fast);
+        cfg.neurons = 128;
+        assert_eq!(cfg.rank, 1);
+        let never = AtomicBool::new(false);
+        let outcome = train(TrainTask::Ctx, &cfg, 1, &never, &mut |_| {}).unwrap();
+        let net = &outcome.network;
+        assert_eq!((net.dims().rank, net.dims().inputs), (1, 4));
+        let e = crate::train::evaluate(net, &TrainTask::Ctx.eval_kind(), 1000, 0.05, 99);
+        assert!(e.accuracy >= 0.95, "{e:?}");
+        // A network that ignored the context could not pass: the context decides half the signs.
+        let start = random_network(
+            net.dims(),
+            &cfg.init,
+            &mut StdRng::seed_from_u64(trial_seed(1, 0)),
+        )
+        .unwrap();
+        let before = crate::train::evaluate(&start, &TrainTask::Ctx.eval_kind(), 1000, 0.05, 99);
+        assert!(before.accuracy < 0.8, "{before:?}");
+    }
 }

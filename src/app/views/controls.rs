@@ -76,9 +76,15 @@ impl Controls {
         input_section(ui, doc, actions);
         ui.separator();
         time_model_section(ui, doc, actions);
-        if doc.model().dims().inputs == dms::INPUTS {
+        let inputs = doc.model().dims().inputs;
+        if crate::model::trials::has_trials(inputs) {
             ui.separator();
-            CollapsingHeader::new(RichText::new("DMS trials").heading())
+            let title = if inputs == dms::INPUTS {
+                "DMS trials"
+            } else {
+                "context-dependent trials"
+            };
+            CollapsingHeader::new(RichText::new(title).heading())
                 .id_salt("trials_section")
                 .default_open(true)
                 .show(ui, |ui| self.trials.ui(ui, doc, actions));

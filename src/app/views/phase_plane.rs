@@ -111,7 +111,7 @@ impl PhasePlane {
     fn frame_when_ready(&mut self, doc: &mut Document) {
         let r = &doc.results;
         let trials_known =
-            r.trials.is_some() || doc.model().dims().inputs != crate::task::dms::INPUTS;
+            r.trials.is_some() || !crate::model::trials::has_trials(doc.model().dims().inputs);
         let Some(land) = r.landscape.as_ref().filter(|_| r.complete) else {
             if doc.view.rect.is_none() {
                 doc.view.rect = Some(doc.model().search_box());

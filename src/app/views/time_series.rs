@@ -24,12 +24,12 @@ pub struct TimeSeries;
 impl TimeSeries {
     pub fn ui(&mut self, ui: &mut Ui, doc: &Document) {
         let Some(set) = doc.results.trials.as_deref() else {
-            ui.label("The model has no DMS trials.");
+            ui.label("The model has no canonical trials (DMS: 2 inputs, context-dependent: 4).");
             return;
         };
         ui.label(
             RichText::new(
-                "blue bands: stimulus 1 and stimulus 2 · grey band: decision · red line: the scrubber · lines: reduced system · dots: full network",
+                "blue bands: the stimuli · grey band: decision · red line: the scrubber · lines: reduced system · dots: full network",
             )
             .small()
             .weak(),
@@ -74,7 +74,7 @@ impl TimeSeries {
 fn shade_epochs(pui: &mut egui_plot::PlotUi, run: &TrialRun) {
     for e in &run.trial.epochs {
         let fill = match e.name {
-            "stimulus 1" | "stimulus 2" => STIMULUS,
+            "stimulus 1" | "stimulus 2" | "stimulus" => STIMULUS,
             "decision" => DECISION,
             _ => continue,
         };

@@ -1,4 +1,5 @@
-//! The DMS trials section: which trials, noise and seed, the delay, and the epoch scrubber (a
+//! The canonical trials section (DMS or context-dependent, by the model's inputs): which trials,
+//! noise and seed, the DMS delay, and the epoch scrubber (a
 //! time slider with play) that sets the phase plane's input to the trial's input at that time.
 
 use eframe::egui::{self, RichText, Ui};
@@ -11,7 +12,7 @@ use crate::app::views::{color, format_point};
 use crate::model::TrialSet;
 use crate::network::{ALPHA, DT_MS};
 use crate::scene::style;
-use crate::task::dms;
+use crate::task::{ctx, dms};
 
 /// Playback speeds offered (1 = real time: one 20 ms step per 20 ms).
 const SPEEDS: [(f64, &str); 3] = [(0.25, "¼×"), (0.5, "½×"), (1.0, "1×")];
@@ -68,8 +69,8 @@ impl TrialsPanel {
             .on_hover_text("The phase plane shows F(κ; v(t)) with the trial's filtered input v(t) at the scrubber's time");
         ui.horizontal_wrapped(|ui| {
             ui.label("trial");
-            for (k, name) in dms::TRIAL_TYPES.iter().enumerate() {
-                let text = RichText::new(*name).color(color(style::TRIALS[k]));
+            for (k, run) in set.runs.iter().enumerate() {
+                let text = RichText::new(&run.trial.name).color(color(trial_colour(k)));
                 ui.radio_value(&mut scrub.trial, k, text);
             }
         });
@@ -110,21 +111,46 @@ impl TrialsPanel {
     }
 }
 
+/// The colour of trial `k`.
+fn trial_colour(k: usize) -> crate::scene::style::Rgb {
+    style::TRIALS[k % style::TRIALS.len()]
+}
+
 fn settings(ui: &mut Ui, doc: &mut Document, actions: &mut Vec<Action>) {
+    let is_dms = doc.model().dims().inputs == dms::INPUTS;
+    let names: Vec<String> = if is_dms {
+        dms::TRIAL_TYPES.iter().map(|n| n.to_string()).collect()
+    } else {
+        ctx::canonical().into_iter().map(|t| t.name).collect()
+    };
     ui.horizontal_wrapped(|ui| {
-        for (k, name) in dms::TRIAL_TYPES.iter().enumerate() {
-            let text = RichText::new(*name).color(color(style::TRIALS[k])).strong();
-            ui.checkbox(&mut doc.view.shown_trials[k], text);
+        for (k, name) in names.iter().enumerate() {
+            let text = RichText::new(name).color(color(trial_colour(k))).strong();
+            if let Some(shown) = doc.view.shown_trials.get_mut(k) {
+                ui.checkbox(shown, text);
+            }
         }
     });
     let t = &mut doc.edits.trials;
+    let noise = if is_dms {
+        "Network noise σ = 0.05 and input noise 0.03, as in training"
+    } else {
+        "Network noise σ = 0.05 and noise 0.1 on the sensory inputs, as in training"
+    };
     ui.horizontal_wrapped(|ui| {
-        ui.checkbox(&mut t.noise, "noise")
-            .on_hover_text("Network noise σ = 0.05 and input noise 0.03, as in training");
+        ui.checkbox(&mut t.noise, "noise").on_hover_text(noise);
         ui.label("seed");
         ui.add(egui::DragValue::new(&mut t.seed).range(0..=u64::MAX))
             .accessible_name("seed");
     });
+    if !is_dms {
+        ui.label(
+            RichText::new("fixed delay of 100 ms (MODEL.md 6)")
+                .small()
+                .weak(),
+        );
+        return;
+    }
     let delay = t.delay_ms;
     let spec = SliderSpec {
         label: "delay (ms)",
