@@ -297,9 +297,7 @@ mod tests {
     fn a_four_input_model_runs_the_context_dependent_trials_exactly() {
         // Rank 1, as the papers' networks of this task.
         let net = crate::reduced::testing::random_network(150, 1, 4, true, 8);
-        let source = super::super::NetworkSource::File {
-            path: "ctx.json".into(),
-        };
+        let source = super::super::NetworkSource::file("ctx.json");
         let model = Model::from_network(net, super::super::Axes::Svd, source).unwrap();
         assert!(has_trials(4) && has_trials(2) && !has_trials(1) && !has_trials(3));
         let set = model
