@@ -32,27 +32,11 @@ fn harness_for_dialogs() -> Harness<'static, Explorer> {
 fn the_file_picker_opens_a_file_and_it_joins_the_recent_files() {
     let mut h = harness_for_dialogs();
     settle(&mut h);
-    h.get_by_label("File").click();
-    h.run();
-    h.get_by_label("Open… (Ctrl+O)").click();
-    h.run();
+    open_dialog(&mut h);
     h.get_by_label_contains("Open a network, population model or session");
-    // The file name field is the dialog's last text field; a relative name is in the folder
-    // it shows (the working directory: the crate's root in tests).
-    let field = h
-        .query_all_by_role(Role::TextInput)
-        .last()
-        .unwrap()
-        .accesskit_node()
-        .id();
-    let node = h.get_by(|n| n.id() == field);
-    node.focus();
-    h.step();
-    h.get_by(|n| n.id() == field)
-        .type_text("tests/fixtures/lowrank_n64_r2.pt");
-    h.step();
-    h.key_press(egui::Key::Enter);
-    settle(&mut h);
+    // A relative name is in the folder the dialog shows (the working directory: the crate's
+    // root in tests).
+    type_file_name(&mut h, "tests/fixtures/lowrank_n64_r2.pt");
     assert!(
         matches!(h.state().doc.source, Source::Network { .. }),
         "{:?}",
@@ -248,14 +232,17 @@ fn the_open_dialog_reads_an_optimized_network_with_the_chosen_scaling() {
     );
 }
 
-/// Opens `path` by the file picker with the reading choice `choice` clicked beside it.
-fn open_with_choice(h: &mut Harness<'static, Explorer>, choice: &str, path: &std::path::Path) {
+/// File > Open….
+fn open_dialog(h: &mut Harness<'static, Explorer>) {
     h.get_by_label("File").click();
     h.run();
     h.get_by_label("Open… (Ctrl+O)").click();
     h.run();
-    h.get_by_label(choice).click();
-    h.run();
+}
+
+/// Types `name` in the open dialog's file name field (its last text field), presses Enter and
+/// lets the file open.
+fn type_file_name(h: &mut Harness<'static, Explorer>, name: &str) {
     let field = h
         .query_all_by_role(Role::TextInput)
         .last()
@@ -264,11 +251,18 @@ fn open_with_choice(h: &mut Harness<'static, Explorer>, choice: &str, path: &std
         .id();
     h.get_by(|n| n.id() == field).focus();
     h.step();
-    h.get_by(|n| n.id() == field)
-        .type_text(path.to_str().unwrap());
+    h.get_by(|n| n.id() == field).type_text(name);
     h.step();
     h.key_press(egui::Key::Enter);
     settle(h);
+}
+
+/// Opens `path` by the file picker with the reading choice `choice` clicked beside it.
+fn open_with_choice(h: &mut Harness<'static, Explorer>, choice: &str, path: &std::path::Path) {
+    open_dialog(h);
+    h.get_by_label(choice).click();
+    h.run();
+    type_file_name(h, path.to_str().unwrap());
 }
 
 #[test]
