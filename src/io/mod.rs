@@ -142,12 +142,11 @@ pub fn parse_network_bytes(bytes: &[u8], file: &Path) -> Result<NetworkFile, IoE
 pub fn parse_model_bytes(bytes: &[u8], file: &Path, opts: &ReadOptions) -> Result<Opened, IoError> {
     let parsed = match sniff(bytes) {
         Ok(Content::Json) if is_population_json(bytes) => {
-            only_for("a population model", opts, Layout::LowRank)
-                .map_err(|kind| with_file(file, kind))?;
+            only_for("a population model", opts, None).map_err(|kind| with_file(file, kind))?;
             let model = model_json::from_json_str(&utf8(bytes, file)?, file)?;
             return Ok(Opened::plain(ModelFile::Population(model)));
         }
-        Ok(Content::Json) => only_for("a JSON network", opts, Layout::LowRank)
+        Ok(Content::Json) => only_for("a JSON network", opts, Some(Layout::LowRank))
             .and_then(|()| network_json::parse_network_json(bytes, opts.scaling))
             .map(|(network, notes)| Opened {
                 notes,
@@ -161,32 +160,33 @@ pub fn parse_model_bytes(bytes: &[u8], file: &Path, opts: &ReadOptions) -> Resul
     parsed.map_err(|kind| with_file(file, kind))
 }
 
-/// Refuses the options that do not apply to `what` (of `layout`), rather than ignoring them.
-fn only_for(what: &str, opts: &ReadOptions, layout: Layout) -> Result<(), IoErrorKind> {
+/// Refuses the options that do not apply to `what`, a network of `layout` or (`None`) a
+/// population model, rather than ignoring them.
+fn only_for(what: &str, opts: &ReadOptions, layout: Option<Layout>) -> Result<(), IoErrorKind> {
     let refuse = |option: &str, applies: &str| {
         Err(IoErrorKind::Format(format!(
             "{option} applies to {applies} only; this file is {what}"
         )))
     };
-    if opts.truncate.is_some() && layout != Layout::FullRank {
+    if opts.truncate.is_some() && layout != Some(Layout::FullRank) {
         return refuse(
             "a truncation rank (--truncate)",
             "full-rank files (FullRankRNN, wrec)",
         );
     }
-    if opts.populations && layout != Layout::Support {
+    if opts.populations && layout != Some(Layout::Support) {
         return refuse(
             "reading populations (--as-populations)",
             "SupportLowRankRNN files (gaussian_basis, supports, ...)",
         );
     }
-    if opts.scaling == Some(Scaling::OverN) && layout != Layout::LowRank {
+    if opts.scaling == Some(Scaling::OverN) && layout.is_some_and(|l| l != Layout::LowRank) {
         return refuse(
             "the 1/N convention (--scaling 1/N)",
             "LowRankRNN files (m, n): the FullRankRNN and SupportLowRankRNN forward passes have no 1/N",
         );
     }
-    if opts.scaling.is_some() && what == "a population model" {
+    if opts.scaling.is_some() && layout.is_none() {
         return refuse("a scaling (--scaling)", "networks");
     }
     Ok(())
@@ -199,7 +199,7 @@ fn model_from_tensors(
     opts: &ReadOptions,
 ) -> Result<Opened, IoErrorKind> {
     let layout = Layout::of(map)?;
-    only_for(&format!("a {}", layout.class()), opts, layout)?;
+    only_for(&format!("a {}", layout.class()), opts, Some(layout))?;
     let network = |network: Network| ModelFile::Network(Box::new(NetworkFile { network, meta }));
     match layout {
         Layout::LowRank => {
