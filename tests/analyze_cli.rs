@@ -3,8 +3,11 @@
 
 use std::path::PathBuf;
 
+use io_support::fold_parameters;
 use lowrank_explorer::cli::run_args;
 use serde_json::Value;
+
+mod io_support;
 
 fn fixture(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -196,16 +199,8 @@ fn continuation_in_input_a_finds_the_two_folds() {
         "1",
     ]);
     assert_eq!(r["param"], "input.A");
-    let folds: Vec<f64> = r["special_points"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["kind"] == "fold")
-        .map(|s| s["p"].as_f64().unwrap())
-        .collect();
+    let folds = fold_parameters(&r);
     assert_eq!(folds.len(), 2, "{r}");
-    let mut folds = folds;
-    folds.sort_by(f64::total_cmp);
     assert!(
         (folds[0] - 0.30288).abs() < 1e-4 && (folds[1] - 0.33326).abs() < 1e-4,
         "{folds:?}"

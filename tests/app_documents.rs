@@ -7,6 +7,7 @@
 
 mod app_support;
 
+use lowrank_explorer::reduced::plane::PlaneAxes;
 use std::time::{Duration, Instant};
 
 use app_support::{Scratch, fixture, harness, opened, settle};
@@ -207,38 +208,65 @@ fn a_model_without_dms_inputs_shows_no_trials() {
 }
 
 #[test]
-fn a_rank_1_network_opens_with_its_trials_and_says_why_there_is_no_plane() {
+fn a_rank_1_network_opens_on_its_input_plane_with_its_phase_line_and_trials() {
     let dir = Scratch::new("rank-1");
     let path = dir.path("r1.json");
     network_file(&path, 1, 2);
     let mut h = harness(Explorer::new());
     settle(&mut h);
     h.state_mut().open_now(&path);
-    // A click where the plane would be: a selection and a trajectory start for a rank-1 model.
     h.state_mut().doc.view.selection = Some(Selection {
         point: [0.1, 0.1],
         fixed_point: false,
     });
     settle(&mut h);
-    let r = &h.state().doc.results;
+    let doc = &h.state().doc;
+    assert_eq!(doc.plane(), PlaneAxes::Input { channel: 0 });
+    let r = &doc.results;
+    let land = r.landscape.as_ref().unwrap();
+    assert!(land.error.is_none(), "{:?}", land.error);
+    assert!(!land.fixed_points.is_empty());
+    let line = land.phase_line.as_ref().expect("a phase line");
+    assert_eq!(line.fixed_points.len(), land.fixed_points.len());
+    assert!(r.readout.is_some(), "readouts on the plane");
+    assert!(r.bifurcation.as_ref().unwrap().diagram.is_ok());
+    assert_eq!(r.trials.as_ref().unwrap().runs.len(), 4, "its trials run");
+    let scene = doc.scene().unwrap();
+    assert_eq!(scene.axes, ["v(A)".to_string(), "κ".to_string()]);
     assert!(
-        r.landscape.as_ref().unwrap().error.as_deref()
-            == Some("the phase plane needs rank 2, the system has rank 1")
+        !scene.overlays.is_empty(),
+        "its trials are drawn on (v_A, κ)"
     );
-    assert!(r.bifurcation.as_ref().unwrap().diagram.is_err());
-    assert_eq!(
-        r.trials.as_ref().unwrap().runs.len(),
-        4,
-        "its trials still run"
-    );
+    h.get_by_label("Phase line");
+    // The channel of v is a choice: v(B).
+    h.get_by_label("v(B)").click();
+    settle(&mut h);
+    assert_eq!(h.state().doc.plane(), PlaneAxes::Input { channel: 1 });
+    let land = h.state().doc.results.landscape.clone().unwrap();
     assert!(
-        !h.state()
-            .notices()
-            .iter()
-            .any(|n| n.text.contains("restarted")),
-        "the analysis died"
+        land.fixed_points.iter().all(|f| f.kappa[0].abs() < 1e-9),
+        "v_B = u_B = 0"
     );
-    h.get_by_label_contains("cannot analyse: the phase plane needs rank 2");
+}
+
+#[test]
+fn a_rank_3_model_opens_on_a_slice_that_a_fixed_point_button_moves() {
+    let mut h = harness(Explorer::new());
+    settle(&mut h);
+    let doc = lowrank_explorer::app::document::Document::preset("dms_mixture_rank3").unwrap();
+    h.state_mut().open_document(doc);
+    settle(&mut h);
+    let land = h.state().doc.results.landscape.clone().unwrap();
+    assert_eq!(land.fixed_points.len(), 5);
+    assert!(land.notes[0].contains("slice"));
+    h.get_by_label("slice at κ₃ = 0");
+    h.get_by_label("fp 5").click();
+    settle(&mut h);
+    let PlaneAxes::Latent { held, .. } = h.state().doc.plane() else {
+        panic!("a latent slice");
+    };
+    let memory = land.fixed_points[4].latent.clone().unwrap();
+    assert_eq!(held, memory);
 }
 
 #[test]

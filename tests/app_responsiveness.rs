@@ -98,6 +98,7 @@ fn worker_compute_times_per_slider_value() {
     let (mut fast, mut view, mut complete, mut trials, mut bif) =
         (vec![], vec![], vec![], vec![], vec![]);
     let key = PlaneKey {
+        axes: doc.plane(),
         v: vec![0.0, 0.0],
         time_model: TimeModel::Ode,
         cycles: true,
@@ -107,7 +108,8 @@ fn worker_compute_times_per_slider_value() {
         let mut population = doc.edits.population.clone();
         param.set(&mut population, sweep(3 * k)).unwrap();
         let model = Model::from_population(population, "sweep");
-        let sys = model.system();
+        let plane = model.plane(&key.axes).unwrap();
+        let sys = &plane;
         let req = key.request(&model);
         let t = Instant::now();
         let mut land = landscape::analyze_fast(sys, &req);

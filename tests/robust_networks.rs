@@ -66,13 +66,15 @@ proptest! {
         prop_assert_eq!(runs.len(), 1);
 
         // Load on the SVD axes, analyze and render what is a plane.
-        if let Ok(model) = Model::load(&path, Axes::Svd) {
-            let sys = model.system();
-            let req = LandscapeRequest::new(model.search_box(), vec![0.0; s], TimeModel::Ode);
-            let land = analyze(sys, &req);
+        if let Ok(model) = Model::load(&path, Axes::Svd)
+            && let Ok(axes) = model.default_plane()
+        {
+            let sys = model.plane(&axes).unwrap();
+            let req = LandscapeRequest::new(model.search_box(&axes), vec![0.0; s], TimeModel::Ode);
+            let land = analyze(&sys, &req);
             if land.error.is_none() {
                 let rect = frame::view_of(&land, &[], 0.75);
-                let view = view_layer(sys, &land, rect, 16, NULLCLINE_RESOLUTION);
+                let view = view_layer(&sys, &land, rect, 16, NULLCLINE_RESOLUTION);
                 let scene = Scene::new(Plane { landscape: Arc::new(land), view: Arc::new(view) });
                 let _ = render::svg(&scene, (400, 300));
             }
@@ -80,6 +82,7 @@ proptest! {
         // And the CLI on the file: a report or a clean error.
         let file = path.to_str().unwrap();
         let _ = run_args(["lowrank-explorer", "analyze", file]);
+        let _ = run_args(["lowrank-explorer", "render", file, "--out", dir.join("p.svg").to_str().unwrap()]);
         let _ = run_args(["lowrank-explorer", "info", file]);
         let _ = std::fs::remove_dir_all(&dir);
     }

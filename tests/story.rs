@@ -36,7 +36,11 @@ fn memories_of_the_trials(time_model: TimeModel) -> Vec<(String, usize, usize)> 
     let model = Model::preset("dms_mixture_2pop").unwrap();
     let land = analyze(
         model.system(),
-        &LandscapeRequest::new(model.search_box(), vec![0.0, 0.0], time_model),
+        &LandscapeRequest::new(
+            model.search_box(&model.default_plane().unwrap()),
+            vec![0.0, 0.0],
+            time_model,
+        ),
     );
     let memories: Vec<FixedPoint> = land.fixed_points.into_iter().filter(|f| f.stable).collect();
     assert_eq!(memories.len(), 2, "two memories without input");

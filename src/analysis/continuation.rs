@@ -29,6 +29,7 @@ use serde::Serialize;
 use super::Rect;
 use super::fixed_points::{classify, fixed_points_in, newton};
 use super::linalg::{Complex, cabs, cmul, dist, eigenvalues, norm, solve_in_place};
+use super::root_search::{SearchOptions, search_fixed_points};
 use crate::reduced::{ReducedSystem, TimeModel};
 
 /// A one-parameter family of reduced systems `F(kappa; p)` (input fixed inside the family).
@@ -44,6 +45,18 @@ pub trait Family: Sync {
     /// Half-widths of a box that holds every fixed point and attractor at `p`
     /// ([`ReducedSystem::absorbing_box`]), if the system at `p` has one.
     fn absorbing_box(&self, _p: f64) -> Option<Vec<f64>> {
+        None
+    }
+
+    /// The slope bound of the system at `p` ([`ReducedSystem::lipschitz`]), if known: with the
+    /// box and [`curvature`](Self::curvature) it lets the starts of a rank other than 2 be
+    /// searched exhaustively ([`super::root_search`]).
+    fn lipschitz(&self, _p: f64) -> Option<Vec<f64>> {
+        None
+    }
+
+    /// The curvature bound of the system at `p` ([`ReducedSystem::curvature`]), if known.
+    fn curvature(&self, _p: f64) -> Option<f64> {
         None
     }
 
@@ -91,6 +104,12 @@ impl Family for InputFamily<'_> {
     fn absorbing_box(&self, _p: f64) -> Option<Vec<f64>> {
         self.sys.absorbing_box()
     }
+    fn lipschitz(&self, _p: f64) -> Option<Vec<f64>> {
+        self.sys.lipschitz()
+    }
+    fn curvature(&self, _p: f64) -> Option<f64> {
+        self.sys.curvature()
+    }
 }
 
 /// A system rebuilt from the parameter by `build(p)`, at the fixed input `v`; the last build is
@@ -136,6 +155,12 @@ impl<S: ReducedSystem, B: Fn(f64) -> S + Sync> Family for RebuiltFamily<S, B> {
     fn absorbing_box(&self, p: f64) -> Option<Vec<f64>> {
         self.at(p).absorbing_box()
     }
+    fn lipschitz(&self, p: f64) -> Option<Vec<f64>> {
+        self.at(p).lipschitz()
+    }
+    fn curvature(&self, p: f64) -> Option<f64> {
+        self.at(p).curvature()
+    }
 }
 
 /// A family frozen at one parameter value, as a [`ReducedSystem`] (its input is ignored).
@@ -159,6 +184,12 @@ impl ReducedSystem for AtParameter<'_> {
     }
     fn absorbing_box(&self) -> Option<Vec<f64>> {
         self.family.absorbing_box(self.p)
+    }
+    fn lipschitz(&self) -> Option<Vec<f64>> {
+        self.family.lipschitz(self.p)
+    }
+    fn curvature(&self) -> Option<f64> {
+        self.family.curvature(self.p)
     }
 }
 
@@ -322,7 +353,9 @@ pub fn diagram(
     )
 }
 
-/// `(p, kappa)` for every fixed point found at each of `p_values` in `rect_at(p)`.
+/// `(p, kappa)` for every fixed point found at each of `p_values` in `rect_at(p)` (rank 2: the
+/// phase plane's nullcline-seeded search; any other rank: the exhaustive search of the absorbing
+/// box, which needs the family's bounds).
 fn starts_at(
     family: &dyn Family,
     p_values: &[f64],
@@ -333,9 +366,14 @@ fn starts_at(
         .iter()
         .flat_map(|&p| {
             let frozen = AtParameter { family, p };
-            fixed_points_in(&frozen, &[], &rect_at(p), opts.time_model)
-                .into_iter()
-                .map(move |fp| (p, fp.kappa))
+            let found = if family.rank() == 2 {
+                fixed_points_in(&frozen, &[], &rect_at(p), opts.time_model)
+            } else {
+                search_fixed_points(&frozen, &[], opts.time_model, &SearchOptions::default())
+                    .map(|s| s.fixed_points)
+                    .unwrap_or_default()
+            };
+            found.into_iter().map(move |fp| (p, fp.kappa))
         })
         .collect()
 }

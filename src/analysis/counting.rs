@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::Serialize;
 
 use crate::reduced::ReducedSystem;
+use crate::reduced::plane::PlaneAxes;
 
 /// Evaluations of `F` alone (single or batched points) and of `F` with its Jacobian.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -81,8 +82,21 @@ impl ReducedSystem for CountingSystem<'_> {
         self.inner.flow_jacobian(kappa, v, f, jac);
     }
 
+    fn input_jacobian(&self, kappa: &[f64], v: &[f64], out: &mut [f64]) {
+        self.jacobian.fetch_add(1, Ordering::Relaxed);
+        self.inner.input_jacobian(kappa, v, out);
+    }
+
+    fn absorbing_box(&self) -> Option<Vec<f64>> {
+        self.inner.absorbing_box()
+    }
+
     fn lipschitz(&self) -> Option<Vec<f64>> {
         self.inner.lipschitz()
+    }
+
+    fn cut_from(&self) -> Option<(&dyn ReducedSystem, &PlaneAxes)> {
+        self.inner.cut_from()
     }
 
     fn curvature(&self) -> Option<f64> {

@@ -547,7 +547,7 @@ pub fn find_limit_cycles(
     (cycles, evaluations)
 }
 
-fn limit_cycle(orbit: &Orbit, center: &[f64]) -> Cycle {
+pub(super) fn limit_cycle(orbit: &Orbit, center: &[f64]) -> Cycle {
     let floquet = orbit.floquet();
     let mut points = orbit.path.clone();
     if points.len() > 1 {

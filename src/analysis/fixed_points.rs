@@ -54,7 +54,12 @@ impl FixedPointKind {
 /// A fixed point with its linearisation.
 #[derive(Debug, Clone, Serialize)]
 pub struct FixedPoint {
+    /// Where it is: on the plane shown for a point of a slice's full system
+    /// ([`super::projection`]), in the latent space otherwise.
     pub kappa: Vec<f64>,
+    /// A slice's fixed point: the full latent state (`kappa` holds its two plane coordinates).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latent: Option<Vec<f64>>,
     /// `|F(kappa)|` (Euclidean).
     pub residual: f64,
     /// `dF/dkappa`, row-major.
@@ -157,6 +162,7 @@ pub fn describe(
     let (kind, stable) = classify(&eigs, time_model);
     FixedPoint {
         kappa: kappa.to_vec(),
+        latent: None,
         residual: norm(&f),
         jacobian: jac,
         multipliers: match time_model {

@@ -171,6 +171,25 @@ impl Trajectory {
     pub fn last_time(&self) -> f64 {
         self.t[self.len() - 1]
     }
+
+    /// The same path with each state mapped to a plane's two coordinates (a slice's view of a
+    /// path of all `R` dimensions, MODEL.md 8); times, events' times and counts unchanged.
+    pub fn projected(&self, on: impl Fn(&[f64]) -> [f64; 2]) -> Trajectory {
+        Trajectory {
+            dim: 2,
+            t: self.t.clone(),
+            y: (0..self.len()).flat_map(|i| on(self.state(i))).collect(),
+            events: self
+                .events
+                .iter()
+                .map(|e| EventHit {
+                    y: on(&e.y).to_vec(),
+                    ..e.clone()
+                })
+                .collect(),
+            ..self.clone()
+        }
+    }
 }
 
 // Dormand-Prince 5(4) tableau (Dormand & Prince 1980; Hairer, Norsett & Wanner, Solving ODEs I, II.5).

@@ -18,6 +18,8 @@ use super::integrate::{Bounds, OdeOptions, Trajectory, dopri5, iterate_map, ode_
 use super::invariant_curves::find_invariant_curves;
 use super::manifolds::{ManifoldOptions, Separatrix, separatrices};
 use super::nullclines::{NullclineOptions, Nullclines, crossings, project_vertices, trace};
+use super::phase_line::{self, PhaseLine};
+use super::projection;
 use crate::reduced::{ReducedSystem, TimeModel};
 
 /// Flow-field samples per side of a default request.
@@ -134,9 +136,26 @@ pub struct Landscape {
     /// Why nothing was computed (a request the system cannot answer), if so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What the picture is not (a slice's nullclines are not invariant, what was not searched
+    /// in `R` dimensions), for the view's caption and reports.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// Rank 1's input plane: `kappa'` against `kappa` at the current input, the picture papers
+    /// draw for rank 1 (MODEL.md 8).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase_line: Option<PhaseLine>,
 }
 
 impl Landscape {
+    /// A landscape of `req` that says why nothing could be computed (a plane the model does
+    /// not have, MODEL.md 8).
+    pub fn failed(req: &LandscapeRequest, error: String) -> Landscape {
+        Landscape {
+            error: Some(error),
+            ..empty(req)
+        }
+    }
+
     /// Evaluations over all stages.
     pub fn evaluations(&self) -> EvalCounts {
         self.timings
@@ -261,6 +280,31 @@ fn traced(sys: &dyn ReducedSystem, req: &LandscapeRequest) -> Landscape {
         &mut timings,
         stage("nullclines", sys, |s| trace(s, v, rect, &nc_opts)),
     );
+    let cut = sys.cut_from();
+    if let Some((full, axes)) = cut.filter(|(_, a)| a.is_slice()) {
+        let (found, stats) = stage("fixed_points", full, |s| {
+            projection::fixed_points(s, v, req.time_model)
+        });
+        timings.push(stats);
+        let (fixed_points, error) = match found {
+            Ok(fps) => (
+                fps.iter()
+                    .map(|f| projection::fixed_point_on(axes, f, v))
+                    .collect(),
+                None,
+            ),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        return Landscape {
+            field,
+            nullclines,
+            fixed_points,
+            timings,
+            error,
+            notes: slice_notes(full.rank(), req),
+            ..empty(req)
+        };
+    }
     let mut seeds = crossings(&nullclines.curves[0], &nullclines.curves[1]);
     seeds.extend(field_minima(&field));
     let fp_opts = FixedPointOptions {
@@ -273,13 +317,38 @@ fn traced(sys: &dyn ReducedSystem, req: &LandscapeRequest) -> Landscape {
             find_fixed_points(s, v, rect, req.time_model, &seeds, &fp_opts)
         }),
     );
+    let phase_line = cut.map(|(line, _)| {
+        record(
+            &mut timings,
+            stage("phase_line", line, |s| {
+                phase_line::phase_line(s, v, req.time_model)
+            }),
+        )
+    });
     Landscape {
         field,
         nullclines,
         fixed_points,
         timings,
+        phase_line,
         ..empty(req)
     }
+}
+
+/// What a slice of a rank-`rank` system shows and does not (MODEL.md 8).
+fn slice_notes(rank: usize, req: &LandscapeRequest) -> Vec<String> {
+    let mut notes = vec![format!(
+        "a slice of a rank-{rank} system: its nullclines are not invariant; the fixed points are the full system's, projected"
+    )];
+    if req.separatrices {
+        notes.push("separatrices are drawn for rank 2 only".into());
+    }
+    if req.cycles && matches!(req.time_model, TimeModel::Map { .. }) {
+        notes.push(format!(
+            "invariant curves of the map are not searched in {rank} dimensions (the ODE's cycles are)"
+        ));
+    }
+    notes
 }
 
 fn nullcline_options(req: &LandscapeRequest) -> NullclineOptions {
@@ -302,6 +371,8 @@ fn empty(req: &LandscapeRequest) -> Landscape {
         cycles: Vec::new(),
         timings: Vec::new(),
         error: None,
+        notes: Vec::new(),
+        phase_line: None,
     }
 }
 
@@ -391,6 +462,23 @@ fn expensive(
     fixed_points: &[FixedPoint],
 ) -> Expensive {
     let (rect, v) = (&req.rect, &req.v[..]);
+    if let Some((full, axes)) = sys.cut_from().filter(|(_, a)| a.is_slice()) {
+        let cycles = (req.cycles && req.time_model == TimeModel::Ode).then(|| {
+            stage("cycles", full, |s| {
+                let found =
+                    projection::attracting_cycles(s, v, fixed_points, &CycleOptions::default());
+                found
+                    .0
+                    .iter()
+                    .map(|c| projection::cycle_on(axes, c, v))
+                    .collect()
+            })
+        });
+        return Expensive {
+            separatrices: None,
+            cycles,
+        };
+    }
     let (separatrices, cycles) = rayon::join(
         || {
             req.separatrices.then(|| {
@@ -436,6 +524,16 @@ pub struct ViewLayer {
 }
 
 impl ViewLayer {
+    /// A view of `rect` with nothing in it (the landscape could not be computed).
+    pub fn empty(rect: Rect) -> ViewLayer {
+        ViewLayer {
+            rect,
+            field: FieldSamples::default(),
+            nullclines: None,
+            timings: Vec::new(),
+        }
+    }
+
     /// The nullclines to draw in this view: its own, or those of `land`.
     pub fn nullclines<'a>(&'a self, land: &'a Landscape) -> &'a Nullclines {
         self.nullclines.as_ref().unwrap_or(&land.nullclines)

@@ -15,6 +15,8 @@ pub mod landscape;
 pub mod linalg;
 pub mod manifolds;
 pub mod nullclines;
+pub mod phase_line;
+pub mod projection;
 pub mod root_search;
 pub mod trial;
 

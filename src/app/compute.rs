@@ -11,12 +11,13 @@ use crate::analysis::fixed_points::FixedPoint;
 use crate::analysis::integrate::Trajectory;
 use crate::analysis::landscape::{
     self, FIELD_GRID, FieldDifference, Landscape, LandscapeRequest, NULLCLINE_RESOLUTION,
-    view_layer,
+    ViewLayer, view_layer,
 };
 use crate::analysis::linalg::{Complex, dist, eigenvalues};
 use crate::app::document::{Selection, TrajectoryStart};
 use crate::model::{Model, ParamSpec};
-use crate::reduced::{EffectiveConnectivity, TimeModel};
+use crate::reduced::plane::PlaneAxes;
+use crate::reduced::{EffectiveConnectivity, ReducedSystem, TimeModel};
 use crate::scene::Plane;
 
 /// Duration of a click-to-run trajectory, in units of tau (several periods of input A's cycle).
@@ -29,6 +30,8 @@ const FOLLOW_FRACTION: f64 = 0.05;
 /// What a landscape depends on besides the model (the search box is the model's).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaneKey {
+    /// The plane shown (MODEL.md 8).
+    pub axes: PlaneAxes,
     pub v: Vec<f64>,
     pub time_model: TimeModel,
     pub cycles: bool,
@@ -36,12 +39,26 @@ pub struct PlaneKey {
 }
 
 impl PlaneKey {
-    /// The request on `model`'s search box.
+    /// The request on `model`'s search box of the plane.
     pub fn request(&self, model: &Model) -> LandscapeRequest {
         LandscapeRequest {
             cycles: self.cycles,
             separatrices: self.separatrices,
-            ..LandscapeRequest::new(model.search_box(), self.v.clone(), self.time_model)
+            ..LandscapeRequest::new(
+                model.search_box(&self.axes),
+                self.v.clone(),
+                self.time_model,
+            )
+        }
+    }
+
+    /// The landscape's first part ([`landscape::analyze_fast`]) on `model`'s plane, or one that
+    /// says why the model has no such plane.
+    pub fn analyze_fast(&self, model: &Model) -> Landscape {
+        let req = self.request(model);
+        match model.plane(&self.axes) {
+            Ok(plane) => landscape::analyze_fast(&plane, &req),
+            Err(e) => Landscape::failed(&req, e),
         }
     }
 }
@@ -62,18 +79,17 @@ pub struct Readout {
     pub connectivity: Option<EffectiveConnectivity>,
 }
 
-/// Readouts at `selection` on `land` (a fixed-point selection snaps to the nearest fixed point
-/// within a small fraction of the view `rect`); `None` for a model whose latent space is not the
-/// plane.
+/// Readouts at `selection` on `land`, a landscape of the plane `axes` (a fixed-point selection
+/// snaps to the nearest fixed point within a small fraction of the view `rect`); `None` for a
+/// model without that plane.
 pub fn readout(
     model: &Model,
+    axes: &PlaneAxes,
     land: &Landscape,
     selection: &Selection,
     rect: &Rect,
 ) -> Option<Readout> {
-    if model.dims().rank != 2 {
-        return None;
-    }
+    let plane = model.plane(axes).ok()?;
     let reach = FOLLOW_FRACTION * rect.diagonal();
     let snapped = selection
         .fixed_point
@@ -91,17 +107,21 @@ pub fn readout(
         .map(|f| [f.kappa[0], f.kappa[1]])
         .unwrap_or(selection.point);
     let (mut f, mut jac) = ([0.0; 2], [0.0; 4]);
-    model
-        .system()
-        .flow_jacobian(&point, &land.v, &mut f, &mut jac);
+    plane.flow_jacobian(&point, &land.v, &mut f, &mut jac);
+    let (kappa, v) = axes.lift(point, &land.v);
+    // A fixed point's own eigenvalues: all R of them on a slice (the block's are not).
+    let eigenvalues = snapped
+        .as_ref()
+        .map(|f| f.eigenvalues.clone())
+        .or_else(|| eigenvalues(&jac, 2));
     Some(Readout {
         point,
         lost_fixed_point: selection.fixed_point && snapped.is_none(),
         fixed_point: snapped,
         flow: f,
         jacobian: jac,
-        eigenvalues: eigenvalues(&jac, 2),
-        connectivity: model.effective_connectivity(&point, &land.v),
+        eigenvalues,
+        connectivity: model.effective_connectivity(&kappa, &v),
     })
 }
 
@@ -123,28 +143,37 @@ impl UserTrajectory {
     }
 }
 
-/// The click-to-run trajectories at input `v` (none for a model whose latent space is not the
-/// plane the starts were clicked in).
+/// The click-to-run trajectories at input `v` on the plane `axes` (none for a model without
+/// that plane). On a slice each runs in all `R` dimensions from the clicked point (the other
+/// coordinates at their held values) and is projected: the slice's own flow is not the system's.
 pub fn user_trajectories(
     model: &Model,
+    axes: &PlaneAxes,
     v: &[f64],
     time_model: TimeModel,
     starts: &[TrajectoryStart],
 ) -> Vec<UserTrajectory> {
-    let plane = model.dims().rank == 2;
+    let Ok(plane) = model.plane(axes) else {
+        return Vec::new();
+    };
     starts
         .iter()
-        .filter(|_| plane)
-        .map(|s| UserTrajectory {
-            start: *s,
-            path: landscape::trajectory(
-                model.system(),
-                v,
-                time_model,
-                &s.point,
-                TRAJECTORY_TAU,
-                s.backward,
-            ),
+        .map(|s| {
+            let path = if axes.is_slice() {
+                let (kappa, _) = axes.lift(s.point, v);
+                let full = landscape::trajectory(
+                    model.system(),
+                    v,
+                    time_model,
+                    &kappa,
+                    TRAJECTORY_TAU,
+                    s.backward,
+                );
+                full.projected(|k| axes.project(k, v))
+            } else {
+                landscape::trajectory(&plane, v, time_model, &s.point, TRAJECTORY_TAU, s.backward)
+            };
+            UserTrajectory { start: *s, path }
         })
         .collect()
 }
@@ -168,19 +197,25 @@ pub fn overlay(
     rect: Rect,
     exact: &landscape::FieldSamples,
 ) -> OverlayOutcome {
-    let sys = overlay.system();
     let req = LandscapeRequest {
         rect: search,
         ..key.request(overlay)
     };
-    let land = Arc::new(landscape::analyze(sys, &req));
-    let view = Arc::new(view_layer(
-        sys,
-        &land,
-        rect,
-        exact.n.max(FIELD_GRID),
-        NULLCLINE_RESOLUTION,
-    ));
+    let (land, view) = match overlay.plane(&key.axes) {
+        Ok(sys) => {
+            let land = landscape::analyze(&sys, &req);
+            let view = view_layer(
+                &sys,
+                &land,
+                rect,
+                exact.n.max(FIELD_GRID),
+                NULLCLINE_RESOLUTION,
+            );
+            (land, view)
+        }
+        Err(e) => (Landscape::failed(&req, e), ViewLayer::empty(rect)),
+    };
+    let (land, view) = (Arc::new(land), Arc::new(view));
     OverlayOutcome {
         difference: exact.difference(&view.field),
         plane: Plane {
@@ -230,17 +265,19 @@ mod tests {
     fn a_fixed_point_selection_snaps_and_the_readout_has_the_poster_breakdown() {
         let model = Model::preset("dms_mixture_2pop").unwrap();
         let key = PlaneKey {
+            axes: model.default_plane().unwrap(),
             v: vec![0.0, 0.0],
             time_model: TimeModel::Ode,
             cycles: false,
             separatrices: false,
         };
-        let land = analyze(model.system(), &key.request(&model));
+        let land = analyze(&model.plane(&key.axes).unwrap(), &key.request(&model));
         let memory = land.fixed_points.iter().find(|f| f.stable).unwrap();
         let near = [memory.kappa[0] + 1e-3, memory.kappa[1]];
         let rect = land.rect;
         let r = readout(
             &model,
+            &key.axes,
             &land,
             &Selection {
                 point: near,
@@ -254,6 +291,7 @@ mod tests {
         assert!(r.connectivity.is_some());
         let far = readout(
             &model,
+            &key.axes,
             &land,
             &Selection {
                 point: [9.0, 9.0],

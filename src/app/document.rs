@@ -4,6 +4,7 @@
 //! the worker's results for it. Opening another model replaces the whole document, so no
 //! trajectory, readout, fit or undo step of one model can reach the next.
 
+use crate::reduced::plane::PlaneAxes;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -104,6 +105,10 @@ pub struct Edits {
     pub time_model: TimeModel,
     pub trials: TrialSettings,
     pub bifurcation: BifurcationSettings,
+    /// The plane shown (MODEL.md 8); `None`: the model's first plane
+    /// ([`Model::default_plane`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plane: Option<PlaneAxes>,
 }
 
 /// The point the readouts describe.
@@ -315,6 +320,19 @@ impl Document {
         (a.rank, a.inputs) == (b.rank, b.inputs)
     }
 
+    /// The plane shown: the edited one if it fits the model, else the model's first. A model
+    /// without a plane (rank 1 without inputs) gets an input plane whose landscape says so.
+    pub fn plane(&self) -> PlaneAxes {
+        let model = self.model();
+        let d = model.dims();
+        self.edits
+            .plane
+            .clone()
+            .filter(|a| a.check(d.rank, d.inputs).is_ok())
+            .or_else(|| model.default_plane().ok())
+            .unwrap_or(PlaneAxes::Input { channel: 0 })
+    }
+
     /// The input `v` the edits set, one value per channel of the analysed model.
     pub fn input(&self) -> Vec<f64> {
         self.edits.input.vector(self.model().dims().inputs)
@@ -398,7 +416,12 @@ impl Document {
         {
             let scrub = &view.scrub;
             let active = (scrub.playing || scrub.follow).then_some(scrub.trial);
-            overlays.extend(trajectories::trials(set, &view.shown_trials, active));
+            overlays.extend(trajectories::trials(
+                set,
+                &view.shown_trials,
+                active,
+                &self.plane(),
+            ));
         }
         overlays.extend(
             r.trajectories
@@ -407,6 +430,7 @@ impl Document {
         );
         Some(Scene {
             title: self.title(),
+            axes: self.plane().symbols(&self.model().input_names()),
             input_names: self.model().input_names(),
             mean_field: r.overlay.as_ref().map(|o| o.plane.clone()),
             overlays,
@@ -441,6 +465,7 @@ impl Edits {
                 range: analysed.continuation_range(&parameter),
                 parameter,
             },
+            plane: None,
             population,
             population_label: label.to_string(),
         }

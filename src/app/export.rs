@@ -163,9 +163,10 @@ mod tests {
     #[test]
     fn csv_lists_every_fixed_point_and_the_files_are_written() {
         let model = Model::preset("dms_mixture_2pop").unwrap();
+        let axes = model.default_plane().unwrap();
         let land = analyze_fast(
-            model.system(),
-            &LandscapeRequest::new(model.search_box(), vec![0.0, 0.0], TimeModel::Ode),
+            &model.plane(&axes).unwrap(),
+            &LandscapeRequest::new(model.search_box(&axes), vec![0.0, 0.0], TimeModel::Ode),
         );
         let csv = fixed_points_csv(&land);
         assert_eq!(csv.lines().count(), 1 + 5);

@@ -281,6 +281,15 @@ impl Explorer {
                     // The readouts have their own part of the column: selecting a point never
                     // squeezes the diagram.
                     let h = ui.available_height();
+                    if views::phase_line::shown(doc) {
+                        // Rank 1: the phase line is the papers' picture, so it gets its own part
+                        // of the column above the diagram rather than a scrolled corner.
+                        egui::Panel::top("phase_line")
+                            .resizable(true)
+                            .default_size(0.3 * h)
+                            .min_size(140.0)
+                            .show(ui, |ui| views::phase_line::ui(ui, doc));
+                    }
                     egui::Panel::bottom("readouts")
                         .resizable(true)
                         .default_size(0.42 * h)

@@ -26,9 +26,11 @@ pub fn request(doc: &Document) -> Request {
     let v = followed.unwrap_or_else(|| doc.input());
     let time_model = doc.edits.time_model;
     let b = &doc.edits.bifurcation;
+    let axes = doc.plane();
     Request {
         doc: doc.id,
         plane: PlaneKey {
+            axes: axes.clone(),
             v: v.clone(),
             time_model,
             cycles: view.layers.cycles,
@@ -37,7 +39,7 @@ pub fn request(doc: &Document) -> Request {
         view: view
             .shown
             .or(view.rect)
-            .unwrap_or_else(|| model.search_box()),
+            .unwrap_or_else(|| model.search_box(&axes)),
         selection: view.selection,
         starts: view.starts.clone(),
         trials: has_trials(channels).then_some((time_model, doc.edits.trials)),
@@ -64,7 +66,11 @@ mod tests {
         let mut doc = Document::default();
         let a = request(&doc);
         assert_eq!(a.plane.v, vec![0.0, 0.0]);
-        assert_eq!(a.view, doc.model().search_box(), "no view yet: the box");
+        assert_eq!(
+            a.view,
+            doc.model().search_box(&doc.plane()),
+            "no view yet: the box"
+        );
         assert!(a.trials.is_some() && a.overlay.is_none());
         // Panning changes only the view.
         doc.view.shown = Some(Rect::new(-0.5, 0.5, -0.5, 0.5));

@@ -275,7 +275,7 @@ impl Stages {
             };
         }
         let model = &req.model;
-        let sys = model.system();
+        let plane = model.plane(&req.plane.axes);
         // A new document starts from nothing.
         if self.fast.as_ref().is_some_and(|(r, _)| r.doc != req.doc) {
             *self = Stages::default();
@@ -284,7 +284,7 @@ impl Stages {
         // 1. The search box: field, nullclines and fixed points.
         let fresh = !self.fast.as_ref().is_some_and(|(r, _)| same_plane(r, req));
         if fresh {
-            let land = Arc::new(landscape::analyze_fast(sys, &req.plane.request(model)));
+            let land = Arc::new(req.plane.analyze_fast(model));
             self.fast = Some((req.clone(), land.clone()));
             self.complete = None;
             send(Update::Landscape {
@@ -302,13 +302,10 @@ impl Stages {
             .as_ref()
             .is_some_and(|(r, _)| same_plane(r, req) && r.view == req.view)
         {
-            let layer = Arc::new(view_layer(
-                sys,
-                &land,
-                req.view,
-                FIELD_GRID,
-                NULLCLINE_RESOLUTION,
-            ));
+            let layer = Arc::new(match &plane {
+                Ok(sys) => view_layer(sys, &land, req.view, FIELD_GRID, NULLCLINE_RESOLUTION),
+                Err(_) => ViewLayer::empty(req.view),
+            });
             self.view = Some((req.clone(), layer.clone()));
             send(Update::View(layer));
         }
@@ -318,7 +315,7 @@ impl Stages {
             let r = req
                 .selection
                 .as_ref()
-                .and_then(|s| compute::readout(model, &land, s, &req.view))
+                .and_then(|s| compute::readout(model, &req.plane.axes, &land, s, &req.view))
                 .map(Arc::new);
             self.readout = Some((land.clone(), req.selection));
             send(Update::Readout(r));
@@ -330,8 +327,13 @@ impl Stages {
             .as_ref()
             .is_some_and(|r| same_plane(r, req) && r.starts == req.starts)
         {
-            let t =
-                compute::user_trajectories(model, &req.plane.v, req.plane.time_model, &req.starts);
+            let t = compute::user_trajectories(
+                model,
+                &req.plane.axes,
+                &req.plane.v,
+                req.plane.time_model,
+                &req.starts,
+            );
             self.trajectories = Some(req.clone());
             send(Update::Trajectories(Arc::new(t)));
         }
@@ -340,7 +342,9 @@ impl Stages {
         // 5. Separatrices and cycles.
         if !self.complete.as_ref().is_some_and(|r| same_plane(r, req)) {
             let mut full = (*land).clone();
-            landscape::complete(sys, &req.plane.request(model), &mut full);
+            if let Ok(sys) = &plane {
+                landscape::complete(sys, &req.plane.request(model), &mut full);
+            }
             let full = Arc::new(full);
             self.fast = Some((req.clone(), full.clone()));
             self.readout = self.readout.take().map(|(_, s)| (full.clone(), s));
@@ -377,7 +381,7 @@ impl Stages {
                 Arc::new(compute::overlay(
                     m,
                     &req.plane,
-                    model.search_box(),
+                    model.search_box(&req.plane.axes),
                     req.view,
                     &field,
                 ))

@@ -9,9 +9,11 @@ use super::CliError;
 use super::args::{PlaneArgs, SourceArgs, dynamics_name};
 use crate::analysis::continuation::{BifurcationDiagram, Branch};
 use crate::analysis::cycles::Cycle;
+use crate::analysis::cycles::CycleOptions;
 use crate::analysis::fixed_points::{FixedPoint, FixedPointKind};
 use crate::analysis::landscape::{Landscape, LandscapeRequest, analyze as analyze_landscape};
 use crate::analysis::linalg::Complex;
+use crate::analysis::projection;
 use crate::analysis::root_search::{SearchOptions, search_fixed_points};
 use crate::model::{Model, ParamSpec};
 use crate::reduced::TimeModel;
@@ -155,10 +157,12 @@ pub fn analysis(model: &Model, plane: &PlaneArgs) -> Result<Analysis, CliError> 
     super::warn_all(&warnings);
     let time_model = plane.time_model()?;
     let input = plane.input(model)?;
-    let rect = plane.rect(model);
+    let axes = plane.axes(model, &input, time_model)?;
+    let rect = plane.rect(model, &axes);
+    let sys = model.plane(&axes).map_err(CliError)?;
     let clock = Instant::now();
     let landscape = analyze_landscape(
-        model.system(),
+        &sys,
         &LandscapeRequest::new(rect, input.clone(), time_model),
     );
     let millis = clock.elapsed().as_secs_f64() * 1e3;
@@ -188,7 +192,9 @@ pub fn analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<(), CliError> 
 }
 
 /// `analyze` of a system that is not rank 2: every fixed point in the `R`-dimensional absorbing
-/// box ([`search_fixed_points`]), with all `R` eigenvalues; no plane and no cycle search.
+/// box ([`search_fixed_points`]), with all `R` eigenvalues, and for the ODE of rank >= 3 the
+/// attracting limit cycles found in `R` dimensions ([`projection::attracting_cycles`]; rank 1
+/// has none). `render` and the app draw the planes (MODEL.md 8).
 fn analyze_any_rank(
     args: &AnalyzeArgs,
     model: &Model,
@@ -202,13 +208,18 @@ fn analyze_any_rank(
     let clock = Instant::now();
     let found = search_fixed_points(model.system(), v, time_model, &SearchOptions::default())
         .map_err(|e| CliError(format!("analyze: {e}")))?;
+    let rank = model.system().rank();
+    let cycles = (rank >= 3 && time_model == TimeModel::Ode).then(|| {
+        let opts = CycleOptions::default();
+        projection::attracting_cycles(model.system(), v, &found.fixed_points, &opts).0
+    });
     let millis = clock.elapsed().as_secs_f64() * 1e3;
     if args.json {
         let report = AnalyzeReport {
             dynamics: dynamics_name(time_model),
             input: v,
             fixed_points: found.fixed_points.iter().map(fixed_point_out).collect(),
-            limit_cycles: None,
+            limit_cycles: cycles.as_ref().map(|c| c.iter().map(cycle_out).collect()),
             search: Some(SearchOut {
                 half_widths: &found.half_widths,
                 complete: found.is_complete(),
@@ -220,7 +231,6 @@ fn analyze_any_rank(
         writeln!(out, "{}", serde_json::to_string(&report)?)?;
         return Ok(());
     }
-    let rank = model.system().rank();
     let sides: Vec<String> = found
         .half_widths
         .iter()
@@ -248,10 +258,47 @@ fn analyze_any_rank(
         )?;
     }
     print_fixed_points(out, model, &found.fixed_points, v)?;
-    writeln!(
-        out,
-        "\n(rank {rank}: no phase plane, and limit cycles are not searched at this rank)"
-    )?;
+    match &cycles {
+        Some(cycles) => {
+            let names = [
+                format!("attracting limit cycle in {rank} dimensions"),
+                format!("attracting limit cycles in {rank} dimensions"),
+            ];
+            print_cycles(out, cycles, &names)?
+        }
+        None if rank == 1 => writeln!(out, "\n(rank 1: a flow on a line has no limit cycle)")?,
+        None => writeln!(
+            out,
+            "\n(limit cycles are searched in {rank} dimensions for the ODE; invariant curves of the map are not)"
+        )?,
+    }
+    Ok(())
+}
+
+/// The cycles as `analyze` lists them, under a heading that counts them (`names`: singular,
+/// plural).
+fn print_cycles(
+    out: &mut dyn Write,
+    cycles: &[Cycle],
+    names: &[String; 2],
+) -> Result<(), CliError> {
+    writeln!(out, "\n{}:", count(cycles.len(), &names[0], &names[1]))?;
+    for c in cycles {
+        writeln!(
+            out,
+            "  {} period {:.4} tau{}  box {} .. {}{}",
+            if c.stable { "stable  " } else { "unstable" },
+            c.period_tau,
+            c.period_steps
+                .map(|s| format!(" ({s:.1} steps)"))
+                .unwrap_or_default(),
+            fmt_vec(&c.kappa_min),
+            fmt_vec(&c.kappa_max),
+            c.floquet
+                .map(|f| format!("  Floquet multiplier {f:.4e}"))
+                .unwrap_or_default()
+        )?;
+    }
     Ok(())
 }
 
@@ -287,28 +334,8 @@ fn print_landscape(
         r.y_max
     )?;
     print_fixed_points(out, model, &land.fixed_points, &land.v)?;
-    writeln!(
-        out,
-        "\n{}:",
-        count(land.cycles.len(), "limit cycle", "limit cycles")
-    )?;
-    for c in &land.cycles {
-        writeln!(
-            out,
-            "  {} period {:.4} tau{}  box {} .. {}{}",
-            if c.stable { "stable  " } else { "unstable" },
-            c.period_tau,
-            c.period_steps
-                .map(|s| format!(" ({s:.1} steps)"))
-                .unwrap_or_default(),
-            fmt_vec(&c.kappa_min),
-            fmt_vec(&c.kappa_max),
-            c.floquet
-                .map(|f| format!("  Floquet multiplier {f:.4e}"))
-                .unwrap_or_default()
-        )?;
-    }
-    Ok(())
+    let names = ["limit cycle".to_string(), "limit cycles".to_string()];
+    print_cycles(out, &land.cycles, &names)
 }
 
 /// The fixed points with their eigenvalues (and multipliers, and for a population model the
@@ -341,8 +368,15 @@ fn print_fixed_points(
                 .unwrap_or_default()
         )?;
         if let Some(s) = model.effective_connectivity(&fp.kappa, v) {
+            // For rank 1 the input couplings S~_1,Is matter most: a context input re-weights
+            // which sensory input drives kappa.
+            let cols = if s.rank == 1 {
+                s.rank + s.inputs
+            } else {
+                s.rank
+            };
             for row in 0..s.rank {
-                for col in 0..s.rank {
+                for col in 0..cols {
                     writeln!(out, "      {}", s.explain(row, col, 2))?;
                 }
             }

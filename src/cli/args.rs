@@ -5,10 +5,12 @@ use std::path::PathBuf;
 
 use super::CliError;
 use crate::analysis::Rect;
+use crate::analysis::projection;
 use crate::io::{ReadOptions, Scaling};
 use crate::model::{Axes, InputSpec, Model, parse_finite_list};
 use crate::network::ALPHA;
 use crate::reduced::TimeModel;
+use crate::reduced::plane::PlaneAxes;
 
 /// How a network file is read (MODEL.md 7): the options the file's keys cannot tell.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -44,8 +46,9 @@ pub struct SourceArgs {
     /// A network (.pt zip or legacy, .npz, .safetensors, our .json) or a population model (.json).
     #[arg(required_unless_present = "preset")]
     pub file: Option<PathBuf>,
-    /// An embedded preset instead of a file: the population models dms_mixture_2pop and
-    /// poster_didactic, or the example networks dms_rank2_n512 and dms_mixture_n4096 (SVD axes).
+    /// An embedded preset instead of a file: the population models dms_mixture_2pop,
+    /// poster_didactic, ctx_gating_rank1 and dms_mixture_rank3, or the example networks
+    /// dms_rank2_n512, dms_mixture_n4096, ctx_rank1_n512 and dms_mixture_rank3_n4096 (SVD axes).
     #[arg(long, conflicts_with = "file")]
     pub preset: Option<String>,
     /// For a network: keep its own m as the latent axes instead of the SVD axes (MODEL.md 2).
@@ -89,6 +92,18 @@ pub struct PlaneArgs {
     /// The rectangle k1min,k1max,k2min,k2max (default: the system's absorbing box plus 10 %).
     #[arg(long, value_parser = parse_range, allow_hyphen_values = true)]
     pub range: Option<Rect>,
+    /// Rank >= 3: the two latent axes of the slice shown, 1-based, e.g. `1,3` (default `1,2`;
+    /// MODEL.md 8).
+    #[arg(long, value_parser = parse_axes)]
+    pub axes: Option<[usize; 2]>,
+    /// Rank >= 3: where the slice holds the other latent coordinates: `fp:K` for the K-th fixed
+    /// point at the input (1-based, in `analyze`'s order) or R values such as `0,0,0.4`
+    /// (default: all 0).
+    #[arg(long, allow_hyphen_values = true)]
+    pub through: Option<String>,
+    /// Rank 1: the input channel `s` of the plane `(v_s, kappa)` (default: the first).
+    #[arg(long)]
+    pub channel: Option<String>,
 }
 
 impl PlaneArgs {
@@ -111,9 +126,105 @@ impl PlaneArgs {
         model.input_vector(&self.input).map_err(CliError)
     }
 
-    pub fn rect(&self, model: &Model) -> Rect {
-        self.range
-            .unwrap_or_else(|| Rect::default_for(model.system()))
+    /// The plane `--axes`, `--through` and `--channel` choose (MODEL.md 8), at input `v`;
+    /// options that do not apply to the model's rank are refused, not ignored.
+    pub fn axes(
+        &self,
+        model: &Model,
+        v: &[f64],
+        time_model: TimeModel,
+    ) -> Result<PlaneAxes, CliError> {
+        let rank = model.dims().rank;
+        let refuse = |flag: &str, what: &str| {
+            Err(CliError(format!(
+                "{flag} applies to {what}; this model has rank {rank}"
+            )))
+        };
+        let axes = match rank {
+            1 => {
+                if self.axes.is_some() || self.through.is_some() {
+                    return refuse("--axes and --through", "a slice of rank 3 or more");
+                }
+                let channel = match &self.channel {
+                    Some(name) => model.channel(name).map_err(CliError)?,
+                    None => 0,
+                };
+                PlaneAxes::Input { channel }
+            }
+            _ => {
+                if self.channel.is_some() {
+                    return refuse("--channel", "rank 1 (the plane of v_s and kappa)");
+                }
+                if rank == 2 && (self.axes.is_some() || self.through.is_some()) {
+                    return refuse("--axes and --through", "a slice of rank 3 or more");
+                }
+                let [a, b] = self.axes.unwrap_or([1, 2]);
+                let held = match &self.through {
+                    None => vec![0.0; rank],
+                    Some(t) => through(model, t, v, time_model)?,
+                };
+                PlaneAxes::Latent {
+                    axes: [a.wrapping_sub(1), b.wrapping_sub(1)],
+                    held,
+                }
+            }
+        };
+        let d = model.dims();
+        axes.check(d.rank, d.inputs).map_err(CliError)?;
+        Ok(axes)
+    }
+
+    pub fn rect(&self, model: &Model, axes: &PlaneAxes) -> Rect {
+        self.range.unwrap_or_else(|| model.search_box(axes))
+    }
+}
+
+/// The held coordinates `--through` names: `fp:K` (the K-th fixed point at `v`) or R values.
+fn through(
+    model: &Model,
+    text: &str,
+    v: &[f64],
+    time_model: TimeModel,
+) -> Result<Vec<f64>, CliError> {
+    let rank = model.dims().rank;
+    if let Some(k) = text.strip_prefix("fp:") {
+        let k: usize = k.trim().parse().map_err(|_| {
+            CliError(format!(
+                "--through {text}: expected fp:K with K = 1, 2, ..."
+            ))
+        })?;
+        let fps = projection::fixed_points(model.system(), v, time_model).map_err(CliError)?;
+        return fps
+            .get(k.wrapping_sub(1))
+            .map(|f| f.kappa.clone())
+            .ok_or_else(|| {
+                CliError(format!(
+                    "--through {text}: the system has {} fixed points at this input",
+                    fps.len()
+                ))
+            });
+    }
+    let held = parse_finite_list(text).map_err(|e| CliError(format!("--through: {e}")))?;
+    if held.len() != rank {
+        return Err(CliError(format!(
+            "--through {text}: expected {rank} values (one per latent coordinate), got {}",
+            held.len()
+        )));
+    }
+    Ok(held)
+}
+
+/// `--axes a,b`: two 1-based latent axes.
+fn parse_axes(s: &str) -> Result<[usize; 2], String> {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    match parts[..] {
+        [a, b] => match (a.parse::<usize>(), b.parse::<usize>()) {
+            (Ok(a), Ok(b)) if a >= 1 && b >= 1 && a != b => Ok([a, b]),
+            _ => Err(format!(
+                "`{s}`: expected two different axes counted from 1, e.g. 1,3"
+            )),
+        },
+        _ => Err(format!("`{s}`: expected two axes, e.g. 1,3")),
     }
 }
 

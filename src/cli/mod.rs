@@ -295,4 +295,23 @@ mod tests {
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
     }
+
+    /// `--preset`'s help names every preset and example (its list is written by hand).
+    #[test]
+    fn the_preset_help_names_every_preset() {
+        let analyze = Cli::command();
+        let analyze = analyze.find_subcommand("analyze").expect("analyze");
+        let preset = analyze
+            .get_arguments()
+            .find(|a| a.get_id() == "preset")
+            .expect("--preset");
+        let help = preset.get_help().expect("help").to_string();
+        let ids = crate::reduced::presets::ids().chain(crate::examples::ALL.iter().map(|e| e.id));
+        for id in ids {
+            assert!(
+                help.contains(id),
+                "--preset's help does not name {id}: {help}"
+            );
+        }
+    }
 }

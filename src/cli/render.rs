@@ -86,24 +86,19 @@ pub fn render(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let time_model = args.plane.time_model()?;
     let model = args.source.load()?;
     super::warn_all(&model.warnings());
-    let sys = model.system();
-    if sys.rank() != 2 {
-        return Err(CliError(format!(
-            "the phase plane needs a rank-2 model; this one has rank {}",
-            sys.rank()
-        )));
-    }
     let v = args.plane.input(&model)?;
+    let axes = args.plane.axes(&model, &v, time_model)?;
+    let sys = model.plane(&axes).map_err(CliError)?;
     let overlays = if args.trials {
         let set = model.canonical_trials(time_model, &TrialSettings::figure())?;
-        trajectories::trials(&set, &[true; 4], None)
+        trajectories::trials(&set, &[true; 4], None, &axes)
     } else {
         Vec::new()
     };
     // Every answer comes from the search box; the view only frames it.
     let land = Arc::new(analyze(
-        sys,
-        &LandscapeRequest::new(model.search_box(), v, time_model),
+        &sys,
+        &LandscapeRequest::new(model.search_box(&axes), v, time_model),
     ));
     if let Some(e) = &land.error {
         return Err(CliError(e.clone()));
@@ -117,7 +112,7 @@ pub fn render(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
         ),
     };
     let view = Arc::new(view_layer(
-        sys,
+        &sys,
         &land,
         rect,
         render::FIELD_GRID,
@@ -125,7 +120,11 @@ pub fn render(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
     ));
     let summary = scene::summary(&land, Some(&rect), true);
     let fig = Scene {
-        title: model.title(),
+        title: match axes.caption() {
+            Some(c) => format!("{}, {c}", model.title()),
+            None => model.title(),
+        },
+        axes: axes.symbols(&model.input_names()),
         input_names: model.input_names(),
         overlays,
         ..Scene::new(Plane {

@@ -20,6 +20,7 @@ use crate::analysis::continuation::{BifurcationDiagram, ContinuationOptions, dia
 use crate::examples;
 use crate::io::{self, IoError, ModelFile, NetworkFile, NetworkRead, ReadOptions};
 use crate::network::{Network, NetworkError, Projector};
+use crate::reduced::plane::{PlaneAxes, PlaneSystem};
 use crate::reduced::{
     EffectiveConnectivity, ExactReduction, MeanField, ModelDims, Population, PopulationModel,
     ReducedSystem, TimeModel, presets,
@@ -412,11 +413,28 @@ impl Model {
         }
     }
 
-    /// The box every answer about the plane is computed in, whatever is on screen: the system's
-    /// absorbing box with a margin ([`Rect::default_for`]), which holds every fixed point, cycle
-    /// and attractor for any input.
-    pub fn search_box(&self) -> Rect {
-        Rect::default_for(self.system())
+    /// The plane a phase portrait of this model shows first (MODEL.md 8): `(kappa_1, kappa_2)`,
+    /// for rank >= 3 a slice with the other coordinates at 0, for rank 1 `(v_A, kappa)`.
+    pub fn default_plane(&self) -> Result<PlaneAxes, String> {
+        let d = self.dims();
+        PlaneAxes::default_for(d.rank, d.inputs)
+    }
+
+    /// The reduced system on the plane `axes` (MODEL.md 8): a rank-2 system that every
+    /// phase-plane routine takes; an input plane's `v_s` ranges over the input sliders'
+    /// `[-INPUT_SLIDER, INPUT_SLIDER]`.
+    pub fn plane(&self, axes: &PlaneAxes) -> Result<PlaneSystem<'_>, String> {
+        PlaneSystem::new(self.system(), axes.clone(), params::INPUT_SLIDER)
+    }
+
+    /// The box every answer about the plane `axes` is computed in, whatever is on screen: the
+    /// plane's absorbing box with a margin ([`Rect::default_for`]), which holds every fixed
+    /// point, cycle and attractor for any input; `[-3, 3]^2` for axes that do not fit.
+    pub fn search_box(&self, axes: &PlaneAxes) -> Rect {
+        match self.plane(axes) {
+            Ok(plane) => Rect::default_for(&plane),
+            Err(_) => Rect::default_for(self.system()),
+        }
     }
 
     /// The readout `z` (first output) of the reduced system at a latent point (MODEL.md 3-4).
@@ -454,12 +472,6 @@ impl Model {
         time_model: TimeModel,
         search: Option<Rect>,
     ) -> Result<BifurcationDiagram, String> {
-        let rank = self.dims().rank;
-        if rank != 2 {
-            return Err(format!(
-                "the bifurcation diagram needs a rank-2 model; this one has rank {rank}"
-            ));
-        }
         let [lo, hi] = range;
         if !(lo.is_finite() && hi.is_finite() && lo < hi) {
             return Err(format!(

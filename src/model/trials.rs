@@ -103,6 +103,9 @@ pub struct TrialRun {
 pub struct NetworkRun {
     /// `kappa_t`, `t = 0..=T` (length R each).
     pub kappa: Vec<Vec<f64>>,
+    /// `v_t`, the states' input coordinates (length S each): with `kappa_t` the whole state
+    /// `x = m kappa + I v` (MODEL.md 2), so a rank-1 trial is drawn on its `(v_s, kappa)` plane.
+    pub v: Vec<Vec<f64>>,
     /// `||h - B c|| / ||h||` per state: how far the network leaves the latent subspace.
     pub relative_residual: Vec<f64>,
     /// `z_t` read after update `t` (MODEL.md 1), so `z[t]` belongs to state `t + 1`.
@@ -196,6 +199,7 @@ impl Model {
                                 .iter()
                                 .map(|p| p.relative_residual)
                                 .collect(),
+                            v: projected.iter().map(|p| p.v.clone()).collect(),
                             kappa: projected.into_iter().map(|p| p.kappa).collect(),
                             z: run.outputs.iter().step_by(outputs).copied().collect(),
                         })

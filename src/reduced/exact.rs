@@ -387,6 +387,34 @@ impl ReducedSystem for ExactReduction {
         }
     }
 
+    /// `dF_r/dv_s = (1/N) sum_i n_ir phi'(x_i) I_is` at `x = m kappa + sum_s v_s I_s + b`
+    /// (MODEL.md 3): an input coordinate enters every neuron as a latent one does, with `I_s` in
+    /// place of `m_l`.
+    fn input_jacobian(&self, kappa: &[f64], v: &[f64], out: &mut [f64]) {
+        self.check_point(kappa, v);
+        let (r, s) = (self.rank, self.inputs);
+        assert_eq!(out.len(), r * s, "input Jacobian buffer length");
+        let base = self.recurrent_base(v);
+        let sums = self.sum_halves(r * s, true, |rows, acc| {
+            let mut scratch = [0.0; BLOCK];
+            for start in rows.step_by(BLOCK) {
+                let x = self.rates_block(&base, kappa, start, &mut scratch);
+                let block = start..start + x.len();
+                for xi in x.iter_mut() {
+                    *xi = 1.0 - *xi * *xi;
+                }
+                for (k, a) in acc.iter_mut().enumerate() {
+                    let (row, c) = (k / s, k % s);
+                    let input = &self.input_vectors[c * self.neurons..(c + 1) * self.neurons];
+                    *a += kernels::dot3(&self.n_col(row)[block.clone()], x, &input[block.clone()]);
+                }
+            }
+        });
+        for (o, sum) in out.iter_mut().zip(sums) {
+            *o = self.inv_n * sum;
+        }
+    }
+
     /// `B_r = (1/N) sum_i |n_ir|`, since `|tanh| <= 1`.
     fn absorbing_box(&self) -> Option<Vec<f64>> {
         Some(

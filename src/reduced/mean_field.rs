@@ -367,27 +367,37 @@ impl MeanField {
         f(y, sy)
     }
 
-    /// `F` and, if asked, `J` (row-major) at one point: the sums of the module docs.
+    /// `F` and, if asked, `J = dF/dkappa` (row-major) at one point: the sums of the module docs.
     #[inline]
     fn evaluate(&self, kappa: &[f64], v: &[f64], f: &mut [f64], jac: Option<&mut [f64]>) {
         let r = self.dims.rank;
         assert_eq!(f.len(), r, "flow buffer length");
-        self.with_variables(kappa, v, |y, sy| self.accumulate(y, sy, f, jac));
+        self.with_variables(kappa, v, |y, sy| self.accumulate(y, sy, f, jac, r));
     }
 
-    /// The body of [`evaluate`](Self::evaluate) at `y = (kappa, v)`.
+    /// The body of [`evaluate`](Self::evaluate) at `y = (kappa, v)`, with the Jacobian (row-major
+    /// `R x cols`) by the first `cols` variables of `y`: `R` for `dF/dkappa`, `R + S` for
+    /// `dF/d(kappa, v)`. An input coordinate is differentiated as a latent one is (module docs),
+    /// with `dM/dv_s = mu_p[I_s]`, `dDelta/dv_s = 2 (Sigma_p[x, x] y)_s`, `dcov/dv_s = Sigma_p[n_r, I_s]`.
     #[inline(always)]
-    fn accumulate(&self, y: &[f64], sy: &mut [f64], f: &mut [f64], mut jac: Option<&mut [f64]>) {
+    fn accumulate(
+        &self,
+        y: &[f64],
+        sy: &mut [f64],
+        f: &mut [f64],
+        mut jac: Option<&mut [f64]>,
+        cols: usize,
+    ) {
         let (r, vars) = (self.dims.rank, y.len());
         let kappa = &y[..r];
         for (fr, k) in f.iter_mut().zip(kappa) {
             *fr = -k;
         }
         if let Some(jac) = jac.as_deref_mut() {
-            assert_eq!(jac.len(), r * r, "Jacobian buffer length");
+            assert_eq!(jac.len(), r * cols, "Jacobian buffer length");
             jac.fill(0.0);
             for d in 0..r {
-                jac[d * r + d] = -1.0;
+                jac[d * cols + d] = -1.0;
             }
         }
         for p in &self.pops {
@@ -400,11 +410,11 @@ impl MeanField {
                 let Some(jac) = jac.as_deref_mut() else {
                     continue;
                 };
-                for l in 0..r {
+                for l in 0..cols {
                     let (dm, dd) = (p.mean_x[l], PopulationTerms::delta_derivative(&mo, sy, l));
                     let dphi = a.d1 * dm + 0.5 * a.d2 * dd;
                     let dgain = a.d2 * dm + 0.5 * a.d3 * dd;
-                    jac[row * r + l] +=
+                    jac[row * cols + l] +=
                         p.alpha * (p.mean_n[row] * dphi + a.d1 * snx[l] + cov_n * dgain);
                 }
             }
@@ -505,6 +515,20 @@ impl ReducedSystem for MeanField {
 
     fn flow_jacobian(&self, kappa: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
         self.evaluate(kappa, v, f, Some(jac));
+    }
+
+    /// Exact: the columns `R..R + S` of `dF/d(kappa, v)` (see `accumulate`).
+    fn input_jacobian(&self, kappa: &[f64], v: &[f64], out: &mut [f64]) {
+        let (r, s) = (self.dims.rank, self.dims.inputs);
+        assert_eq!(out.len(), r * s, "input Jacobian buffer length");
+        let cols = r + s;
+        let (mut f, mut full) = (vec![0.0; r], vec![0.0; r * cols]);
+        self.with_variables(kappa, v, |y, sy| {
+            self.accumulate(y, sy, &mut f, Some(&mut full), cols)
+        });
+        for row in 0..r {
+            out[row * s..(row + 1) * s].copy_from_slice(&full[row * cols + r..(row + 1) * cols]);
+        }
     }
 
     /// `F` at many points, in parallel chunks when the model is costly enough (non-zero means) or the

@@ -16,6 +16,7 @@ pub mod gains;
 pub mod gauss;
 pub mod mean_field;
 pub mod param;
+pub mod plane;
 pub mod population;
 pub mod presets;
 #[cfg(test)]
@@ -57,10 +58,6 @@ pub trait ReducedSystem: Send + Sync {
         self.flow(kappa, v, out);
     }
 
-    /// `F` at many points: `points` and `out` are row-major `(P, R)`.
-    ///
-    /// The default evaluates one point at a time; systems whose evaluation is expensive (the exact
-    /// reduction, O(N) per point) override it to hoist the input term and spread points over threads.
     /// Half-widths `B_r` of a box `|kappa_r| <= B_r` that holds every fixed point, limit cycle and
     /// attractor for *any* input, when the system has one: outside it `F_r` points inwards.
     ///
@@ -89,6 +86,43 @@ pub trait ReducedSystem: Send + Sync {
         None
     }
 
+    /// `dF/dv` at `(kappa, v)`, row-major `R x S` (`out[r * S + s] = dF_r / dv_s`): how each
+    /// input coordinate moves the flow. The rank-1 plane holds `v_s` as a state
+    /// ([`plane`], MODEL.md 8), so its Jacobian needs this column. The default differentiates
+    /// [`flow`](Self::flow) centrally (step `1e-6 (1 + |v_s|)`, error ~1e-9 relative); the exact
+    /// reduction and the mean field override it with the exact derivative.
+    fn input_jacobian(&self, kappa: &[f64], v: &[f64], out: &mut [f64]) {
+        let (r, s) = (self.rank(), self.inputs());
+        assert_eq!(out.len(), r * s, "input Jacobian buffer length");
+        let (mut plus, mut minus) = (vec![0.0; r], vec![0.0; r]);
+        let mut w = v.to_vec();
+        for c in 0..s {
+            let h = 1e-6 * (1.0 + v[c].abs());
+            w[c] = v[c] + h;
+            self.flow(kappa, &w, &mut plus);
+            w[c] = v[c] - h;
+            self.flow(kappa, &w, &mut minus);
+            w[c] = v[c];
+            for row in 0..r {
+                out[row * s + c] = (plus[row] - minus[row]) / (2.0 * h);
+            }
+        }
+    }
+
+    /// A plane cut from another system (a [`plane::PlaneSystem`] other than rank 2's own
+    /// plane): that system and the plane's axes. On a slice of rank >= 3 the phase plane's
+    /// fixed points and cycles are then searched in the full space
+    /// ([`crate::analysis::projection`]), where they are the system's; on rank 1's input plane
+    /// the landscape adds the phase line of `kappa` ([`crate::analysis::phase_line`]). `None` for
+    /// a system that is its own state space.
+    fn cut_from(&self) -> Option<(&dyn ReducedSystem, &plane::PlaneAxes)> {
+        None
+    }
+
+    /// `F` at many points: `points` and `out` are row-major `(P, R)`.
+    ///
+    /// The default evaluates one point at a time; systems whose evaluation is expensive (the exact
+    /// reduction, O(N) per point) override it to hoist the input term and spread points over threads.
     fn flow_many(&self, points: &[f64], v: &[f64], out: &mut [f64]) {
         let r = self.rank();
         for (p, o) in points.chunks_exact(r).zip(out.chunks_exact_mut(r)) {

@@ -17,7 +17,7 @@ pub struct Preset {
 }
 
 /// `(id, JSON text)` of every preset, in menu order.
-const SOURCES: [(&str, &str); 2] = [
+const SOURCES: [(&str, &str); 4] = [
     (
         "poster_didactic",
         include_str!("../../assets/models/poster_didactic.json"),
@@ -25,6 +25,14 @@ const SOURCES: [(&str, &str); 2] = [
     (
         "dms_mixture_2pop",
         include_str!("../../assets/models/dms_mixture_2pop.json"),
+    ),
+    (
+        "ctx_gating_rank1",
+        include_str!("../../assets/models/ctx_gating_rank1.json"),
+    ),
+    (
+        "dms_mixture_rank3",
+        include_str!("../../assets/models/dms_mixture_rank3.json"),
     ),
 ];
 

@@ -170,7 +170,7 @@ pub fn figure(p: &mut dyn Painter, fig: &Scene, layout: &Layout) -> Result<(), R
             period_label(p, layout, c)?;
         }
     }
-    axes(p, layout)?;
+    axes(p, layout, &fig.axes)?;
     p.text(
         &layout.title,
         pt(layout.title_at),
@@ -311,7 +311,7 @@ fn period_label(p: &mut dyn Painter, layout: &Layout, c: &Cycle) -> Result<(), R
 }
 
 /// The plot frame, ticks with labels on the left and bottom, and the axis names.
-fn axes(p: &mut dyn Painter, layout: &Layout) -> Result<(), RenderError> {
+fn axes(p: &mut dyn Painter, layout: &Layout, names: &[String; 2]) -> Result<(), RenderError> {
     let s = layout.scale;
     let [l, t, r, b] = layout.plot;
     let line = width_px(1.0, s);
@@ -353,15 +353,15 @@ fn axes(p: &mut dyn Painter, layout: &Layout) -> Result<(), RenderError> {
     };
     let tick_h = text_size("0", layout.fonts.tick).1;
     p.text(
-        "κ₁",
+        &names[0],
         pt((0.5 * (l + r), b + tick + 4.0 * s + tick_h + 6.0 * s)),
         &axis(HPos::Center, VPos::Top),
     )?;
     // Left of the widest tick label, but never off the figure (long labels of a tiny range).
-    let name_right =
-        (l - tick - 4.0 * s - widest - 8.0 * s).max(text_size("κ₂", layout.fonts.axis).0 + 2.0 * s);
+    let name_right = (l - tick - 4.0 * s - widest - 8.0 * s)
+        .max(text_size(&names[1], layout.fonts.axis).0 + 2.0 * s);
     p.text(
-        "κ₂",
+        &names[1],
         pt((name_right, 0.5 * (t + b))),
         &axis(HPos::Right, VPos::Center),
     )

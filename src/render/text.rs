@@ -122,7 +122,8 @@ mod tests {
     fn the_font_has_every_character_the_figures_use() {
         let font = FONT.as_ref().expect("embedded font");
         for c in
-            "κ₁₂ατ—0123456789.,=()-+ abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".chars()
+            "κ₁₂₃₄₅₆₇₈₉ατ—0123456789.,=()-+ abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                .chars()
         {
             assert_ne!(font.glyph_id(c).0, 0, "no glyph for {c:?}");
         }

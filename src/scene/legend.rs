@@ -62,9 +62,9 @@ pub fn entries(scene: &Scene) -> Vec<Entry> {
     let mut out = Vec::new();
     let nullclines = scene.plane.nullclines();
     if layers.nullclines {
-        for (i, label) in NULLCLINES.iter().enumerate() {
+        for (i, name) in scene.axes.iter().enumerate() {
             if !nullclines.curves[i].is_empty() {
-                out.push(line(style::nullcline(i), label));
+                out.push(line(style::nullcline(i), &format!("{name} nullcline")));
             }
         }
     }

@@ -91,6 +91,8 @@ pub struct Scene {
     /// Names of the input channels (e.g. `A`, `B`), used to word the input in the title.
     pub input_names: Vec<String>,
     pub plane: Plane,
+    /// The axes' names (`κ₁`, `κ₂`; `v(A)`, `κ` for a rank-1 input plane: MODEL.md 8).
+    pub axes: [String; 2],
     /// A population model's mean field drawn over a network's exact landscape.
     pub mean_field: Option<Plane>,
     /// Drawn over the landscape, in order.
@@ -105,6 +107,7 @@ impl Scene {
             title: String::new(),
             input_names: Vec::new(),
             plane,
+            axes: ["κ₁".to_string(), "κ₂".to_string()],
             mean_field: None,
             overlays: Vec::new(),
             layers: Layers::default(),

@@ -274,6 +274,7 @@ mod tests {
         let (kind, stable) = classify(&eigenvalues, TimeModel::Ode);
         FixedPoint {
             kappa: vec![0.0, 0.0],
+            latent: None,
             residual: 0.0,
             jacobian: vec![0.0; 4],
             eigenvalues,

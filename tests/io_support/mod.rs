@@ -76,3 +76,16 @@ pub fn assert_same_network(
         "{what}: b"
     );
 }
+
+/// The parameters of the folds in a `continue --json` diagram, ascending.
+pub fn fold_parameters(diagram: &serde_json::Value) -> Vec<f64> {
+    let mut p: Vec<f64> = diagram["special_points"]
+        .as_array()
+        .expect("special_points is an array")
+        .iter()
+        .filter(|s| s["kind"] == "fold")
+        .map(|s| s["p"].as_f64().expect("a special point's p is a number"))
+        .collect();
+    p.sort_by(f64::total_cmp);
+    p
+}

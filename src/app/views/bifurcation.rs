@@ -4,6 +4,7 @@
 //! model's ([`Model::bifurcation`](crate::model::Model::bifurcation): its search boxes, never the
 //! view); the worker recomputes it as the other sliders move.
 
+use crate::reduced::plane::kappa_symbol;
 use eframe::egui::{self, Color32, RichText, Ui};
 use egui_plot::{Line, LineStyle, MarkerShape, Plot, PlotPoint, PlotPoints, Points, Text, VLine};
 
@@ -37,11 +38,16 @@ impl BifurcationView {
         let model = doc.model().clone();
         choose_parameter(ui, doc, &model);
         range_row(ui, doc, actions);
-        ui.horizontal_wrapped(|ui| {
-            ui.label("plot");
-            ui.radio_value(&mut doc.view.bifurcation_axis, 0, "κ₁");
-            ui.radio_value(&mut doc.view.bifurcation_axis, 1, "κ₂");
-        });
+        let rank = model.dims().rank;
+        let names: Vec<String> = (0..rank).map(kappa_symbol).collect();
+        if rank > 1 {
+            ui.horizontal_wrapped(|ui| {
+                ui.label("plot");
+                for (l, name) in names.iter().enumerate() {
+                    ui.radio_value(&mut doc.view.bifurcation_axis, l, name.as_str());
+                }
+            });
+        }
         let Some(out) = doc.results.bifurcation.clone() else {
             ui.label("computing…");
             return;
@@ -55,7 +61,7 @@ impl BifurcationView {
         };
         let b = &doc.edits.bifurcation;
         let stale = out.key.parameter != b.parameter || out.key.range != b.range;
-        let axis = doc.view.bifurcation_axis.min(1);
+        let axis = doc.view.bifurcation_axis.min(rank.saturating_sub(1));
         let of = |k: SpecialKind| d.special_points.iter().filter(|s| s.kind == k).count();
         let births = d
             .special_points
@@ -87,7 +93,7 @@ impl BifurcationView {
         let [lo, hi] = out.key.range;
         let shown = Plot::new("bifurcation")
             .x_axis_label(parameter_name(&out.key.parameter))
-            .y_axis_label(if axis == 0 { "κ₁" } else { "κ₂" })
+            .y_axis_label(names.get(axis).cloned().unwrap_or_default())
             .include_x(lo)
             .include_x(hi)
             .show(ui, |pui| {

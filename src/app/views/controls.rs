@@ -2,6 +2,8 @@
 //! and what is shown. The parameters and what they enter come from the core
 //! ([`Model::parameters`](crate::model::Model::parameters), [`ParamSpec::role`]).
 
+use crate::app::views::format_point;
+use crate::reduced::plane::{PlaneAxes, kappa_symbol};
 use eframe::egui::{self, CollapsingHeader, RichText, Ui};
 
 use crate::app::actions::Action;
@@ -76,6 +78,10 @@ impl Controls {
         input_section(ui, doc, actions);
         ui.separator();
         time_model_section(ui, doc, actions);
+        if doc.model().dims().rank != 2 {
+            ui.separator();
+            plane_section(ui, doc);
+        }
         let inputs = doc.model().dims().inputs;
         if crate::model::trials::has_trials(inputs) {
             ui.separator();
@@ -423,6 +429,87 @@ fn input_section(ui: &mut Ui, doc: &mut Document, actions: &mut Vec<Action>) {
                 ))),
             }
         }
+    }
+}
+
+/// The plane shown for a model that is not rank 2 (MODEL.md 8): rank 1's `(v_s, κ)` by channel;
+/// for rank >= 3 the slice's two axes and where the others are held (the origin or a fixed
+/// point of the current landscape).
+fn plane_section(ui: &mut Ui, doc: &mut Document) {
+    let model = doc.model().clone();
+    let (rank, names) = (model.dims().rank, model.input_names());
+    let current = doc.plane();
+    let mut chosen = current.clone();
+    match &mut chosen {
+        PlaneAxes::Input { channel } => {
+            ui.heading("Plane (v, κ)");
+            ui.horizontal_wrapped(|ui| {
+                for (k, name) in names.iter().enumerate() {
+                    ui.radio_value(channel, k, format!("v({name})"))
+                        .on_hover_text(format!("The state is x = κ m + Σ_s v_s I_s, and v_{name} relaxes to the input {name}: (v_{name}, κ) is a genuine 2-D system (MODEL.md 8)."));
+                }
+            });
+            ui.label(
+                RichText::new(
+                    "the phase line κ' against κ at the current input is in the right column",
+                )
+                .small()
+                .weak(),
+            );
+        }
+        PlaneAxes::Latent { axes, held } => {
+            ui.heading("Slice");
+            for (which, axis) in ["x", "y"].iter().zip(axes.iter_mut()) {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(*which);
+                    for l in 0..rank {
+                        ui.radio_value(axis, l, kappa_symbol(l));
+                    }
+                });
+            }
+            ui.horizontal_wrapped(|ui| {
+                ui.label("held at");
+                if ui.button("origin").clicked() {
+                    held.iter_mut().for_each(|h| *h = 0.0);
+                }
+                let fps = doc
+                    .results
+                    .landscape
+                    .as_ref()
+                    .map(|l| l.fixed_points.clone());
+                for (k, fp) in fps.unwrap_or_default().iter().enumerate() {
+                    if let Some(latent) = &fp.latent
+                        && ui
+                            .button(format!("fp {}", k + 1))
+                            .on_hover_text(format!(
+                                "{} at κ = {}",
+                                fp.kind.name(),
+                                format_point(latent, 3)
+                            ))
+                            .clicked()
+                    {
+                        held.clone_from(latent);
+                    }
+                }
+            });
+            ui.label(
+                RichText::new(format!(
+                    "κ = {} (the shown axes vary)",
+                    format_point(held, 3)
+                ))
+                .small()
+                .monospace(),
+            );
+            ui.label(RichText::new("A slice: its nullclines are not invariant. Fixed points and cycles are the full system's, found in all dimensions and projected; clicked trajectories run in all dimensions.").small().weak());
+        }
+    }
+    let d = model.dims();
+    if chosen != current && chosen.check(d.rank, d.inputs).is_ok() {
+        doc.edits.plane = Some(chosen);
+        doc.view.rect = None;
+        doc.view.frame_pending = true;
+        doc.view.selection = None;
+        doc.view.starts.clear();
     }
 }
 

@@ -7,6 +7,7 @@ pub mod bifurcation;
 pub mod controls;
 pub mod legend;
 pub mod loadings;
+pub mod phase_line;
 pub mod phase_plane;
 pub mod readouts;
 pub mod time_series;

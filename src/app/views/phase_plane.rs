@@ -114,7 +114,7 @@ impl PhasePlane {
             r.trials.is_some() || !crate::model::trials::has_trials(doc.model().dims().inputs);
         let Some(land) = r.landscape.as_ref().filter(|_| r.complete) else {
             if doc.view.rect.is_none() {
-                doc.view.rect = Some(doc.model().search_box());
+                doc.view.rect = Some(doc.model().search_box(&doc.plane()));
             }
             return;
         };
@@ -127,7 +127,7 @@ impl PhasePlane {
         let overlays = r
             .trials
             .as_ref()
-            .map(|set| trajectories::trials(set, &doc.view.shown_trials, None))
+            .map(|set| trajectories::trials(set, &doc.view.shown_trials, None, &doc.plane()))
             .unwrap_or_default();
         doc.view.rect = Some(frame::view_of(land, &overlays, 1.0 / aspect));
         doc.view.frame_pending = false;
@@ -171,6 +171,11 @@ impl PhasePlane {
                     ui.radio_value(placement, p, p.label());
                 }
             });
+            if let Some(l) = land.filter(|l| !l.notes.is_empty()) {
+                let caption = doc.plane().caption().unwrap_or_else(|| "slice".into());
+                ui.label(RichText::new(caption).color(crate::app::toasts::WARN))
+                    .on_hover_text(l.notes.join("\n"));
+            }
             ui.label(RichText::new("(?)").weak()).on_hover_text(
                 "click: trajectory from a point · shift-click: backward in time · click a fixed point: readouts · drag: pan · scroll: zoom about the pointer",
             );
@@ -188,15 +193,19 @@ impl PhasePlane {
     fn plot(&mut self, ui: &mut Ui, doc: &mut Document, scene: Option<&Scene>) {
         // The view is ours: egui_plot must never fit it to the items, or the field drawn over the
         // view would widen the view, frame after frame. Scrolling zooms (below) instead of panning.
+        let [x_name, y_name] = doc.plane().symbols(&doc.model().input_names());
         let plot = Plot::new("phase_plane")
             .auto_bounds(false)
             .data_aspect(1.0)
             .allow_double_click_reset(false)
             .allow_boxed_zoom(false)
             .allow_scroll(false)
-            .x_axis_label("κ₁")
-            .y_axis_label("κ₂");
-        let want = doc.view.rect.unwrap_or_else(|| doc.model().search_box());
+            .x_axis_label(x_name)
+            .y_axis_label(y_name);
+        let want = doc
+            .view
+            .rect
+            .unwrap_or_else(|| doc.model().search_box(&doc.plane()));
         // Set the bounds when the view changed, and when the plot's shape did (window resize).
         let set_bounds = self.requested != Some((want, self.aspect));
         let aspect = self.aspect;

@@ -106,8 +106,11 @@ fn connectivity(ui: &mut Ui, c: &EffectiveConnectivity) {
             ui.monospace(c.explain(row, col, POSTER_DECIMALS));
         }
     }
+    // For rank 1 the input couplings are the story (a context input changes which sensory
+    // input drives kappa): open.
     egui::CollapsingHeader::new("input columns S~_r,I")
         .id_salt("input_columns")
+        .default_open(c.rank == 1)
         .show(ui, |ui| {
             for row in 0..c.rank {
                 for col in c.rank..c.rank + c.inputs {

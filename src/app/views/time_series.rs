@@ -1,6 +1,8 @@
-//! Time series of the shown trials: `kappa_1(t)`, `kappa_2(t)` and the output `z(t)`, the
-//! reduced system as lines and the full network as dots (as in the phase plane), task epochs
-//! shaded (named in a key above, so no label is cut by a narrow band), the scrubber's time marked.
+//! Time series of the shown trials: the phase plane's two coordinates (`kappa_1(t)`,
+//! `kappa_2(t)` at rank 2; `v_s(t)`, `kappa(t)` at rank 1; the chosen pair of a slice, MODEL.md 8)
+//! and the output `z(t)`, the reduced system as lines and the full network as dots (as in the
+//! phase plane), task epochs shaded (named in a key above, so no label is cut by a narrow band),
+//! the scrubber's time marked.
 
 use eframe::egui::{self, Color32, RichText, Ui};
 use egui_plot::{Line, Plot, PlotPoints, Points, Span, VLine};
@@ -9,10 +11,11 @@ use crate::app::document::Document;
 use crate::app::views::color;
 use crate::model::TrialRun;
 use crate::network::DT_MS;
+use crate::reduced::plane::PlaneAxes;
 use crate::scene::style;
 
-/// The three quantities plotted, with their axis labels.
-const SERIES: [&str; 3] = ["κ₁(t)", "κ₂(t)", "output z(t)"];
+/// The plots: the plane's two coordinates, then the output.
+const PLOTS: usize = 3;
 /// Stimulus bands, decision band.
 const STIMULUS: Color32 = Color32::from_rgba_unmultiplied_const(120, 160, 220, 40);
 const DECISION: Color32 = Color32::from_rgba_unmultiplied_const(150, 150, 150, 40);
@@ -36,18 +39,25 @@ impl TimeSeries {
         );
         let link = egui::Id::unique("time_series_x");
         let gap = ui.spacing().item_spacing.x;
-        let width = ((ui.available_width() - 2.0 * gap) / SERIES.len() as f32).max(80.0);
+        let width = ((ui.available_width() - 2.0 * gap) / PLOTS as f32).max(80.0);
         let height = ui.available_height().max(80.0);
         let view = &doc.view;
+        let axes = doc.plane();
+        let [x, y] = axes.symbols(&doc.model().input_names());
+        let labels = [
+            format!("{x}(t)"),
+            format!("{y}(t)"),
+            "output z(t)".to_string(),
+        ];
         ui.horizontal(|ui| {
-            for (q, label) in SERIES.iter().enumerate() {
+            for (q, label) in labels.iter().enumerate() {
                 Plot::new(("time_series", q))
                     .width(width)
                     .height(height)
                     .link_axis(link, [true, false])
                     .link_cursor(link, [true, false])
                     .x_axis_label("t (ms)")
-                    .y_axis_label(*label)
+                    .y_axis_label(label.as_str())
                     .allow_scroll(false)
                     .show(ui, |pui| {
                         let shade = set.runs.get(view.scrub.trial).or(set.runs.first());
@@ -56,7 +66,7 @@ impl TimeSeries {
                         }
                         for (k, run) in set.runs.iter().enumerate() {
                             if view.shown_trials.get(k).copied().unwrap_or(false) {
-                                draw_run(pui, run, k, q);
+                                draw_run(pui, run, k, q, &axes);
                             }
                         }
                         pui.vline(
@@ -86,18 +96,24 @@ fn shade_epochs(pui: &mut egui_plot::PlotUi, run: &TrialRun) {
     }
 }
 
-/// One trial's quantity `q` (0, 1: `kappa_q`; 2: `z`) for the reduced system and the network.
-fn draw_run(pui: &mut egui_plot::PlotUi, run: &TrialRun, k: usize, q: usize) {
+/// `(t, coordinate q of the plane)` of states `(kappa_t, v_t)`, or nothing if the plane does
+/// not fit them (a trial of another model, shown for a frame while the new one runs).
+fn coordinate(axes: &PlaneAxes, kappa: &[Vec<f64>], v: &[Vec<f64>], q: usize) -> Vec<[f64; 2]> {
+    kappa
+        .iter()
+        .zip(v)
+        .enumerate()
+        .filter_map(|(t, (k, v))| Some([t as f64 * DT_MS, axes.try_project(k, v)?[q]]))
+        .collect()
+}
+
+/// One trial's quantity `q` (0, 1: the plane's coordinate `q`; 2: `z`) for the reduced system
+/// and the network.
+fn draw_run(pui: &mut egui_plot::PlotUi, run: &TrialRun, k: usize, q: usize, axes: &PlaneAxes) {
     let line_style = style::trial_reduced(k);
     let dot_style = style::trial_network(k);
     let reduced: Vec<[f64; 2]> = match q {
-        0 | 1 => run
-            .reduced
-            .kappa
-            .iter()
-            .enumerate()
-            .filter_map(|(t, p)| p.get(q).map(|x| [t as f64 * DT_MS, *x]))
-            .collect(),
+        0 | 1 => coordinate(axes, &run.reduced.kappa, &run.reduced.v, q),
         _ => run
             .reduced_z
             .iter()
@@ -117,11 +133,8 @@ fn draw_run(pui: &mut egui_plot::PlotUi, run: &TrialRun, k: usize, q: usize) {
             _ => 1,
         };
         let full: Vec<[f64; 2]> = match q {
-            0 | 1 => net
-                .kappa
-                .iter()
-                .enumerate()
-                .filter_map(|(t, p)| p.get(q).map(|x| [t as f64 * DT_MS, *x]))
+            0 | 1 => coordinate(axes, &net.kappa, &net.v, q)
+                .into_iter()
                 .step_by(every)
                 .collect(),
             // z_t is read after update t, i.e. at state t + 1 (MODEL.md 1).
