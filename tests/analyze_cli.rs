@@ -325,3 +325,56 @@ fn bad_arguments_give_clear_errors() {
         .contains("different")
     );
 }
+
+#[test]
+fn the_mixture_cycle_branch_runs_from_the_hopf_point_to_a_diverging_period_at_the_upper_fold() {
+    let r = json(&[
+        "continue",
+        "--preset",
+        "dms_mixture_2pop",
+        "--param",
+        "input.A",
+        "--from",
+        "0",
+        "--to",
+        "1.5",
+        "--cycles",
+    ]);
+    let folds = fold_parameters(&r);
+    let hopf: Vec<f64> = r["special_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] == "hopf")
+        .map(|s| s["p"].as_f64().unwrap())
+        .collect();
+    let cycles = r["cycle_branches"].as_array().unwrap();
+    assert_eq!((cycles.len(), hopf.len()), (1, 1), "{r}");
+    let b = &cycles[0];
+    assert_eq!(b["ends"], serde_json::json!(["hopf", "period_diverges"]));
+    let points = b["points"].as_array().unwrap();
+    let (first, last) = (&points[0], &points[points.len() - 1]);
+    assert!((first["p"].as_f64().unwrap() - hopf[0]).abs() < 1e-9);
+    assert!(last["period"].as_f64().unwrap() > 200.0);
+    // The period diverges where the second memory vanishes: a saddle-node on the cycle (SNIC).
+    let end = b["period_diverges_at"][0].as_f64().unwrap();
+    assert!((end - folds[1]).abs() < 2e-4, "{end} vs {folds:?}");
+    // Against the phase-plane search at A = 1 (its own shooting from a direct simulation).
+    let at_one = json(&["analyze", "--preset", "dms_mixture_2pop", "--input", "A"]);
+    let period = at_one["limit_cycles"][0]["period_tau"].as_f64().unwrap();
+    let w = points
+        .windows(2)
+        .find(|w| (w[0]["p"].as_f64().unwrap() - 1.0) * (w[1]["p"].as_f64().unwrap() - 1.0) <= 0.0)
+        .unwrap();
+    let (p0, p1) = (w[0]["p"].as_f64().unwrap(), w[1]["p"].as_f64().unwrap());
+    let (t0, t1) = (
+        w[0]["period"].as_f64().unwrap(),
+        w[1]["period"].as_f64().unwrap(),
+    );
+    let interpolated = t0 + (1.0 - p0) / (p1 - p0) * (t1 - t0);
+    assert!(
+        (interpolated / period - 1.0).abs() < 1e-3,
+        "{interpolated} vs {period}"
+    );
+    assert!(points.iter().all(|q| q["stable"] == true));
+}

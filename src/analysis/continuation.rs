@@ -727,46 +727,13 @@ impl Tracer<'_> {
 
     /// Illinois iteration on `sigma` in `(0, ds)` for a sign change of test `k`.
     fn locate(&mut self, a: &State, ds: f64, k: usize, fa: f64, fb: f64) -> Option<State> {
-        let (mut lo, mut hi, mut f_lo, mut f_hi) = (0.0, ds, fa, fb);
-        let mut best = None;
-        let mut side = 0;
-        for _ in 0..60 {
-            let sigma = {
-                let s = (lo * f_hi - hi * f_lo) / (f_hi - f_lo);
-                if s.is_finite() && s > lo && s < hi {
-                    s
-                } else {
-                    0.5 * (lo + hi)
-                }
-            };
+        illinois([0.0, ds], [fa, fb], |sigma| {
             // Right at a branch point the bordered systems are singular: keep the closest point
             // corrected so far.
             let nudged = [sigma, sigma + 1e-9 * ds, sigma - 1e-9 * ds];
-            let Some(s) = nudged.iter().find_map(|&sg| self.state_at(a, sg)) else {
-                break;
-            };
-            let f = self.tests(&s)[k];
-            best = Some(s);
-            if f == 0.0 || (hi - lo).abs() < 1e-11 {
-                break;
-            }
-            if (f > 0.0) == (f_hi > 0.0) {
-                hi = sigma;
-                f_hi = f;
-                if side == -1 {
-                    f_lo *= 0.5;
-                }
-                side = -1;
-            } else {
-                lo = sigma;
-                f_lo = f;
-                if side == 1 {
-                    f_hi *= 0.5;
-                }
-                side = 1;
-            }
-        }
-        best
+            let s = nudged.iter().find_map(|&sg| self.state_at(a, sg))?;
+            Some((self.tests(&s)[k], s))
+        })
     }
 
     /// Which bifurcation a root of test `k` is: Hopf / Neimark-Sacker need a complex pair at the
@@ -859,8 +826,55 @@ impl Tracer<'_> {
     }
 }
 
+/// The Illinois (modified regula falsi) iteration for a root of a test function in the bracket
+/// `sigma` with values `f` of opposite signs, to `|d sigma| < 1e-11`: `eval(sigma)` corrects a
+/// point onto the branch and returns the test's value there with the point. Returns the last point
+/// corrected (the one nearest the root), or `None` if the first correction fails.
+pub(super) fn illinois<S>(
+    sigma: [f64; 2],
+    f: [f64; 2],
+    mut eval: impl FnMut(f64) -> Option<(f64, S)>,
+) -> Option<S> {
+    let ([mut lo, mut hi], [mut f_lo, mut f_hi]) = (sigma, f);
+    let mut best = None;
+    let mut side = 0;
+    for _ in 0..60 {
+        let sigma = {
+            let s = (lo * f_hi - hi * f_lo) / (f_hi - f_lo);
+            if s.is_finite() && s > lo && s < hi {
+                s
+            } else {
+                0.5 * (lo + hi)
+            }
+        };
+        let Some((f, s)) = eval(sigma) else {
+            break;
+        };
+        best = Some(s);
+        if f == 0.0 || (hi - lo).abs() < 1e-11 {
+            break;
+        }
+        if (f > 0.0) == (f_hi > 0.0) {
+            hi = sigma;
+            f_hi = f;
+            if side == -1 {
+                f_lo *= 0.5;
+            }
+            side = -1;
+        } else {
+            lo = sigma;
+            f_lo = f;
+            if side == 1 {
+                f_hi *= 0.5;
+            }
+            side = 1;
+        }
+    }
+    best
+}
+
 /// `Re prod_{i<j} op(z_i, z_j)` (real for conjugate-closed sets).
-fn pair_product(z: &[Complex], op: impl Fn(Complex, Complex) -> Complex) -> f64 {
+pub(super) fn pair_product(z: &[Complex], op: impl Fn(Complex, Complex) -> Complex) -> f64 {
     let mut acc = [1.0, 0.0];
     for i in 0..z.len() {
         for j in i + 1..z.len() {

@@ -186,7 +186,7 @@ pub fn shoot(
     }
     for iteration in 0..20 {
         let rtol = if fine { opts.rtol } else { 1e-7 };
-        let run = variational_run(sys, v, &x, sign * t_period, rtol, scale);
+        let run = variational_run(sys, v, &x, sign * t_period, rtol, scale, None);
         evaluations += run.evaluations;
         if run.stop != Stop::Reached {
             return None;
@@ -250,20 +250,29 @@ pub fn shoot(
     None
 }
 
-/// `x' = F`, `Phi' = J Phi` (`Phi(0) = I`) and `s' = tr J` from `x` over `t in [0, t_end]`.
-fn variational_run(
+/// `out = dF/dp` at a state, for the parameter sensitivity of [`variational_run`].
+pub(super) type FlowDp<'a> = &'a dyn Fn(&[f64], &mut [f64]);
+
+/// `x' = F`, `Phi' = J Phi` (`Phi(0) = I`) and `s' = tr J` from `x` over `t in [0, t_end]`, and,
+/// when `flow_dp` gives `dF/dp`, the parameter sensitivity `psi' = J psi + F_p` (`psi(0) = 0`,
+/// `psi = dx/dp`) after them: the state is `(x, Phi, s[, psi])`.
+pub(super) fn variational_run(
     sys: &dyn ReducedSystem,
     v: &[f64],
     x: &[f64],
     t_end: f64,
     rtol: f64,
     scale: f64,
+    flow_dp: Option<FlowDp<'_>>,
 ) -> super::integrate::Trajectory {
     let n = x.len();
     let mut y0 = x.to_vec();
     y0.extend((0..n * n).map(|k| if k / n == k % n { 1.0 } else { 0.0 }));
     y0.push(0.0);
-    let (mut f, mut jac) = (vec![0.0; n], vec![0.0; n * n]);
+    if flow_dp.is_some() {
+        y0.extend(std::iter::repeat_n(0.0, n));
+    }
+    let (mut f, mut jac, mut fp) = (vec![0.0; n], vec![0.0; n * n], vec![0.0; n]);
     let rhs = |_t: f64, y: &[f64], out: &mut [f64]| {
         sys.flow_jacobian(&y[..n], v, &mut f, &mut jac);
         out[..n].copy_from_slice(&f);
@@ -274,6 +283,13 @@ fn variational_run(
             }
         }
         out[n + n * n] = (0..n).map(|i| jac[i * n + i]).sum();
+        if let Some(dp) = flow_dp {
+            dp(&y[..n], &mut fp);
+            let (psi, at) = (&y[n + n * n + 1..], n + n * n + 1);
+            for i in 0..n {
+                out[at + i] = fp[i] + (0..n).map(|l| jac[i * n + l] * psi[l]).sum::<f64>();
+            }
+        }
     };
     // The absolute tolerance matches the relative one at unit scale: a hundredth of it cost a fifth
     // more steps, and the Hopf and van der Pol tests' periods, radii and Floquet multipliers stay

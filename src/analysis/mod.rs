@@ -7,6 +7,7 @@
 
 pub mod continuation;
 pub mod counting;
+pub mod cycle_branch;
 pub mod cycles;
 pub mod fixed_points;
 pub mod integrate;

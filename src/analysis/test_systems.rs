@@ -285,3 +285,68 @@ impl<S: ReducedSystem> ReducedSystem for Sheared<S> {
         ]);
     }
 }
+
+/// Bautin (generalised Hopf) normal form with first Lyapunov coefficient `+1`:
+/// `r' = r (m + r^2 - r^4)`, `theta' = omega`, `m = v[0]`. Subcritical Hopf at `m = 0`; cycles at
+/// `r^2 = (1 +- sqrt(1 + 4 m)) / 2`, which meet in a fold of cycles at `m = -1/4`, `r^2 = 1/2`;
+/// a cycle's nontrivial Floquet multiplier is `exp(T (m + 3 r^2 - 5 r^4))`, `T = 2 pi / omega`.
+pub struct Bautin {
+    pub omega: f64,
+}
+
+impl ReducedSystem for Bautin {
+    fn rank(&self) -> usize {
+        2
+    }
+    fn inputs(&self) -> usize {
+        1
+    }
+    fn flow(&self, k: &[f64], v: &[f64], out: &mut [f64]) {
+        let (x, y, w) = (k[0], k[1], self.omega);
+        let r2 = x * x + y * y;
+        let g = v[0] + r2 - r2 * r2;
+        out[0] = g * x - w * y;
+        out[1] = g * y + w * x;
+    }
+    fn flow_jacobian(&self, k: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
+        self.flow(k, v, f);
+        let (x, y, w) = (k[0], k[1], self.omega);
+        let r2 = x * x + y * y;
+        let g = v[0] + r2 - r2 * r2;
+        // dg/dx = 2 x (1 - 2 r^2), likewise in y.
+        let (gx, gy) = (2.0 * x * (1.0 - 2.0 * r2), 2.0 * y * (1.0 - 2.0 * r2));
+        jac.copy_from_slice(&[g + x * gx, x * gy - w, y * gx + w, g + y * gy]);
+    }
+}
+
+/// A saddle-node on an invariant circle (SNIC): `r' = r (1 - r^2)`, `theta' = m - r cos theta`
+/// (`x' = x (1 - r^2) - y (m - x)`, `y' = y (1 - r^2) + x (m - x)`), `m = v[0]`. For `m > 1` the
+/// unit circle is a stable cycle of period `2 pi / sqrt(m^2 - 1)`, which diverges as `m -> 1`,
+/// where a saddle-node is born on the circle.
+pub struct Snic;
+
+impl ReducedSystem for Snic {
+    fn rank(&self) -> usize {
+        2
+    }
+    fn inputs(&self) -> usize {
+        1
+    }
+    fn flow(&self, k: &[f64], v: &[f64], out: &mut [f64]) {
+        let (x, y) = (k[0], k[1]);
+        let (radial, turn) = (1.0 - x * x - y * y, v[0] - x);
+        out[0] = x * radial - y * turn;
+        out[1] = y * radial + x * turn;
+    }
+    fn flow_jacobian(&self, k: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
+        self.flow(k, v, f);
+        let (x, y) = (k[0], k[1]);
+        let (radial, turn) = (1.0 - x * x - y * y, v[0] - x);
+        jac.copy_from_slice(&[
+            radial - 2.0 * x * x + y,
+            -2.0 * x * y - turn,
+            -2.0 * x * y + turn - x,
+            radial - 2.0 * y * y,
+        ]);
+    }
+}

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::CliError;
 use super::args::{PlaneArgs, SourceArgs, dynamics_name};
 use crate::analysis::continuation::{BifurcationDiagram, Branch};
+use crate::analysis::cycle_branch::{CycleBranch, CyclePoint};
 use crate::analysis::cycles::Cycle;
 use crate::analysis::cycles::CycleOptions;
 use crate::analysis::fixed_points::{FixedPoint, FixedPointKind};
@@ -46,6 +47,11 @@ pub struct ContinueArgs {
     pub to: f64,
     #[command(flatten)]
     pub plane: PlaneArgs,
+    /// Also continue the limit cycles (ODE): from every Hopf point, and from every cycle at the
+    /// current value and at both ends of the range (period, amplitude, Floquet multipliers, folds
+    /// of cycles, and where the period diverges).
+    #[arg(long)]
+    pub cycles: bool,
     /// Print the diagram as JSON (branches with stability, special points).
     #[arg(long)]
     pub json: bool,
@@ -395,6 +401,8 @@ struct ContinueReport<'a> {
     warnings: &'a [String],
     #[serde(flatten)]
     diagram: &'a BifurcationDiagram,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cycle_branches: Option<&'a [CycleBranch]>,
 }
 
 /// A bifurcation diagram as `continue` computes it, with what it was computed under.
@@ -408,6 +416,8 @@ pub struct Continuation {
     pub time_model: TimeModel,
     pub warnings: Vec<String>,
     pub millis: f64,
+    /// The branches of limit cycles, when asked for.
+    pub cycle_branches: Option<Vec<CycleBranch>>,
 }
 
 impl Continuation {
@@ -420,6 +430,7 @@ impl Continuation {
             start: self.start,
             warnings: &self.warnings,
             diagram: &self.diagram,
+            cycle_branches: self.cycle_branches.as_deref(),
         }
     }
 }
@@ -441,6 +452,7 @@ pub fn continuation(
     param: &ParamSpec,
     [from, to]: [f64; 2],
     plane: &PlaneArgs,
+    cycles: bool,
 ) -> Result<Continuation, CliError> {
     check_range([from, to])?;
     let warnings = model.warnings();
@@ -458,8 +470,24 @@ pub fn continuation(
     let diagram = model
         .bifurcation(param, [lo, hi], &v, time_model, plane.range)
         .map_err(CliError)?;
+    let cycle_branches = match (cycles, time_model) {
+        (false, _) => None,
+        (true, TimeModel::Ode) => Some(
+            model
+                .cycle_branches(param, [lo, hi], &v, &diagram)
+                .map_err(CliError)?,
+        ),
+        (true, TimeModel::Map { .. }) => {
+            return Err(CliError(
+                "--cycles continues the ODE's limit cycles; the map's invariant curves are not \
+                 continued: drop --dynamics map"
+                    .into(),
+            ));
+        }
+    };
     let millis = clock.elapsed().as_secs_f64() * 1e3;
     Ok(Continuation {
+        cycle_branches,
         diagram,
         param: param.clone(),
         start,
@@ -474,7 +502,13 @@ pub fn continue_param(args: &ContinueArgs, out: &mut dyn Write) -> Result<(), Cl
     // Before reading any file, as every command checks its flags first.
     check_range([args.from, args.to])?;
     let model = args.source.load()?;
-    let c = continuation(&model, &args.param, [args.from, args.to], &args.plane)?;
+    let c = continuation(
+        &model,
+        &args.param,
+        [args.from, args.to],
+        &args.plane,
+        args.cycles,
+    )?;
     if args.json {
         writeln!(out, "{}", serde_json::to_string(&c.report())?)?;
         return Ok(());
@@ -519,7 +553,53 @@ pub fn continue_param(args: &ContinueArgs, out: &mut dyn Write) -> Result<(), Cl
             sp.branch
         )?;
     }
+    if let Some(cycles) = &c.cycle_branches {
+        writeln!(
+            out,
+            "\n{}:",
+            count(
+                cycles.len(),
+                "branch of limit cycles",
+                "branches of limit cycles"
+            )
+        )?;
+        for (k, b) in cycles.iter().enumerate() {
+            writeln!(out, "  cycles {k}: {}", describe_cycle_branch(b))?;
+            for sp in &b.special_points {
+                writeln!(
+                    out,
+                    "    {} at {} = {:.6}, period {:.4}",
+                    sp.kind.name(),
+                    args.param,
+                    sp.p,
+                    sp.period
+                )?;
+            }
+            for p in &b.period_diverges_at {
+                writeln!(out, "    period diverges at {} = {p:.6}", args.param)?;
+            }
+        }
+    }
     Ok(())
+}
+
+/// "12 points, p in [a, b], period 6.28 to 41.2; ends: hopf, period_diverges".
+fn describe_cycle_branch(b: &CycleBranch) -> String {
+    let range = |f: &dyn Fn(&CyclePoint) -> f64| {
+        b.points
+            .iter()
+            .map(f)
+            .fold([f64::INFINITY, f64::NEG_INFINITY], |[lo, hi], x| {
+                [lo.min(x), hi.max(x)]
+            })
+    };
+    let ([p0, p1], [t0, t1]) = (range(&|q| q.p), range(&|q| q.period));
+    let stable = b.points.iter().filter(|q| q.stable).count();
+    format!(
+        "{} points ({stable} stable), p in [{p0:.4}, {p1:.4}], period {t0:.4} to {t1:.4}; ends {:?}",
+        b.points.len(),
+        b.ends
+    )
 }
 
 /// "stable for p in [a, b], unstable for p in [b, c]": the stability segments along a branch.

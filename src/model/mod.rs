@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::Rect;
 use crate::analysis::continuation::{BifurcationDiagram, ContinuationOptions, diagram};
+use crate::analysis::cycle_branch::{CycleBranch, CycleBranchOptions, cycle_branches, seeds_at};
 use crate::examples;
 use crate::io::{self, IoError, ModelFile, NetworkFile, NetworkRead, ReadOptions};
 use crate::network::{Network, NetworkError, Projector};
@@ -488,6 +489,28 @@ impl Model {
         let family = self.family(param, v.to_vec())?;
         let opts = ContinuationOptions::new(lo, hi, time_model);
         Ok(diagram(family.as_ref(), current, &opts, search))
+    }
+
+    /// The branches of limit cycles (ODE) in `param` over `range` at input `v`: from every Hopf
+    /// point of `fixed_points` (the diagram [`Model::bifurcation`] gave) and from every cycle
+    /// found at the current value and at both ends of the range ([`cycle_branches`]). Cycles are
+    /// seeded at rank 2; at another rank only the Hopf points seed branches.
+    pub fn cycle_branches(
+        &self,
+        param: &ParamSpec,
+        range: [f64; 2],
+        v: &[f64],
+        fixed_points: &BifurcationDiagram,
+    ) -> Result<Vec<CycleBranch>, String> {
+        let [lo, hi] = range;
+        let current = self.parameter_value(param, v)?.clamp(lo, hi);
+        let family = self.family(param, v.to_vec())?;
+        let (seeds, scale) = seeds_at(family.as_ref(), &[current, lo, hi]);
+        let opts = CycleBranchOptions {
+            scale,
+            ..CycleBranchOptions::new(lo, hi)
+        };
+        Ok(cycle_branches(family.as_ref(), fixed_points, &seeds, &opts))
     }
 }
 
