@@ -3,8 +3,8 @@
 //! `analysis` and `continuation`, so the dictionaries are its `--json` reports.
 
 use lowrank::analysis::Rect;
-use lowrank::cli::analyze::{analysis, continuation};
-use lowrank::cli::args::{Dynamics, PlaneArgs, parse_range};
+use lowrank::cli::analyze::{analysis, continuation, search};
+use lowrank::cli::args::{Dynamics, PlaneArgs, parse_axes, parse_range};
 use lowrank::model::{InputSpec, ParamSpec};
 use numpy::PyArray1;
 use numpy::PyArrayMethods;
@@ -31,12 +31,22 @@ fn joined(values: &[f64]) -> String {
         .join(",")
 }
 
+/// Which plane a network of rank 1 or rank >= 3 shows (MODEL.md 8), as `--axes`, `--through` and
+/// `--channel`: `axes` two 1-based latent axes, `through` `"fp:K"` or R values, `channel` the
+/// input of a rank-1 plane `(v_s, kappa)`.
+pub struct Slice {
+    pub axes: Option<Vec<usize>>,
+    pub through: Option<Input>,
+    pub channel: Option<String>,
+}
+
 /// The CLI's `PlaneArgs` from keyword arguments, parsed by the CLI's own parsers.
 fn plane(
     input: Input,
     dynamics: &str,
     alpha: Option<f64>,
     range: Option<Vec<f64>>,
+    slice: Slice,
 ) -> PyResult<PlaneArgs> {
     let text = match input {
         Input::Text(s) => s,
@@ -45,6 +55,17 @@ fn plane(
     let input: InputSpec = text
         .parse()
         .map_err(|e| Error::new_err(format!("input {text:?}: {e}")))?;
+    let axes = slice
+        .axes
+        .map(|a| {
+            let text = a.iter().map(usize::to_string).collect::<Vec<_>>().join(",");
+            parse_axes(&text).map_err(|e| Error::new_err(format!("axes: {e}")))
+        })
+        .transpose()?;
+    let through = slice.through.map(|t| match t {
+        Input::Text(s) => s,
+        Input::Values(v) => joined(&v),
+    });
     let range: Option<Rect> = range
         .map(|r| parse_range(&joined(&r)).map_err(|e| Error::new_err(format!("range: {e}"))))
         .transpose()?;
@@ -53,6 +74,9 @@ fn plane(
         dynamics: choice::<Dynamics>("dynamics", dynamics)?,
         alpha,
         range,
+        axes,
+        through,
+        channel: slice.channel,
     })
 }
 
@@ -74,12 +98,16 @@ fn points_array<'py, P: AsRef<[f64]>>(
 /// The phase plane of a `Network` (its exact reduction, on its SVD axes unless `raw_axes`) or a
 /// `PopulationModel` (its mean field) under a constant input, as `lowrank-explorer analyze
 /// --json`: `{"dynamics", "input", "fixed_points": [{"kappa", "eigenvalues", "type", "stable",
-/// ...}], "limit_cycles": [{"period_tau", "stable", ...}]}`, plus what the CLI draws but does not
-/// print: `"nullclines"`, the polylines of `F_1 = 0` and `F_2 = 0` as `(K, 2)` arrays, each
-/// cycle's closed curve as `"points"` `(M, R)`, and the analysed `"rect"`
-/// `[k1min, k1max, k2min, k2max]`. `dynamics` is `"ode"` or `"map"` (step `alpha`, default 0.2).
+/// ...}], "limit_cycles": [{"period_tau", "stable", ...}]}` (for rank other than 2 also
+/// `"search"`, and `"limit_cycles"` only where they are searched), plus what the CLI draws but
+/// does not print: `"nullclines"`, the polylines of `F_1 = 0` and `F_2 = 0` of the plane shown as
+/// `(K, 2)` arrays, each cycle's closed curve as `"points"` `(M, R)`, and the plane's `"rect"`
+/// `[xmin, xmax, ymin, ymax]`. `dynamics` is `"ode"` or `"map"` (step `alpha`, default 0.2). The
+/// plane of rank 1 is `(v_s, kappa)` for the input `channel`; of rank >= 3 the slice on `axes`
+/// (1-based) through `through` (`"fp:K"` or R values), as `render` draws them (MODEL.md 8).
 #[pyfunction]
-#[pyo3(signature = (obj, input=Input::Text("none".into()), dynamics="ode", alpha=None, range=None, raw_axes=false))]
+#[pyo3(signature = (obj, input=Input::Text("none".into()), dynamics="ode", alpha=None, range=None, raw_axes=false, axes=None, through=None, channel=None))]
+#[allow(clippy::too_many_arguments)]
 pub fn analyze<'py>(
     py: Python<'py>,
     obj: &Bound<'py, PyAny>,
@@ -88,13 +116,31 @@ pub fn analyze<'py>(
     alpha: Option<f64>,
     range: Option<Vec<f64>>,
     raw_axes: bool,
+    axes: Option<Vec<usize>>,
+    through: Option<Input>,
+    channel: Option<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let plane = plane(input, dynamics, alpha, range)?;
+    let slice = Slice {
+        axes,
+        through,
+        channel,
+    };
+    let plane = plane(input, dynamics, alpha, range, slice)?;
     let source = Source::of(obj)?;
-    let a = py
-        .detach(|| analysis(&source.model(raw_axes)?, &plane).map_err(|e| e.0))
+    let (a, searched) = py
+        .detach(|| {
+            let model = source.model(raw_axes)?;
+            let searched = (model.system().rank() != 2)
+                .then(|| search(&model, &plane))
+                .transpose()
+                .map_err(|e| e.0)?;
+            Ok::<_, String>((analysis(&model, &plane).map_err(|e| e.0)?, searched))
+        })
         .map_err(Error::new_err)?;
-    let out = report(py, &a.report())?;
+    let out = match &searched {
+        Some(s) => report(py, &s.report())?,
+        None => report(py, &a.report())?,
+    };
     let dict = out.cast::<PyDict>()?;
     let land = &a.landscape;
     let nullclines = PyList::empty(py);
@@ -106,13 +152,21 @@ pub fn analyze<'py>(
         nullclines.append(arrays)?;
     }
     dict.set_item("nullclines", nullclines)?;
-    let cycles = dict
-        .get_item("limit_cycles")?
-        .ok_or_else(|| Error::new_err("internal error: the report has no limit_cycles"))?;
-    for (k, cycle) in land.cycles.iter().enumerate() {
-        cycles
-            .get_item(k)?
-            .set_item("points", points_array(py, &cycle.points)?)?;
+    let curves: Vec<&[Vec<f64>]> = match &searched {
+        Some(s) => s
+            .cycles
+            .iter()
+            .flatten()
+            .map(|c| c.points.as_slice())
+            .collect(),
+        None => land.cycles.iter().map(|c| c.points.as_slice()).collect(),
+    };
+    if let Some(cycles) = dict.get_item("limit_cycles")? {
+        for (k, points) in curves.into_iter().enumerate() {
+            cycles
+                .get_item(k)?
+                .set_item("points", points_array(py, points)?)?;
+        }
     }
     let r = &land.rect;
     dict.set_item("rect", [r.x_min, r.x_max, r.y_min, r.y_max])?;
@@ -122,8 +176,10 @@ pub fn analyze<'py>(
 /// Continues the fixed points in one parameter over `range = (from, to)`, as `lowrank-explorer
 /// continue --json`: branches with stability, and the special points (folds, Hopf). `param` as
 /// `--param`: `"input.A"`, or a population-model parameter such as `"p1.cov(n2,m1)"`, `"p2.gain"`.
+/// `cycles=True` also continues the limit cycles born at the Hopf points and found at `range[0]`
+/// (`continue --cycles`, ODE only): the report gains `"cycle_branches"`.
 #[pyfunction]
-#[pyo3(signature = (obj, param, range, input=Input::Text("none".into()), dynamics="ode", alpha=None, raw_axes=false))]
+#[pyo3(signature = (obj, param, range, input=Input::Text("none".into()), dynamics="ode", alpha=None, raw_axes=false, cycles=false))]
 #[allow(clippy::too_many_arguments)]
 pub fn continue_<'py>(
     py: Python<'py>,
@@ -134,16 +190,22 @@ pub fn continue_<'py>(
     dynamics: &str,
     alpha: Option<f64>,
     raw_axes: bool,
+    cycles: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let param: ParamSpec = param
         .parse()
         .map_err(|e| Error::new_err(format!("param {param:?}: {e}")))?;
-    let plane = plane(input, dynamics, alpha, None)?;
+    let whole = Slice {
+        axes: None,
+        through: None,
+        channel: None,
+    };
+    let plane = plane(input, dynamics, alpha, None, whole)?;
     let source = Source::of(obj)?;
     let c = py
         .detach(|| {
             let model = source.model(raw_axes)?;
-            continuation(&model, &param, [range.0, range.1], &plane).map_err(|e| e.0)
+            continuation(&model, &param, [range.0, range.1], &plane, cycles).map_err(|e| e.0)
         })
         .map_err(Error::new_err)?;
     report(py, &c.report())

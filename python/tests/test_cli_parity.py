@@ -66,14 +66,14 @@ def test_evaluate_is_the_cli_eval(net):
     assert got == want
 
 
-CLI_KEYS = ["dynamics", "input", "fixed_points", "limit_cycles"]
-
-
 def cli_part(report):
     """What `analyze --json` prints of a report: the module adds nullclines, the rectangle and each
     cycle's closed curve."""
-    cycles = [{k: v for k, v in c.items() if k != "points"} for c in report["limit_cycles"]]
-    return {**{k: report[k] for k in CLI_KEYS}, "limit_cycles": cycles}
+    printed = {k: v for k, v in report.items() if k not in ("nullclines", "rect")}
+    if "limit_cycles" in report:
+        cycles = [{k: v for k, v in c.items() if k != "points"} for c in report["limit_cycles"]]
+        printed["limit_cycles"] = cycles
+    return printed
 
 
 @pytest.mark.parametrize(
@@ -82,13 +82,20 @@ def cli_part(report):
         ("dms_mixture_2pop", {"input": "A"}, ["--input", "A"]),
         ("dms_mixture_2pop", {"input": [0.0, 1.0]}, ["--input", "0,1"]),
         ("dms_rank2_n512", {"dynamics": "map"}, ["--dynamics", "map"]),
+        (
+            "dms_mixture_rank3",
+            {"axes": [1, 3], "through": "fp:1"},
+            ["--axes", "1,3", "--through", "fp:1"],
+        ),
+        ("dms_mixture_rank3", {"through": [0, 0, 0.5]}, ["--through", "0,0,0.5"]),
+        ("ctx_gating_rank1", {"input": "ctx1", "channel": "u1"}, ["--input", "ctx1", "--channel", "u1"]),
     ],
 )
 def test_analyze_of_a_preset_is_the_cli_report(source, kwargs, flags):
     got = lx.analyze(lx.preset(source), **kwargs)
     want = cli_json("analyze", "--preset", source, *flags)
     assert cli_part(got) == want
-    assert list(got)[: len(CLI_KEYS)] == CLI_KEYS
+    assert list(got)[: len(want)] == list(want)
 
 
 def test_analyze_of_a_file_is_the_cli_report(net):
@@ -114,6 +121,17 @@ def test_analyze_adds_nullclines_and_cycle_curves():
     assert all(inside(p) for c in k1 + k2 for p in c)
 
 
+def test_analyze_of_rank_3_gives_cycles_in_3_dimensions_and_the_slice_nullclines():
+    got = lx.analyze(lx.preset("dms_mixture_rank3"), input="A", axes=[1, 2])
+    (cycle,) = got["limit_cycles"]
+    assert cycle["points"].shape[1] == 3
+    # The drawn curve is sampled more coarsely than the extremes the report gives.
+    assert np.all(cycle["points"].min(axis=0) >= np.array(cycle["kappa_min"]) - 1e-12)
+    np.testing.assert_allclose(cycle["points"].min(axis=0), cycle["kappa_min"], atol=1e-5)
+    k1, k2 = got["nullclines"]
+    assert k1 and k2 and all(c.shape[1] == 2 for c in k1 + k2)
+
+
 def test_continue_is_the_cli_report():
     model = lx.preset("dms_mixture_2pop")
     got = lx.continue_(model, "input.A", (0.0, 1.5))
@@ -122,6 +140,18 @@ def test_continue_is_the_cli_report():
     )
     assert got == want
     assert any(sp["kind"] == "hopf" for sp in got["special_points"]), got["special_points"]
+
+
+def test_continue_with_cycles_is_the_cli_report():
+    model = lx.preset("dms_mixture_2pop")
+    got = lx.continue_(model, "input.A", (0.0, 1.5), cycles=True)
+    want = cli_json(
+        "continue", "--preset", "dms_mixture_2pop", "--param", "input.A", "--from", 0, "--to", 1.5,
+        "--cycles",
+    )
+    assert got == want
+    (branch,) = got["cycle_branches"]
+    assert branch["points"], branch
 
 
 def test_fit_is_the_cli_fit(net, tmp_path):

@@ -15,7 +15,7 @@ use crate::analysis::fixed_points::{FixedPoint, FixedPointKind};
 use crate::analysis::landscape::{Landscape, LandscapeRequest, analyze as analyze_landscape};
 use crate::analysis::linalg::Complex;
 use crate::analysis::projection;
-use crate::analysis::root_search::{SearchOptions, search_fixed_points};
+use crate::analysis::root_search::{RootSearch, SearchOptions, search_fixed_points};
 use crate::model::{Model, ParamSpec};
 use crate::reduced::TimeModel;
 use crate::text::count;
@@ -197,46 +197,92 @@ pub fn analyze(args: &AnalyzeArgs, out: &mut dyn Write) -> Result<(), CliError> 
     print_landscape(out, &model, &a.landscape, a.millis)
 }
 
-/// `analyze` of a system that is not rank 2: every fixed point in the `R`-dimensional absorbing
-/// box ([`search_fixed_points`]), with all `R` eigenvalues, and for the ODE of rank >= 3 the
-/// attracting limit cycles found in `R` dimensions ([`projection::attracting_cycles`]; rank 1
-/// has none). `render` and the app draw the planes (MODEL.md 8).
+/// The fixed points (and, for the ODE of rank >= 3, the attracting limit cycles) of a system that
+/// is not rank 2, searched in its `R` dimensions as `analyze` does, with what they were computed
+/// under.
+#[derive(Debug)]
+pub struct Search {
+    pub found: RootSearch,
+    /// `None` where none are searched: rank 1 (a flow on a line has none) and the map.
+    pub cycles: Option<Vec<Cycle>>,
+    pub input: Vec<f64>,
+    pub time_model: TimeModel,
+    pub warnings: Vec<String>,
+    pub millis: f64,
+}
+
+impl Search {
+    /// Exactly what `analyze --json` prints for a system of rank other than 2.
+    pub fn report(&self) -> impl Serialize + '_ {
+        AnalyzeReport {
+            dynamics: dynamics_name(self.time_model),
+            input: &self.input,
+            fixed_points: self
+                .found
+                .fixed_points
+                .iter()
+                .map(fixed_point_out)
+                .collect(),
+            limit_cycles: self
+                .cycles
+                .as_ref()
+                .map(|c| c.iter().map(cycle_out).collect()),
+            search: Some(SearchOut {
+                half_widths: &self.found.half_widths,
+                complete: self.found.is_complete(),
+                unexplained_cells: self.found.unexplained_cells,
+                evaluations: self.found.evaluations,
+            }),
+            warnings: &self.warnings,
+        }
+    }
+}
+
+/// Every fixed point of `model` in the `R`-dimensional absorbing box ([`search_fixed_points`]),
+/// with all `R` eigenvalues, and for the ODE of rank >= 3 the attracting limit cycles found in
+/// `R` dimensions ([`projection::attracting_cycles`]). `render` and the app draw the planes
+/// (MODEL.md 8).
+pub fn search(model: &Model, plane: &PlaneArgs) -> Result<Search, CliError> {
+    let warnings = model.warnings();
+    super::warn_all(&warnings);
+    let time_model = plane.time_model()?;
+    let input = plane.input(model)?;
+    let clock = Instant::now();
+    let found = search_fixed_points(
+        model.system(),
+        &input,
+        time_model,
+        &SearchOptions::default(),
+    )
+    .map_err(|e| CliError(format!("analyze: {e}")))?;
+    let cycles = (model.system().rank() >= 3 && time_model == TimeModel::Ode).then(|| {
+        let opts = CycleOptions::default();
+        projection::attracting_cycles(model.system(), &input, &found.fixed_points, &opts).0
+    });
+    Ok(Search {
+        found,
+        cycles,
+        input,
+        time_model,
+        warnings,
+        millis: clock.elapsed().as_secs_f64() * 1e3,
+    })
+}
+
+/// `analyze` of a system that is not rank 2: the [`search`] printed.
 fn analyze_any_rank(
     args: &AnalyzeArgs,
     model: &Model,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let warnings = model.warnings();
-    super::warn_all(&warnings);
-    let time_model = args.plane.time_model()?;
-    let input = args.plane.input(model)?;
-    let v = input.as_slice();
-    let clock = Instant::now();
-    let found = search_fixed_points(model.system(), v, time_model, &SearchOptions::default())
-        .map_err(|e| CliError(format!("analyze: {e}")))?;
-    let rank = model.system().rank();
-    let cycles = (rank >= 3 && time_model == TimeModel::Ode).then(|| {
-        let opts = CycleOptions::default();
-        projection::attracting_cycles(model.system(), v, &found.fixed_points, &opts).0
-    });
-    let millis = clock.elapsed().as_secs_f64() * 1e3;
+    let s = search(model, &args.plane)?;
     if args.json {
-        let report = AnalyzeReport {
-            dynamics: dynamics_name(time_model),
-            input: v,
-            fixed_points: found.fixed_points.iter().map(fixed_point_out).collect(),
-            limit_cycles: cycles.as_ref().map(|c| c.iter().map(cycle_out).collect()),
-            search: Some(SearchOut {
-                half_widths: &found.half_widths,
-                complete: found.is_complete(),
-                unexplained_cells: found.unexplained_cells,
-                evaluations: found.evaluations,
-            }),
-            warnings: &warnings,
-        };
-        writeln!(out, "{}", serde_json::to_string(&report)?)?;
+        writeln!(out, "{}", serde_json::to_string(&s.report())?)?;
         return Ok(());
     }
+    let (found, cycles, time_model, millis) = (&s.found, &s.cycles, s.time_model, s.millis);
+    let v = s.input.as_slice();
+    let rank = model.system().rank();
     let sides: Vec<String> = found
         .half_widths
         .iter()
@@ -264,7 +310,7 @@ fn analyze_any_rank(
         )?;
     }
     print_fixed_points(out, model, &found.fixed_points, v)?;
-    match &cycles {
+    match cycles {
         Some(cycles) => {
             let names = [
                 format!("attracting limit cycle in {rank} dimensions"),

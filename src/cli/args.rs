@@ -215,7 +215,7 @@ fn through(
 }
 
 /// `--axes a,b`: two 1-based latent axes.
-fn parse_axes(s: &str) -> Result<[usize; 2], String> {
+pub fn parse_axes(s: &str) -> Result<[usize; 2], String> {
     let parts: Vec<&str> = s.split(',').map(str::trim).collect();
     match parts[..] {
         [a, b] => match (a.parse::<usize>(), b.parse::<usize>()) {
