@@ -377,4 +377,12 @@ fn the_mixture_cycle_branch_runs_from_the_hopf_point_to_a_diverging_period_at_th
         "{interpolated} vs {period}"
     );
     assert!(points.iter().all(|q| q["stable"] == true));
+    // A stable cycle on the side where the focus is unstable: a supercritical Hopf point.
+    let hopf = r["special_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "hopf")
+        .unwrap();
+    assert!(hopf["first_lyapunov"].as_f64().unwrap() < 0.0, "{hopf}");
 }

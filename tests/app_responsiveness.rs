@@ -134,6 +134,7 @@ fn worker_compute_times_per_slider_value() {
                 range: [0.0, 1.5],
                 v: vec![0.0, 0.0],
                 time_model: TimeModel::Ode,
+                cycles: false,
             },
         );
         bif.push(t.elapsed().as_secs_f64() * 1e3);

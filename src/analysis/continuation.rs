@@ -29,6 +29,7 @@ use serde::Serialize;
 use super::Rect;
 use super::fixed_points::{classify, fixed_points_in, newton};
 use super::linalg::{Complex, cabs, cmul, dist, eigenvalues, norm, solve_in_place};
+use super::normal_form::first_lyapunov;
 use super::root_search::{SearchOptions, search_fixed_points};
 use crate::reduced::{ReducedSystem, TimeModel};
 
@@ -60,6 +61,21 @@ pub trait Family: Sync {
         None
     }
 
+    /// `F`, `dF/dkappa` and `dF/dp` at once (the shooting of cycle branches needs all three at
+    /// every step); by default [`flow_jacobian`](Self::flow_jacobian) then
+    /// [`flow_dp`](Self::flow_dp).
+    fn flow_jacobian_dp(
+        &self,
+        p: f64,
+        kappa: &[f64],
+        f: &mut [f64],
+        jac: &mut [f64],
+        fp: &mut [f64],
+    ) {
+        self.flow_jacobian(p, kappa, f, jac);
+        self.flow_dp(p, kappa, fp);
+    }
+
     /// `out = dF/dp`; by default the central difference with `h = 1e-6 (1 + |p|)`
     /// (error `O(h^2)`, enough for Newton's convergence; the located points stay exact because
     /// the residual `F` itself is exact).
@@ -81,13 +97,54 @@ pub struct InputFamily<'a> {
     pub direction: Vec<f64>,
 }
 
+/// Inputs and input Jacobians up to this many entries live on the stack: the shooting of a cycle
+/// branch evaluates the family millions of times, and an allocation each time cost a quarter of it.
+const STACK: usize = 16;
+
 impl InputFamily<'_> {
-    fn input(&self, p: f64) -> Vec<f64> {
-        self.v0
-            .iter()
-            .zip(&self.direction)
-            .map(|(a, d)| a + p * d)
-            .collect()
+    /// `f(v0 + p direction)`.
+    fn with_input<R>(&self, p: f64, f: impl FnOnce(&[f64]) -> R) -> R {
+        let at = |(a, d): (&f64, &f64)| a + p * d;
+        let s = self.v0.len();
+        if s <= STACK {
+            let mut v = [0.0; STACK];
+            for (o, x) in v
+                .iter_mut()
+                .zip(self.v0.iter().zip(&self.direction).map(at))
+            {
+                *o = x;
+            }
+            f(&v[..s])
+        } else {
+            f(&self
+                .v0
+                .iter()
+                .zip(&self.direction)
+                .map(at)
+                .collect::<Vec<_>>())
+        }
+    }
+
+    /// `out = (dF/dv) direction`, with `fill(dF/dv)` writing the input Jacobian (row-major
+    /// `R x S`) into the buffer it is given. Without inputs the parameter moves nothing.
+    fn with_jac_v(&self, out: &mut [f64], fill: impl FnOnce(&mut [f64])) {
+        let s = self.direction.len();
+        if s == 0 {
+            out.fill(0.0);
+            return;
+        }
+        let project = |jac_v: &mut [f64], out: &mut [f64]| {
+            fill(jac_v);
+            for (o, row) in out.iter_mut().zip(jac_v.chunks_exact(s)) {
+                *o = row.iter().zip(&self.direction).map(|(a, d)| a * d).sum();
+            }
+        };
+        let len = out.len() * s;
+        if len <= STACK {
+            project(&mut [0.0; STACK][..len], out);
+        } else {
+            project(&mut vec![0.0; len], out);
+        }
     }
 }
 
@@ -96,10 +153,30 @@ impl Family for InputFamily<'_> {
         self.sys.rank()
     }
     fn flow(&self, p: f64, kappa: &[f64], out: &mut [f64]) {
-        self.sys.flow(kappa, &self.input(p), out);
+        self.with_input(p, |v| self.sys.flow(kappa, v, out));
     }
     fn flow_jacobian(&self, p: f64, kappa: &[f64], f: &mut [f64], jac: &mut [f64]) {
-        self.sys.flow_jacobian(kappa, &self.input(p), f, jac);
+        self.with_input(p, |v| self.sys.flow_jacobian(kappa, v, f, jac));
+    }
+    /// `dF/dp = (dF/dv) direction`, from the system's input Jacobian (exact for the exact
+    /// reduction and the mean field; one evaluation instead of the two of a difference).
+    fn flow_dp(&self, p: f64, kappa: &[f64], out: &mut [f64]) {
+        self.with_jac_v(out, |jac_v| {
+            self.with_input(p, |v| self.sys.input_jacobian(kappa, v, jac_v))
+        });
+    }
+    /// One pass of the system for all three ([`ReducedSystem::flow_jacobians`]).
+    fn flow_jacobian_dp(
+        &self,
+        p: f64,
+        kappa: &[f64],
+        f: &mut [f64],
+        jac: &mut [f64],
+        fp: &mut [f64],
+    ) {
+        self.with_jac_v(fp, |jac_v| {
+            self.with_input(p, |v| self.sys.flow_jacobians(kappa, v, f, jac, jac_v))
+        });
     }
     fn absorbing_box(&self, _p: f64) -> Option<Vec<f64>> {
         self.sys.absorbing_box()
@@ -295,6 +372,23 @@ pub struct SpecialPoint {
     /// Index of the branch it lies on.
     pub branch: usize,
     pub eigenvalues: Vec<Complex>,
+    /// A Hopf point's first Lyapunov coefficient ([`first_lyapunov`]): negative, supercritical
+    /// (a stable cycle is born where the fixed point loses stability); positive, subcritical.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_lyapunov: Option<f64>,
+}
+
+impl SpecialPoint {
+    /// "supercritical" or "subcritical" by the sign of the first Lyapunov coefficient.
+    pub fn criticality(&self) -> Option<&'static str> {
+        self.first_lyapunov.map(|l1| {
+            if l1 < 0.0 {
+                "supercritical"
+            } else {
+                "subcritical"
+            }
+        })
+    }
 }
 
 /// The plain data of a bifurcation diagram.
@@ -303,7 +397,7 @@ pub struct BifurcationDiagram {
     pub p_range: [f64; 2],
     pub branches: Vec<Branch>,
     pub special_points: Vec<SpecialPoint>,
-    /// Evaluations of `F` (each `dF/dp` by differences counts 2) and of `F` with `J`.
+    /// Evaluations of `F`, of `F` with `J` and of `dF/dp` (a difference counts 2).
     pub evaluations: usize,
 }
 
@@ -464,9 +558,9 @@ impl Tracer<'_> {
     fn linearise(&mut self, x: &[f64]) -> (Vec<f64>, Vec<f64>) {
         let n = self.n;
         let (mut f, mut jac, mut fp) = (vec![0.0; n], vec![0.0; n * n], vec![0.0; n]);
-        self.family.flow_jacobian(x[n], &x[..n], &mut f, &mut jac);
-        self.family.flow_dp(x[n], &x[..n], &mut fp);
-        self.evaluations += 3;
+        self.family
+            .flow_jacobian_dp(x[n], &x[..n], &mut f, &mut jac, &mut fp);
+        self.evaluations += 2;
         let mut a = vec![0.0; n * (n + 1)];
         for i in 0..n {
             a[i * (n + 1)..i * (n + 1) + n].copy_from_slice(&jac[i * n..(i + 1) * n]);
@@ -610,12 +704,17 @@ impl Tracer<'_> {
                 if !(self.opts.p_min..=self.opts.p_max).contains(&root.x[n]) {
                     continue;
                 }
+                let (p, kappa) = (root.x[n], root.x[..n].to_vec());
+                let first_lyapunov = (kind == SpecialKind::Hopf)
+                    .then(|| self.first_lyapunov(p, &kappa, &root.eigenvalues))
+                    .flatten();
                 special.push(SpecialPoint {
                     kind,
-                    p: root.x[n],
-                    kappa: root.x[..n].to_vec(),
+                    p,
+                    kappa,
                     branch,
                     eigenvalues: root.eigenvalues,
+                    first_lyapunov,
                 });
             }
             let p = next.x[n];
@@ -702,6 +801,21 @@ impl Tracer<'_> {
                 [fold, ns, flip, det]
             }
         }
+    }
+
+    /// The first Lyapunov coefficient of the Hopf point `kappa` at `p`, with the frequency of
+    /// its eigenvalue pair nearest the axis (five Jacobians).
+    fn first_lyapunov(&mut self, p: f64, kappa: &[f64], eigenvalues: &[Complex]) -> Option<f64> {
+        let omega = eigenvalues
+            .iter()
+            .min_by(|a, b| a[0].abs().total_cmp(&b[0].abs()))
+            .map(|z| z[1].abs())?;
+        let frozen = AtParameter {
+            family: self.family,
+            p,
+        };
+        self.evaluations += 5;
+        first_lyapunov(&frozen, &[], kappa, omega, 1.0 + norm(kappa))
     }
 
     /// Special points between `a` and `b` (`b` at arclength `ds` from `a`), located.
@@ -915,6 +1029,34 @@ mod tests {
     }
 
     #[test]
+    fn an_input_familys_parameter_derivative_is_the_central_difference_of_its_flow() {
+        let model = crate::reduced::presets::get("dms_mixture_2pop")
+            .unwrap()
+            .model;
+        let sys = crate::reduced::MeanField::new(&model);
+        let family = InputFamily {
+            sys: &sys,
+            v0: vec![0.3, -0.2],
+            direction: vec![1.0, 0.5],
+        };
+        let (p, kappa) = (0.7, [0.4, -0.3]);
+        let mut exact = [0.0; 2];
+        family.flow_dp(p, &kappa, &mut exact);
+        let h = 1e-5;
+        let (mut plus, mut minus) = ([0.0; 2], [0.0; 2]);
+        family.flow(p + h, &kappa, &mut plus);
+        family.flow(p - h, &kappa, &mut minus);
+        for r in 0..2 {
+            let difference = (plus[r] - minus[r]) / (2.0 * h);
+            assert!(exact[r].abs() > 1e-3, "{exact:?}");
+            assert!(
+                (exact[r] - difference).abs() < 1e-8,
+                "{exact:?} vs {difference}"
+            );
+        }
+    }
+
+    #[test]
     fn pitchfork_is_a_branch_point_and_ranges_end_on_their_bounds() {
         let family = InputFamily {
             sys: &Pitchfork,
@@ -1050,6 +1192,10 @@ mod tests {
             .collect();
         assert_eq!(hopf.len(), 1, "{:?}", d.special_points);
         assert!(hopf[0].p.abs() < 1e-8, "{}", hopf[0].p);
+        // r' = mu r - r^3: l_1 = 2 a / omega = -2, supercritical.
+        let l1 = hopf[0].first_lyapunov.unwrap();
+        assert!((l1 + 2.0).abs() < 1e-6, "{l1}");
+        assert_eq!(hopf[0].criticality(), Some("supercritical"));
         for pt in &d.branches[0].points {
             if pt.p.abs() > 1e-6 {
                 assert_eq!(pt.stable, pt.p < 0.0);
@@ -1071,6 +1217,10 @@ mod tests {
         assert_eq!(ns.len(), 1, "{:?}", d.special_points);
         let exact = ((1.0f64 - alpha * alpha).sqrt() - 1.0) / alpha;
         assert!((ns[0].p - exact).abs() < 1e-8, "{} vs {exact}", ns[0].p);
+        assert!(
+            ns[0].first_lyapunov.is_none(),
+            "no ODE coefficient for the map"
+        );
         assert!(d.special_points.iter().all(|s| s.kind != SpecialKind::Hopf));
     }
 

@@ -34,15 +34,20 @@
 //! start value or steps fail while it grows (the period diverges: homoclinic or SNIC), or at the
 //! caps on points and evaluations.
 
+use std::fmt;
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::Rect;
 use super::continuation::{AtParameter, BifurcationDiagram};
 use super::continuation::{Family, SpecialKind, SpecialPoint, illinois, pair_product};
-use super::cycles::{CycleOptions, bounding_box, find_limit_cycles, variational_run};
+use super::cycles::{CycleOptions, bounding_box_by, find_limit_cycles, variational_run};
 use super::fixed_points::fixed_points_in;
-use super::integrate::Stop;
-use super::linalg::{Complex, cabs, cmul, eigenvalues, invert, norm, solve_in_place};
+use super::integrate::{Stop, Trajectory};
+use super::linalg::{
+    Complex, cabs, cmul, critical_eigenvector, eigenvalues, invert, norm, solve_in_place,
+};
 use crate::reduced::TimeModel;
 
 /// Options of a cycle continuation.
@@ -64,6 +69,29 @@ pub struct CycleBranchOptions {
     pub scale: f64,
     /// Evaluations of the flow per branch direction before it ends.
     pub max_evaluations: usize,
+    /// Asked before every step: a caller whose answer is no longer wanted (the app's worker, when
+    /// a newer request arrives) ends the branches early ([`CycleBranchEnd::Cancelled`]).
+    pub cancel: Option<Cancel>,
+}
+
+/// A question "is this computation still wanted?", shared with the thread that may withdraw it.
+#[derive(Clone)]
+pub struct Cancel(Arc<dyn Fn() -> bool + Send + Sync>);
+
+impl Cancel {
+    pub fn new(requested: impl Fn() -> bool + Send + Sync + 'static) -> Cancel {
+        Cancel(Arc::new(requested))
+    }
+
+    pub fn requested(&self) -> bool {
+        (self.0)()
+    }
+}
+
+impl fmt::Debug for Cancel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Cancel")
+    }
 }
 
 impl CycleBranchOptions {
@@ -82,6 +110,7 @@ impl CycleBranchOptions {
             period_growth: 30.0,
             scale: 1.0,
             max_evaluations: 3_000_000,
+            cancel: None,
         }
     }
 }
@@ -118,6 +147,8 @@ pub enum CycleBranchEnd {
     StepTooSmall,
     /// The evaluation budget ran out.
     Budget,
+    /// The caller withdrew the computation ([`CycleBranchOptions::cancel`]).
+    Cancelled,
 }
 
 /// A bifurcation of a cycle.
@@ -341,22 +372,7 @@ pub fn from_cycle(
 /// eigenspace so that `|a| >= |b|`: the null vector of `[[J, omega I], [-omega I, J]]` (from
 /// `J a = -omega b`, `J b = omega a`) by SVD.
 fn critical_direction(jac: &[f64], n: usize, omega: f64) -> Option<Vec<f64>> {
-    let mut m = nalgebra::DMatrix::<f64>::zeros(2 * n, 2 * n);
-    for i in 0..n {
-        for j in 0..n {
-            m[(i, j)] = jac[i * n + j];
-            m[(n + i, n + j)] = jac[i * n + j];
-        }
-        m[(i, n + i)] = omega;
-        m[(n + i, i)] = -omega;
-    }
-    let svd = m.svd(false, true);
-    let v_t = svd.v_t?;
-    let k =
-        (0..2 * n).min_by(|&a, &b| svd.singular_values[a].total_cmp(&svd.singular_values[b]))?;
-    let (a, b): (Vec<f64>, Vec<f64>) = ((0..n).map(|i| v_t[(k, i)]).collect(), {
-        (0..n).map(|i| v_t[(k, n + i)]).collect()
-    });
+    let (a, b) = critical_eigenvector(jac, n, omega)?;
     // (a, b) and (-b, a) span the eigenspace (q and i q): take the one with the larger real part.
     let a = if norm(&a) >= norm(&b) {
         a
@@ -384,7 +400,8 @@ struct State {
     multipliers: Vec<Complex>,
     /// The multipliers without the trivial one.
     nontrivial: Vec<Complex>,
-    path: Vec<Vec<f64>>,
+    /// The shooting run (state, monodromy, ...): its first `n` coordinates are the orbit.
+    path: Trajectory,
 }
 
 impl State {
@@ -399,7 +416,7 @@ struct Linearised {
     residual: Vec<f64>,
     multipliers: Vec<Complex>,
     nontrivial: Vec<Complex>,
-    path: Vec<Vec<f64>>,
+    path: Trajectory,
 }
 
 struct Shooter<'a> {
@@ -441,7 +458,9 @@ impl<'a> Shooter<'a> {
         }
         let family = self.family;
         let frozen = AtParameter { family, p };
-        let dp = |k: &[f64], out: &mut [f64]| family.flow_dp(p, k, out);
+        let dp = |k: &[f64], f: &mut [f64], jac: &mut [f64], fp: &mut [f64]| {
+            family.flow_jacobian_dp(p, k, f, jac, fp)
+        };
         let run = variational_run(
             &frozen,
             &[],
@@ -451,8 +470,8 @@ impl<'a> Shooter<'a> {
             self.opts.scale,
             Some(&dp),
         );
-        // Each right-hand side evaluates F with J, and F twice for dF/dp.
-        self.evaluations += 3 * run.evaluations;
+        // Each right-hand side evaluates F with J, and dF/dp.
+        self.evaluations += 2 * run.evaluations;
         if run.stop != Stop::Reached {
             return None;
         }
@@ -490,7 +509,7 @@ impl<'a> Shooter<'a> {
             residual,
             multipliers,
             nontrivial,
-            path: (0..run.len()).map(|i| run.state(i)[..n].to_vec()).collect(),
+            path: run,
         })
     }
 
@@ -568,7 +587,7 @@ impl<'a> Shooter<'a> {
 
     fn point(&self, s: &State) -> CyclePoint {
         let n = self.n;
-        let (kappa_min, kappa_max) = bounding_box(&s.path);
+        let (kappa_min, kappa_max) = bounding_box_by(s.path.len(), n, |k, d| s.path.state(k)[d]);
         CyclePoint {
             p: s.x[n + 1],
             period: s.x[n].exp(),
@@ -603,6 +622,9 @@ impl<'a> Shooter<'a> {
             }
             if self.evaluations >= opts.max_evaluations {
                 break CycleBranchEnd::Budget;
+            }
+            if opts.cancel.as_ref().is_some_and(Cancel::requested) {
+                break CycleBranchEnd::Cancelled;
             }
             let Some((next, iterations)) = self.step(&cur, ds) else {
                 ds *= 0.5;
@@ -871,6 +893,36 @@ mod tests {
             assert!((computed / mu - 1.0).abs() < 1e-6, "{computed} vs {mu}");
         }
         assert!(b.special_points.is_empty());
+    }
+
+    #[test]
+    fn a_withdrawn_computation_ends_its_branch_at_the_step_it_is_asked() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let sys = Hopf {
+            mu: 0.0,
+            omega: 1.3,
+            sign: 1.0,
+        };
+        let family = family(&sys);
+        let d = continue_from_rect(
+            &family,
+            -0.5,
+            &Rect::new(-2.0, 2.0, -2.0, 2.0),
+            &ContinuationOptions::new(-1.0, 1.0, TimeModel::Ode),
+        );
+        let asked = Arc::new(AtomicUsize::new(0));
+        let counter = asked.clone();
+        let opts = CycleBranchOptions {
+            cancel: Some(Cancel::new(move || {
+                counter.fetch_add(1, Ordering::Relaxed) >= 5
+            })),
+            ..CycleBranchOptions::new(-1.0, 1.0)
+        };
+        let b = &cycle_branches(&family, &d, &[], &opts)[0];
+        assert_eq!(b.ends, [CycleBranchEnd::Hopf, CycleBranchEnd::Cancelled]);
+        // The Hopf point, the first corrected cycle and the five steps before the sixth question.
+        assert_eq!(b.points.len(), 1 + 6);
+        assert_eq!(asked.load(Ordering::Relaxed), 6);
     }
 
     #[test]

@@ -250,11 +250,12 @@ pub fn shoot(
     None
 }
 
-/// `out = dF/dp` at a state, for the parameter sensitivity of [`variational_run`].
-pub(super) type FlowDp<'a> = &'a dyn Fn(&[f64], &mut [f64]);
+/// `(f, jac, fp) = (F, dF/dx, dF/dp)` at a state, for the parameter sensitivity of
+/// [`variational_run`] (one call for all three: [`super::continuation::Family::flow_jacobian_dp`]).
+pub(super) type FlowDp<'a> = &'a dyn Fn(&[f64], &mut [f64], &mut [f64], &mut [f64]);
 
 /// `x' = F`, `Phi' = J Phi` (`Phi(0) = I`) and `s' = tr J` from `x` over `t in [0, t_end]`, and,
-/// when `flow_dp` gives `dF/dp`, the parameter sensitivity `psi' = J psi + F_p` (`psi(0) = 0`,
+/// when `flow_dp` gives `F`, `J` and `dF/dp`, the parameter sensitivity `psi' = J psi + F_p` (`psi(0) = 0`,
 /// `psi = dx/dp`) after them: the state is `(x, Phi, s[, psi])`.
 pub(super) fn variational_run(
     sys: &dyn ReducedSystem,
@@ -274,7 +275,10 @@ pub(super) fn variational_run(
     }
     let (mut f, mut jac, mut fp) = (vec![0.0; n], vec![0.0; n * n], vec![0.0; n]);
     let rhs = |_t: f64, y: &[f64], out: &mut [f64]| {
-        sys.flow_jacobian(&y[..n], v, &mut f, &mut jac);
+        match flow_dp {
+            Some(all) => all(&y[..n], &mut f, &mut jac, &mut fp),
+            None => sys.flow_jacobian(&y[..n], v, &mut f, &mut jac),
+        }
         out[..n].copy_from_slice(&f);
         let phi = &y[n..n + n * n];
         for i in 0..n {
@@ -283,8 +287,7 @@ pub(super) fn variational_run(
             }
         }
         out[n + n * n] = (0..n).map(|i| jac[i * n + i]).sum();
-        if let Some(dp) = flow_dp {
-            dp(&y[..n], &mut fp);
+        if flow_dp.is_some() {
             let (psi, at) = (&y[n + n * n + 1..], n + n * n + 1);
             for i in 0..n {
                 out[at + i] = fp[i] + (0..n).map(|l| jac[i * n + l] * psi[l]).sum::<f64>();
@@ -370,18 +373,22 @@ pub(super) fn distance_to_curve(p: &[f64], curve: &[Vec<f64>]) -> f64 {
 /// the parabola through it and its two neighbours (sampling error `O(h^2)` -> `O(h^3)`).
 pub(super) fn bounding_box(points: &[Vec<f64>]) -> (Vec<f64>, Vec<f64>) {
     let n = points.first().map_or(0, |p| p.len());
-    let m = points.len();
+    bounding_box_by(points.len(), n, |k, d| points[k][d])
+}
+
+/// [`bounding_box`] of `m` samples of `n` coordinates, sample `k`'s coordinate `d` being
+/// `at(k, d)` (an orbit read in place, without copying its states out).
+pub(super) fn bounding_box_by(
+    m: usize,
+    n: usize,
+    at: impl Fn(usize, usize) -> f64,
+) -> (Vec<f64>, Vec<f64>) {
     let extreme = |d: usize, sign: f64| -> f64 {
-        let Some(k) =
-            (0..m).max_by(|&a, &b| (sign * points[a][d]).total_cmp(&(sign * points[b][d])))
+        let Some(k) = (0..m).max_by(|&a, &b| (sign * at(a, d)).total_cmp(&(sign * at(b, d))))
         else {
             return f64::NAN;
         };
-        let (f0, f1, f2) = (
-            points[(k + m - 1) % m][d],
-            points[k][d],
-            points[(k + 1) % m][d],
-        );
+        let (f0, f1, f2) = (at((k + m - 1) % m, d), at(k, d), at((k + 1) % m, d));
         let curvature = f2 - 2.0 * f1 + f0;
         let vertex = f1 - (f2 - f0).powi(2) / (8.0 * curvature);
         if m >= 3 && sign * curvature < 0.0 && (vertex - f1).abs() <= (f2 - f0).abs() {

@@ -157,6 +157,30 @@ pub fn eigenvalues(m: &[f64], n: usize) -> Option<Vec<Complex>> {
 }
 
 /// Product of two complex numbers.
+/// An eigenvector `a + i b` of the real `n x n` matrix `jac` (row-major) for the eigenvalue
+/// `i omega`: the right singular vector of the smallest singular value of the real form
+/// `[[J, omega I], [-omega I, J]]` of `J - i omega I` (`J a + omega b = 0`, `J b = omega a`),
+/// with `|a|^2 + |b|^2 = 1`. Near a Hopf point `i omega` is only nearly an eigenvalue; the
+/// vector is then the best one in the least-squares sense. `None` if the SVD fails.
+pub fn critical_eigenvector(jac: &[f64], n: usize, omega: f64) -> Option<(Vec<f64>, Vec<f64>)> {
+    let mut m = nalgebra::DMatrix::<f64>::zeros(2 * n, 2 * n);
+    for i in 0..n {
+        for j in 0..n {
+            m[(i, j)] = jac[i * n + j];
+            m[(n + i, n + j)] = jac[i * n + j];
+        }
+        m[(i, n + i)] = omega;
+        m[(n + i, i)] = -omega;
+    }
+    let svd = m.svd(false, true);
+    let v_t = svd.v_t?;
+    let k =
+        (0..2 * n).min_by(|&a, &b| svd.singular_values[a].total_cmp(&svd.singular_values[b]))?;
+    let a = (0..n).map(|i| v_t[(k, i)]).collect();
+    let b = (0..n).map(|i| v_t[(k, n + i)]).collect();
+    Some((a, b))
+}
+
 pub fn cmul(a: Complex, b: Complex) -> Complex {
     [a[0] * b[0] - a[1] * b[1], a[0] * b[1] + a[1] * b[0]]
 }

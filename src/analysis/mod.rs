@@ -15,6 +15,7 @@ pub mod invariant_curves;
 pub mod landscape;
 pub mod linalg;
 pub mod manifolds;
+pub mod normal_form;
 pub mod nullclines;
 pub mod phase_line;
 pub mod projection;

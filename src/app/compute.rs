@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use crate::analysis::Rect;
 use crate::analysis::continuation::BifurcationDiagram;
+use crate::analysis::cycle_branch::{Cancel, CycleBranch, CycleBranchEnd};
 use crate::analysis::fixed_points::FixedPoint;
 use crate::analysis::integrate::Trajectory;
 use crate::analysis::landscape::{
@@ -232,6 +233,16 @@ pub struct BifurcationKey {
     pub range: [f64; 2],
     pub v: Vec<f64>,
     pub time_model: TimeModel,
+    /// Whether the branches of limit cycles are wanted too (ODE only).
+    pub cycles: bool,
+}
+
+impl BifurcationKey {
+    /// Whether this diagram has branches of limit cycles to compute: the ODE's (the map's
+    /// invariant curves are not continued).
+    pub fn wants_cycles(&self) -> bool {
+        self.cycles && self.time_model == TimeModel::Ode
+    }
 }
 
 /// A bifurcation diagram with the parameter's current value.
@@ -239,12 +250,17 @@ pub struct BifurcationKey {
 pub struct BifurcationOutcome {
     pub key: BifurcationKey,
     pub diagram: Result<BifurcationDiagram, String>,
+    /// The branches of limit cycles: `None` until computed (or when not wanted).
+    pub cycles: Option<Result<Vec<CycleBranch>, String>>,
     /// The current value of the parameter (the line drawn across the diagram).
     pub current: Option<f64>,
+    /// Time of the fixed-point diagram, and of the cycle branches once computed.
     pub millis: f64,
+    pub cycle_millis: f64,
 }
 
-/// The bifurcation diagram of `key` ([`Model::bifurcation`]: the search boxes, never the view).
+/// The bifurcation diagram of `key` ([`Model::bifurcation`]: the search boxes, never the view),
+/// without its cycle branches ([`with_cycles`] adds them).
 pub fn bifurcation(model: &Model, key: &BifurcationKey) -> BifurcationOutcome {
     let t0 = Instant::now();
     let diagram = model.bifurcation(&key.parameter, key.range, &key.v, key.time_model, None);
@@ -252,8 +268,36 @@ pub fn bifurcation(model: &Model, key: &BifurcationKey) -> BifurcationOutcome {
         key: key.clone(),
         current: model.parameter_value(&key.parameter, &key.v).ok(),
         diagram,
+        cycles: None,
         millis: t0.elapsed().as_secs_f64() * 1e3,
+        cycle_millis: 0.0,
     }
+}
+
+/// `out` with the branches of limit cycles born at its Hopf points or found at the current value
+/// ([`Model::cycle_branches`]); `None` if `cancel` withdrew the computation, and `out` as it is
+/// when its key wants none or its diagram failed.
+pub fn with_cycles(
+    model: &Model,
+    out: &BifurcationOutcome,
+    cancel: Option<Cancel>,
+) -> Option<BifurcationOutcome> {
+    let (Ok(diagram), true) = (&out.diagram, out.key.wants_cycles()) else {
+        return Some(out.clone());
+    };
+    let t0 = Instant::now();
+    let key = &out.key;
+    let cycles = model.cycle_branches(&key.parameter, key.range, &key.v, diagram, cancel);
+    let cancelled = cycles.as_ref().is_ok_and(|branches| {
+        branches
+            .iter()
+            .any(|b| b.ends.contains(&CycleBranchEnd::Cancelled))
+    });
+    (!cancelled).then(|| BifurcationOutcome {
+        cycles: Some(cycles),
+        cycle_millis: t0.elapsed().as_secs_f64() * 1e3,
+        ..out.clone()
+    })
 }
 
 #[cfg(test)]
@@ -311,6 +355,7 @@ mod tests {
             range: [0.0, 1.5],
             v: vec![0.2, 0.0],
             time_model: TimeModel::Ode,
+            cycles: false,
         };
         let out = bifurcation(&model, &key);
         assert_eq!(out.current, Some(0.2));
@@ -324,5 +369,28 @@ mod tests {
             },
         );
         assert!(empty.diagram.unwrap_err().contains("empty"));
+    }
+
+    #[test]
+    fn cycle_branches_are_added_for_the_ode_only_and_a_withdrawn_computation_gives_none() {
+        let model = Model::preset("dms_mixture_2pop").unwrap();
+        let key = BifurcationKey {
+            parameter: ParamSpec::Input("A".into()),
+            range: [0.0, 1.5],
+            v: vec![0.0, 0.0],
+            time_model: TimeModel::TRAINED_MAP,
+            cycles: true,
+        };
+        let map = bifurcation(&model, &key);
+        assert!(with_cycles(&model, &map, None).unwrap().cycles.is_none());
+        let ode = bifurcation(
+            &model,
+            &BifurcationKey {
+                time_model: TimeModel::Ode,
+                ..key
+            },
+        );
+        assert!(ode.cycles.is_none() && ode.key.wants_cycles());
+        assert!(with_cycles(&model, &ode, Some(Cancel::new(|| true))).is_none());
     }
 }

@@ -85,12 +85,19 @@ impl Input {
     }
 }
 
-/// The bifurcation panel's parameter and range.
+/// The bifurcation panel's parameter and range, and whether it continues limit cycles.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BifurcationSettings {
     pub enabled: bool,
     pub parameter: ParamSpec,
     pub range: [f64; 2],
+    /// Sessions saved before cycle branches existed have them on.
+    #[serde(default = "yes")]
+    pub cycles: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Everything the user edits about the model: the undo steps and the body of a session.
@@ -338,6 +345,27 @@ impl Document {
         self.edits.input.vector(self.model().dims().inputs)
     }
 
+    /// Sets one parameter of the diagram's catalogue, as its slider would: an input amplitude
+    /// switches the input to custom values (the others as they are now), a population
+    /// parameter edits the population model. A refused value is the error.
+    pub fn set_parameter(&mut self, param: &ParamSpec, value: f64) -> Result<(), String> {
+        match param {
+            ParamSpec::Input(name) => {
+                let k = self.model().channel(name)?;
+                let mut v = self.input();
+                v[k] = value;
+                self.edits.input = Input {
+                    mode: InputMode::Custom,
+                    custom: v,
+                };
+                Ok(())
+            }
+            ParamSpec::Model(p) => p
+                .set(&mut self.edits.population, value)
+                .map_err(|e| format!("{param} refused: {e}")),
+        }
+    }
+
     /// Takes this frame's edits: rebuilds the population model if they changed it, keeps the
     /// bifurcation parameter valid, and records a finished edit in the history.
     pub fn after_frame(&mut self, editing: bool) {
@@ -464,6 +492,7 @@ impl Edits {
                 enabled: true,
                 range: analysed.continuation_range(&parameter),
                 parameter,
+                cycles: true,
             },
             plane: None,
             population,
@@ -503,6 +532,29 @@ mod tests {
         );
         assert!(doc.view.frame_pending);
         assert!(!doc.has_undo());
+    }
+
+    #[test]
+    fn setting_a_parameter_from_the_diagram_is_what_its_slider_sets() {
+        let mut doc = Document::default();
+        doc.edits.input.mode = InputMode::Channel(1);
+        doc.set_parameter(&ParamSpec::Input("A".into()), 0.7)
+            .unwrap();
+        assert_eq!(doc.input(), vec![0.7, STIMULUS_AMPLITUDE]);
+        let p: ParamSpec = "p1.cov(n2,m1)".parse().unwrap();
+        doc.set_parameter(&p, 1.25).unwrap();
+        doc.after_frame(false);
+        assert_eq!(doc.model().parameter_value(&p, &doc.input()), Ok(1.25));
+        let fraction: ParamSpec = "p1.fraction".parse().unwrap();
+        assert!(
+            doc.set_parameter(&fraction, 7.0)
+                .unwrap_err()
+                .contains("p1.fraction")
+        );
+        assert!(
+            doc.set_parameter(&ParamSpec::Input("Z".into()), 1.0)
+                .is_err()
+        );
     }
 
     #[test]

@@ -218,6 +218,10 @@ impl Explorer {
             if let Some(b) = &r.bifurcation {
                 ui.separator();
                 ui.label(format!("bifurcation {:.0} ms", b.millis));
+                if b.cycles.is_some() {
+                    ui.separator();
+                    ui.label(format!("cycle branches {:.0} ms", b.cycle_millis));
+                }
             }
             if let Some(f) = self.median_frame_ms() {
                 ui.separator();

@@ -49,6 +49,7 @@ pub fn request(doc: &Document) -> Request {
             range: b.range,
             v,
             time_model,
+            cycles: b.cycles,
         }),
         model,
     }

@@ -5,10 +5,12 @@
 //! and, between stages, drops the request it is serving as soon as a newer one arrives. Stages
 //! run cheapest first: the landscape of the model's search box without cycles and separatrices;
 //! the view layer (the flow field on the visible rectangle); readouts; click trajectories; cycles
-//! and separatrices; trials; the mean-field overlay; the bifurcation diagram. Each stage is
+//! and separatrices; trials; the mean-field overlay; the bifurcation diagram and its cycle
+//! branches (which also stop mid-way when a newer request is sent). Each stage is
 //! skipped when its inputs equal those of the last result it sent, so a pan recomputes only the
 //! view layer and a slider drag never the view. Each result wakes the UI; the UI never waits.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -16,6 +18,7 @@ use std::thread::JoinHandle;
 use eframe::egui;
 
 use crate::analysis::Rect;
+use crate::analysis::cycle_branch::Cancel;
 use crate::analysis::landscape::{
     self, FIELD_GRID, Landscape, NULLCLINE_RESOLUTION, ViewLayer, view_layer,
 };
@@ -82,6 +85,7 @@ pub enum Update {
     Trajectories(Arc<Vec<UserTrajectory>>),
     Trials(Option<Arc<TrialSet>>),
     Overlay(Option<Arc<OverlayOutcome>>),
+    /// The fixed-point diagram, and again once its cycle branches are in.
     Bifurcation(Option<Arc<BifurcationOutcome>>),
     /// Every stage of the request of this generation is done.
     Idle(u64),
@@ -101,6 +105,9 @@ pub struct Results {
     pub trials: Option<Arc<TrialSet>>,
     pub overlay: Option<Arc<OverlayOutcome>>,
     pub bifurcation: Option<Arc<BifurcationOutcome>>,
+    /// The newest diagram whose cycle branches are in: drawn (marked as updating) while those of
+    /// `bifurcation` are computed, so a moving slider does not blank them.
+    pub cycles: Option<Arc<BifurcationOutcome>>,
     /// Generation of the newest request sent, and of the newest one the worker finished.
     pub requested: u64,
     pub finished: u64,
@@ -122,7 +129,12 @@ impl Results {
             Update::Trajectories(t) => self.trajectories = t,
             Update::Trials(t) => self.trials = t,
             Update::Overlay(o) => self.overlay = o,
-            Update::Bifurcation(b) => self.bifurcation = b,
+            Update::Bifurcation(b) => {
+                if let Some(out) = b.as_ref().filter(|o| o.cycles.is_some()) {
+                    self.cycles = Some(out.clone());
+                }
+                self.bifurcation = b;
+            }
             Update::Idle(g) => self.finished = g,
         }
     }
@@ -133,18 +145,25 @@ pub struct Worker {
     tx: Option<Sender<(u64, Request)>>,
     rx: Receiver<(u64, Update)>,
     waker: Arc<Mutex<Option<egui::Context>>>,
+    /// The generation of the newest request sent: a long stage asks it whether to go on.
+    newest: Arc<AtomicU64>,
     handle: Option<JoinHandle<()>>,
 }
 
-/// What the worker thread runs: requests in, updates out, a context to wake.
-type Body = dyn FnOnce(Receiver<(u64, Request)>, Sender<(u64, Update)>, Arc<Mutex<Option<egui::Context>>>)
-    + Send;
+/// What the worker thread runs: requests in, updates out, a context to wake, and the newest
+/// generation sent.
+type Body = dyn FnOnce(
+        Receiver<(u64, Request)>,
+        Sender<(u64, Update)>,
+        Arc<Mutex<Option<egui::Context>>>,
+        Arc<AtomicU64>,
+    ) + Send;
 
 impl Worker {
     /// Starts the thread.
     pub fn spawn() -> Worker {
-        Worker::spawn_with(Box::new(|rx, tx, waker| {
-            Stages::default().run(&rx, &tx, &waker);
+        Worker::spawn_with(Box::new(|rx, tx, waker, newest| {
+            Stages::default().run(&rx, &tx, &waker, &newest);
         }))
     }
 
@@ -154,14 +173,17 @@ impl Worker {
         let (up_tx, up_rx) = channel();
         let waker: Arc<Mutex<Option<egui::Context>>> = Arc::default();
         let thread_waker = waker.clone();
+        let newest: Arc<AtomicU64> = Arc::default();
+        let thread_newest = newest.clone();
         let handle = std::thread::Builder::new()
             .name("analysis".into())
-            .spawn(move || body(req_rx, up_tx, thread_waker))
+            .spawn(move || body(req_rx, up_tx, thread_waker, thread_newest))
             .ok();
         Worker {
             tx: Some(req_tx),
             rx: up_rx,
             waker,
+            newest,
             handle,
         }
     }
@@ -176,6 +198,7 @@ impl Worker {
 
     pub fn send(&self, generation: u64, request: Request) {
         if let Some(tx) = &self.tx {
+            self.newest.fetch_max(generation, Ordering::Relaxed);
             let _ = tx.send((generation, request));
         }
     }
@@ -210,7 +233,8 @@ struct Stages {
     trajectories: Option<Request>,
     trials: Option<Request>,
     overlay: Option<Request>,
-    bifurcation: Option<Request>,
+    bifurcation: Option<(Request, Option<Arc<BifurcationOutcome>>)>,
+    cycle_branches: Option<Request>,
 }
 
 /// Why a request's stages stopped early.
@@ -231,6 +255,7 @@ impl Stages {
         rx: &Receiver<(u64, Request)>,
         tx: &Sender<(u64, Update)>,
         waker: &Mutex<Option<egui::Context>>,
+        newest: &Arc<AtomicU64>,
     ) {
         let Ok(mut current) = rx.recv() else { return };
         loop {
@@ -242,7 +267,7 @@ impl Stages {
                     ctx.request_repaint();
                 }
             };
-            match self.serve(current.0, &current.1, rx, &send) {
+            match self.serve(current.0, &current.1, rx, newest, &send) {
                 Next::Newer(g, r) => current = (g, *r),
                 Next::Closed => return,
                 Next::Done => match rx.recv() {
@@ -259,6 +284,7 @@ impl Stages {
         generation: u64,
         req: &Request,
         rx: &Receiver<(u64, Request)>,
+        newest: &Arc<AtomicU64>,
         send: &dyn Fn(Update),
     ) -> Next {
         let check = || match rx.try_recv() {
@@ -392,17 +418,37 @@ impl Stages {
         yield_if_newer!();
 
         // 8. The bifurcation diagram.
+        let same_diagram =
+            |r: &Request| same_model(&r.model, model) && r.bifurcation == req.bifurcation;
         if !self
             .bifurcation
             .as_ref()
-            .is_some_and(|r| same_model(&r.model, model) && r.bifurcation == req.bifurcation)
+            .is_some_and(|(r, _)| same_diagram(r))
         {
             let out = req
                 .bifurcation
                 .as_ref()
                 .map(|key| Arc::new(compute::bifurcation(model, key)));
-            self.bifurcation = Some(req.clone());
+            self.bifurcation = Some((req.clone(), out.clone()));
+            self.cycle_branches = None;
             send(Update::Bifurcation(out));
+        }
+        yield_if_newer!();
+
+        // 9. Its branches of limit cycles: the longest stage, so it stops as soon as a newer
+        // request is sent (not only between stages).
+        let diagram = self.bifurcation.as_ref().and_then(|(_, out)| out.clone());
+        if let Some(out) = diagram.filter(|o| o.key.wants_cycles())
+            && !self.cycle_branches.as_ref().is_some_and(same_diagram)
+        {
+            let newest = newest.clone();
+            let cancel = Cancel::new(move || newest.load(Ordering::Relaxed) > generation);
+            let Some(full) = compute::with_cycles(model, &out, Some(cancel)) else {
+                // Withdrawn: the newer request is on its way.
+                return Next::Done;
+            };
+            self.cycle_branches = Some(req.clone());
+            send(Update::Bifurcation(Some(Arc::new(full))));
         }
         send(Update::Idle(generation));
         Next::Done
@@ -413,7 +459,7 @@ impl Stages {
 impl Worker {
     /// A worker whose thread panics at once (to test that a dead worker is noticed).
     pub(crate) fn crashing() -> Worker {
-        Worker::spawn_with(Box::new(|_, _, _| panic!("deliberate test panic")))
+        Worker::spawn_with(Box::new(|_, _, _, _| panic!("deliberate test panic")))
     }
 }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::CliError;
 use super::args::{PlaneArgs, SourceArgs, dynamics_name};
-use crate::analysis::continuation::{BifurcationDiagram, Branch};
+use crate::analysis::continuation::{BifurcationDiagram, Branch, SpecialPoint};
 use crate::analysis::cycle_branch::{CycleBranch, CyclePoint};
 use crate::analysis::cycles::Cycle;
 use crate::analysis::cycles::CycleOptions;
@@ -520,7 +520,7 @@ pub fn continuation(
         (false, _) => None,
         (true, TimeModel::Ode) => Some(
             model
-                .cycle_branches(param, [lo, hi], &v, &diagram)
+                .cycle_branches(param, [lo, hi], &v, &diagram, None)
                 .map_err(CliError)?,
         ),
         (true, TimeModel::Map { .. }) => {
@@ -591,12 +591,13 @@ pub fn continue_param(args: &ContinueArgs, out: &mut dyn Write) -> Result<(), Cl
     for sp in &diagram.special_points {
         writeln!(
             out,
-            "  {:<15} at {} = {:.6}  kappa {}  (branch {})",
+            "  {:<15} at {} = {:.6}  kappa {}  (branch {}){}",
             sp.kind.name(),
             args.param,
             sp.p,
             fmt_vec(&sp.kappa),
-            sp.branch
+            sp.branch,
+            lyapunov_note(sp)
         )?;
     }
     if let Some(cycles) = &c.cycle_branches {
@@ -627,6 +628,14 @@ pub fn continue_param(args: &ContinueArgs, out: &mut dyn Write) -> Result<(), Cl
         }
     }
     Ok(())
+}
+
+/// `"  l1 = -0.53 (supercritical)"` for a Hopf point with its first Lyapunov coefficient.
+fn lyapunov_note(sp: &SpecialPoint) -> String {
+    match (sp.first_lyapunov, sp.criticality()) {
+        (Some(l1), Some(kind)) => format!("  l1 = {l1:.4} ({kind})"),
+        _ => String::new(),
+    }
 }
 
 /// "12 points, p in [a, b], period 6.28 to 41.2; ends: hopf, period_diverges".

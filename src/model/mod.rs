@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::Rect;
 use crate::analysis::continuation::{BifurcationDiagram, ContinuationOptions, diagram};
-use crate::analysis::cycle_branch::{CycleBranch, CycleBranchOptions, cycle_branches, seeds_at};
+use crate::analysis::cycle_branch::{
+    Cancel, CycleBranch, CycleBranchOptions, cycle_branches, seeds_at,
+};
 use crate::examples;
 use crate::io::{self, IoError, ModelFile, NetworkFile, NetworkRead, ReadOptions};
 use crate::network::{Network, NetworkError, Projector};
@@ -494,13 +496,15 @@ impl Model {
     /// The branches of limit cycles (ODE) in `param` over `range` at input `v`: from every Hopf
     /// point of `fixed_points` (the diagram [`Model::bifurcation`] gave) and from every cycle
     /// found at the current value and at both ends of the range ([`cycle_branches`]). Cycles are
-    /// seeded at rank 2; at another rank only the Hopf points seed branches.
+    /// seeded at rank 2; at another rank only the Hopf points seed branches. `cancel` may end
+    /// the branches early ([`CycleBranchOptions::cancel`]).
     pub fn cycle_branches(
         &self,
         param: &ParamSpec,
         range: [f64; 2],
         v: &[f64],
         fixed_points: &BifurcationDiagram,
+        cancel: Option<Cancel>,
     ) -> Result<Vec<CycleBranch>, String> {
         let [lo, hi] = range;
         let current = self.parameter_value(param, v)?.clamp(lo, hi);
@@ -508,6 +512,7 @@ impl Model {
         let (seeds, scale) = seeds_at(family.as_ref(), &[current, lo, hi]);
         let opts = CycleBranchOptions {
             scale,
+            cancel,
             ..CycleBranchOptions::new(lo, hi)
         };
         Ok(cycle_branches(family.as_ref(), fixed_points, &seeds, &opts))

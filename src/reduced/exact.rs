@@ -325,6 +325,33 @@ crate::simd_fn! {
 }
 
 crate::simd_fn! {
+    /// `acc_{r S + s} += sum_{i in rows} n_ir phi'_i I_is`, the sums of the input Jacobian (one
+    /// instruction per `tanh` step, as in [`flow_jacobian_sums`]).
+    fn input_jacobian_sums(
+        sys: &ExactReduction,
+        base: &[f64],
+        kappa: &[f64],
+        rows: std::ops::Range<usize>,
+        acc: &mut [f64],
+    ) {
+        let (s, neurons) = (sys.inputs, sys.neurons);
+        let mut scratch = [0.0; BLOCK];
+        for start in rows.step_by(BLOCK) {
+            let x = sys.rates_block(base, kappa, start, &mut scratch);
+            let block = start..start + x.len();
+            for xi in x.iter_mut() {
+                *xi = 1.0 - *xi * *xi;
+            }
+            for (k, a) in acc.iter_mut().enumerate() {
+                let (row, c) = (k / s, k % s);
+                let input = &sys.input_vectors[c * neurons..(c + 1) * neurons];
+                *a += kernels::dot3(&sys.n_col(row)[block.clone()], x, &input[block.clone()]);
+            }
+        }
+    }
+}
+
+crate::simd_fn! {
     /// `z_o = (1/N) w_o^T tanh(base + m kappa)`.
     fn readout_point(sys: &ExactReduction, base: &[f64], kappa: &[f64], out: &mut [f64]) {
         let mut scratch = [0.0; BLOCK];
@@ -396,19 +423,7 @@ impl ReducedSystem for ExactReduction {
         assert_eq!(out.len(), r * s, "input Jacobian buffer length");
         let base = self.recurrent_base(v);
         let sums = self.sum_halves(r * s, true, |rows, acc| {
-            let mut scratch = [0.0; BLOCK];
-            for start in rows.step_by(BLOCK) {
-                let x = self.rates_block(&base, kappa, start, &mut scratch);
-                let block = start..start + x.len();
-                for xi in x.iter_mut() {
-                    *xi = 1.0 - *xi * *xi;
-                }
-                for (k, a) in acc.iter_mut().enumerate() {
-                    let (row, c) = (k / s, k % s);
-                    let input = &self.input_vectors[c * self.neurons..(c + 1) * self.neurons];
-                    *a += kernels::dot3(&self.n_col(row)[block.clone()], x, &input[block.clone()]);
-                }
-            }
+            input_jacobian_sums(self, &base, kappa, rows, acc)
         });
         for (o, sum) in out.iter_mut().zip(sums) {
             *o = self.inv_n * sum;

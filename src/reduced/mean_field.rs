@@ -519,15 +519,39 @@ impl ReducedSystem for MeanField {
 
     /// Exact: the columns `R..R + S` of `dF/d(kappa, v)` (see `accumulate`).
     fn input_jacobian(&self, kappa: &[f64], v: &[f64], out: &mut [f64]) {
+        let r = self.dims.rank;
+        let (mut f, mut jac) = (vec![0.0; r], vec![0.0; r * r]);
+        self.flow_jacobians(kappa, v, &mut f, &mut jac, out);
+    }
+
+    /// One pass: `dF/d(kappa, v)` has the columns of both (the first `R` summed exactly as
+    /// [`flow_jacobian`](Self::flow_jacobian) sums them).
+    fn flow_jacobians(
+        &self,
+        kappa: &[f64],
+        v: &[f64],
+        f: &mut [f64],
+        jac: &mut [f64],
+        jac_v: &mut [f64],
+    ) {
         let (r, s) = (self.dims.rank, self.dims.inputs);
-        assert_eq!(out.len(), r * s, "input Jacobian buffer length");
+        assert_eq!(jac_v.len(), r * s, "input Jacobian buffer length");
         let cols = r + s;
-        let (mut f, mut full) = (vec![0.0; r], vec![0.0; r * cols]);
-        self.with_variables(kappa, v, |y, sy| {
-            self.accumulate(y, sy, &mut f, Some(&mut full), cols)
-        });
-        for row in 0..r {
-            out[row * s..(row + 1) * s].copy_from_slice(&full[row * cols + r..(row + 1) * cols]);
+        let mut split = |full: &mut [f64]| {
+            self.with_variables(kappa, v, |y, sy| {
+                self.accumulate(y, sy, f, Some(&mut *full), cols)
+            });
+            for row in 0..r {
+                let (latent, input) = full[row * cols..(row + 1) * cols].split_at(r);
+                jac[row * r..(row + 1) * r].copy_from_slice(latent);
+                jac_v[row * s..(row + 1) * s].copy_from_slice(input);
+            }
+        };
+        const STACK: usize = 32;
+        if r * cols <= STACK {
+            split(&mut [0.0; STACK][..r * cols]);
+        } else {
+            split(&mut vec![0.0; r * cols]);
         }
     }
 

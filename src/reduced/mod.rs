@@ -86,6 +86,22 @@ pub trait ReducedSystem: Send + Sync {
         None
     }
 
+    /// `F`, `dF/dkappa` ([`flow_jacobian`](Self::flow_jacobian)) and `dF/dv`
+    /// ([`input_jacobian`](Self::input_jacobian)) at one point, bit for bit those two: the
+    /// shooting of a cycle branch needs all three at every step, and the mean field gets them
+    /// from one pass over its populations.
+    fn flow_jacobians(
+        &self,
+        kappa: &[f64],
+        v: &[f64],
+        f: &mut [f64],
+        jac: &mut [f64],
+        jac_v: &mut [f64],
+    ) {
+        self.flow_jacobian(kappa, v, f, jac);
+        self.input_jacobian(kappa, v, jac_v);
+    }
+
     /// `dF/dv` at `(kappa, v)`, row-major `R x S` (`out[r * S + s] = dF_r / dv_s`): how each
     /// input coordinate moves the flow. The rank-1 plane holds `v_s` as a state
     /// ([`plane`], MODEL.md 8), so its Jacobian needs this column. The default differentiates

@@ -1,0 +1,64 @@
+//! The budgets of issue 13, section 5, on one core: the fixed-point diagram and the cycle branch
+//! of the DMS mixture preset under input A over [0, 1.5] (budget for the cycle branch: 100 ms),
+//! and the same for the exact reduction of an N = 4096 network drawn from it (budget: 10x).
+//!
+//! Prints the branch's evaluations of `F` and where its period diverges once per case.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use lowrank_explorer::model::{Model, NetworkSource, ParamSpec};
+use lowrank_explorer::reduced::{TimeModel, presets};
+
+const RANGE: [f64; 2] = [0.0, 1.5];
+
+fn bench_model(c: &mut Criterion, name: &str, model: &Model) {
+    let a = ParamSpec::Input("A".into());
+    let v = [0.0, 0.0];
+    let diagram = model
+        .bifurcation(&a, RANGE, &v, TimeModel::Ode, None)
+        .expect("diagram");
+    let branches = model
+        .cycle_branches(&a, RANGE, &v, &diagram, None)
+        .expect("cycle branches");
+    for b in &branches {
+        println!(
+            "{name}: cycle branch of {} points, ends {:?}, period diverges at {:?}, {} evaluations",
+            b.points.len(),
+            b.ends,
+            b.period_diverges_at,
+            b.evaluations
+        );
+    }
+    let mut group = c.benchmark_group("bifurcation");
+    group.sample_size(10);
+    group.bench_function(format!("{name}_fixed_points_A"), |b| {
+        b.iter(|| black_box(model.bifurcation(&a, RANGE, &v, TimeModel::Ode, None)))
+    });
+    group.bench_function(format!("{name}_cycles_A"), |b| {
+        b.iter(|| black_box(model.cycle_branches(&a, RANGE, &v, &diagram, None)))
+    });
+    group.finish();
+}
+
+fn bench(c: &mut Criterion) {
+    // One core, as the budget says: the exact reduction's sums would otherwise use rayon.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build_global();
+    let population = presets::get("dms_mixture_2pop")
+        .expect("embedded preset")
+        .model;
+    let drawn = NetworkSource::Drawn {
+        model: population.clone(),
+        label: "mixture".into(),
+        neurons: 4096,
+        seed: 1,
+    };
+    let exact = drawn.open().expect("resampled network");
+    bench_model(c, "mixture", &Model::from_population(population, "mixture"));
+    bench_model(c, "exact_n4096", &exact);
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
