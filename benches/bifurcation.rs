@@ -2,7 +2,12 @@
 //! of the DMS mixture preset under input A over [0, 1.5] (budget for the cycle branch: 100 ms),
 //! and the same for the exact reduction of an N = 4096 network drawn from it (budget: 10x).
 //!
-//! Prints the branch's evaluations of `F` and where its period diverges once per case.
+//! The two-parameter diagrams (fold and Hopf curves with their codimension-2 points, budget
+//! 300 ms for the mixture and 10x for N = 4096): input A against the coupling `p1.cov(n2,m1)`
+//! (the population model only) and input A against input B.
+//!
+//! Prints the branch's evaluations of `F` and where its period diverges once per case, and the
+//! curves and codimension-2 points of each plane.
 
 use std::hint::black_box;
 
@@ -41,6 +46,37 @@ fn bench_model(c: &mut Criterion, name: &str, model: &Model) {
     group.finish();
 }
 
+/// The two-parameter diagram of `model` in input A over [0, 1.5] and `q` over `range`.
+fn bench_plane(c: &mut Criterion, name: &str, model: &Model, q: &str, range: [f64; 2]) {
+    let params = [
+        ParamSpec::Input("A".into()),
+        q.parse().expect("a parameter"),
+    ];
+    let v = [0.0, 0.0];
+    let run = || {
+        model
+            .two_parameter(
+                [&params[0], &params[1]],
+                [RANGE, range],
+                &v,
+                TimeModel::Ode,
+                None,
+            )
+            .expect("two-parameter diagram")
+    };
+    let d = run();
+    let labels: Vec<&str> = d.codim2_points.iter().map(|c| c.kind.label()).collect();
+    println!(
+        "{name}: A x {q}: {} curves, codimension-2 points {labels:?}, {} evaluations",
+        d.curves.len(),
+        d.evaluations
+    );
+    let mut group = c.benchmark_group("two_parameter");
+    group.sample_size(10);
+    group.bench_function(format!("{name}_A_x_{q}"), |b| b.iter(|| black_box(run())));
+    group.finish();
+}
+
 fn bench(c: &mut Criterion) {
     // One core, as the budget says: the exact reduction's sums would otherwise use rayon.
     let _ = rayon::ThreadPoolBuilder::new()
@@ -56,7 +92,11 @@ fn bench(c: &mut Criterion) {
         seed: 1,
     };
     let exact = drawn.open().expect("resampled network");
-    bench_model(c, "mixture", &Model::from_population(population, "mixture"));
+    let mixture = Model::from_population(population, "mixture");
+    bench_plane(c, "mixture", &mixture, "p1.cov(n2,m1)", [-0.6, 3.3]);
+    bench_plane(c, "mixture", &mixture, "input.B", [-1.5, 1.5]);
+    bench_plane(c, "exact_n4096", &exact, "input.B", [-1.5, 1.5]);
+    bench_model(c, "mixture", &mixture);
     bench_model(c, "exact_n4096", &exact);
 }
 

@@ -6,7 +6,7 @@
 
 mod app_support;
 
-use app_support::{harness, settle};
+use app_support::{click_at, harness, settle};
 use eframe::egui;
 use egui_kittest::kittest::Queryable;
 use lowrank_explorer::analysis::cycle_branch::CycleBranchEnd;
@@ -47,16 +47,6 @@ fn the_mixture_diagram_has_its_cycle_branch_from_the_hopf_point_to_the_diverging
     let out = h.state().doc.results.bifurcation.clone().unwrap();
     assert!(out.cycles.is_none() && !out.key.wants_cycles());
     assert!(h.query_by_label_contains("cycle branch").is_none());
-}
-
-/// A press and release at `pos`.
-fn click_at(h: &mut egui_kittest::Harness<'_, Explorer>, pos: egui::Pos2) {
-    h.hover_at(pos);
-    h.run();
-    h.drag_at(pos);
-    h.step();
-    h.drop_at(pos);
-    h.step();
 }
 
 #[test]

@@ -92,6 +92,42 @@ fn dragging_a_covariance_slider_keeps_60_fps() {
 
 #[test]
 #[ignore = "a measurement: run in release with --ignored --nocapture"]
+fn the_two_parameter_view_keeps_the_ui_thread_light_while_a_third_parameter_moves() {
+    // Issue 13: the plane of input A and p1.cov(n2,m1) recomputes (curves, then regions) while
+    // p1.fraction moves every frame; the UI thread only draws.
+    let mut h = harness(Explorer::new());
+    settle(&mut h);
+    h.get_by_label("2 parameters").click();
+    settle(&mut h);
+    let mut frame = Vec::new();
+    let t0 = Instant::now();
+    for k in 0..FRAMES {
+        h.get_by_role_and_label(Role::Slider, "p1.fraction")
+            .set_value_accesskit(0.6 + 0.3 * (sweep(k) + 1.0) / 3.5);
+        let t = Instant::now();
+        h.step();
+        frame.push(t.elapsed().as_secs_f64() * 1e3);
+        let next = Duration::from_secs_f64((k + 1) as f64 / 60.0);
+        if let Some(wait) = next.checked_sub(t0.elapsed()) {
+            std::thread::sleep(wait);
+        }
+    }
+    let ui = h.state().median_frame_ms().unwrap();
+    let step = median(frame);
+    println!(
+        "two-parameter view, UI thread per frame while p1.fraction moves: Explorer::ui median {ui:.2} ms, whole egui frame median {step:.2} ms ({FRAMES} frames)"
+    );
+    settle(&mut h);
+    let out = h.state().doc.results.plane_diagram.clone().unwrap();
+    println!(
+        "two-parameter diagram {:.0} ms, regions {:.0} ms (worker, 20 x 20 cells)",
+        out.millis, out.region_millis
+    );
+    assert!(ui < 4.0, "Explorer::ui median {ui:.2} ms is over 4 ms");
+}
+
+#[test]
+#[ignore = "a measurement: run in release with --ignored --nocapture"]
 fn worker_compute_times_per_slider_value() {
     let doc = Document::default();
     let param: ModelParam = "p1.cov(n2,m1)".parse().unwrap();

@@ -1,10 +1,12 @@
 //! The phase plane of the reduced dynamics (MODEL.md 3-4): `analyze` (fixed points, limit cycles,
-//! nullclines) and `continue_` (a bifurcation diagram in one parameter), through the CLI's own
-//! `analysis` and `continuation`, so the dictionaries are its `--json` reports.
+//! nullclines), `continue_` (a bifurcation diagram in one parameter) and `continue2` (in two,
+//! MODEL.md 9), through the CLI's own `analysis`, `continuation` and `plane_continuation`, so the
+//! dictionaries are its `--json` reports.
 
 use lowrank::analysis::Rect;
 use lowrank::cli::analyze::{analysis, continuation, search};
 use lowrank::cli::args::{Dynamics, PlaneArgs, parse_axes, parse_range};
+use lowrank::cli::two_parameter::plane_continuation;
 use lowrank::model::{InputSpec, ParamSpec};
 use numpy::PyArray1;
 use numpy::PyArrayMethods;
@@ -38,6 +40,15 @@ pub struct Slice {
     pub axes: Option<Vec<usize>>,
     pub through: Option<Input>,
     pub channel: Option<String>,
+}
+
+impl Slice {
+    /// The model's own plane (what a continuation is computed on: the whole system).
+    const WHOLE: Slice = Slice {
+        axes: None,
+        through: None,
+        channel: None,
+    };
 }
 
 /// The CLI's `PlaneArgs` from keyword arguments, parsed by the CLI's own parsers.
@@ -195,17 +206,58 @@ pub fn continue_<'py>(
     let param: ParamSpec = param
         .parse()
         .map_err(|e| Error::new_err(format!("param {param:?}: {e}")))?;
-    let whole = Slice {
-        axes: None,
-        through: None,
-        channel: None,
-    };
-    let plane = plane(input, dynamics, alpha, None, whole)?;
+    let plane = plane(input, dynamics, alpha, None, Slice::WHOLE)?;
     let source = Source::of(obj)?;
     let c = py
         .detach(|| {
             let model = source.model(raw_axes)?;
             continuation(&model, &param, [range.0, range.1], &plane, cycles).map_err(|e| e.0)
+        })
+        .map_err(Error::new_err)?;
+    report(py, &c.report())
+}
+
+/// The two-parameter diagram in `param` over `range` and `param2` over `range2` (default: the
+/// range a diagram in `param2` starts with), as `lowrank-explorer continue --param2 --json`: the
+/// fold and Hopf (map: Neimark-Sacker, flip) curves, their codimension-2 points (cusp,
+/// Bogdanov-Takens, Bautin, fold-Hopf), and with `regions=CELLS` the regions of the plane named
+/// by what the phase plane holds, sampled on `CELLS x CELLS` points.
+#[pyfunction]
+#[pyo3(signature = (obj, param, range, param2, range2=None, regions=None, input=Input::Text("none".into()), dynamics="ode", alpha=None, raw_axes=false))]
+#[allow(clippy::too_many_arguments)]
+pub fn continue2<'py>(
+    py: Python<'py>,
+    obj: &Bound<'py, PyAny>,
+    param: &str,
+    range: (f64, f64),
+    param2: &str,
+    range2: Option<(f64, f64)>,
+    regions: Option<usize>,
+    input: Input,
+    dynamics: &str,
+    alpha: Option<f64>,
+    raw_axes: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let parse = |name: &str, text: &str| {
+        text.parse::<ParamSpec>()
+            .map_err(|e| Error::new_err(format!("{name} {text:?}: {e}")))
+    };
+    let params = [parse("param", param)?, parse("param2", param2)?];
+    let plane = plane(input, dynamics, alpha, None, Slice::WHOLE)?;
+    let source = Source::of(obj)?;
+    let c = py
+        .detach(|| {
+            let model = source.model(raw_axes)?;
+            let [lo, hi] = model.continuation_range(&params[1]);
+            let range2 = range2.map_or([lo, hi], |(a, b)| [a, b]);
+            plane_continuation(
+                &model,
+                [&params[0], &params[1]],
+                [[range.0, range.1], range2],
+                &plane,
+                regions,
+            )
+            .map_err(|e| e.0)
         })
         .map_err(Error::new_err)?;
     report(py, &c.report())

@@ -8,7 +8,7 @@
 //! - [`objects`]: the `Network` and `PopulationModel` classes;
 //! - [`files`]: `load`, `save`, `preset`, `gui`;
 //! - [`engine`]: `trials`, `simulate`, `evaluate`;
-//! - [`analysis`]: `analyze`, `continue_`;
+//! - [`analysis`]: `analyze`, `continue_`, `continue2`;
 //! - [`learning`]: `train`, `fit`, `resample`.
 
 mod analysis;
@@ -88,6 +88,7 @@ fn lowrank_explorer(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(engine::evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(analysis::analyze, m)?)?;
     m.add_function(wrap_pyfunction!(analysis::continue_, m)?)?;
+    m.add_function(wrap_pyfunction!(analysis::continue2, m)?)?;
     m.add_function(wrap_pyfunction!(learning::train, m)?)?;
     m.add_function(wrap_pyfunction!(learning::fit, m)?)?;
     m.add_function(wrap_pyfunction!(learning::resample, m)?)?;

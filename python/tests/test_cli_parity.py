@@ -154,6 +154,19 @@ def test_continue_with_cycles_is_the_cli_report():
     assert branch["points"], branch
 
 
+def test_continue2_is_the_cli_report():
+    model = lx.preset("dms_mixture_2pop")
+    got = lx.continue2(model, "input.A", (0.0, 1.5), "p1.cov(n2,m1)", (-0.6, 3.3), regions=6)
+    want = cli_json(
+        "continue", "--preset", "dms_mixture_2pop", "--param", "input.A", "--from", 0, "--to", 1.5,
+        "--param2", "p1.cov(n2,m1)", "--from2", -0.6, "--to2", 3.3, "--regions", 6,
+    )
+    assert got == want
+    kinds = sorted(c["kind"] for c in got["codim2_points"])
+    assert kinds == ["bogdanov_takens", "cusp"], kinds
+    assert "limit cycle" in [g["name"] for g in got["regions"]["regions"]]
+
+
 def test_fit_is_the_cli_fit(net, tmp_path):
     model, report = lx.fit(net, 2, seed=3, restarts=3)
     want = cli_json("fit", FIXTURE_PT, "--populations", 2, "--seed", 3, "--restarts", 3)

@@ -31,8 +31,8 @@
 //!
 //! A branch ends when the parameter leaves the range (exactly on the bound), when the cycle
 //! shrinks onto a fixed point (a Hopf point), when the period exceeds `period_growth` times its
-//! start value or steps fail while it grows (the period diverges: homoclinic or SNIC), or at the
-//! caps on points and evaluations.
+//! start value, or grows while the parameter stands still, or steps fail while it grows (the
+//! period diverges: homoclinic or SNIC), or at the caps on points and evaluations.
 
 use std::fmt;
 use std::sync::Arc;
@@ -193,7 +193,8 @@ pub struct CycleBranch {
     /// Where the period diverges, for an end [`CycleBranchEnd::PeriodDiverges`]: the root of
     /// `1 / T^2`, fitted linear in `p` over the last points. Exact to leading order at a SNIC
     /// (`T ~ (p - p*)^(-1/2)`); at a homoclinic end (`T ~ -ln|p - p*| / lambda`) it lies between
-    /// the last point and `p*`, which are within `~exp(-lambda T)` of each other.
+    /// the last point and `p*`, which are within `~exp(-lambda T)` of each other (it is the last
+    /// point when the fit has no root ahead of it).
     pub period_diverges_at: Vec<f64>,
     /// Evaluations of the flow (each with its Jacobian and `dF/dp`).
     pub evaluations: usize,
@@ -666,7 +667,9 @@ impl<'a> Shooter<'a> {
             if collapsed {
                 break CycleBranchEnd::Hopf;
             }
-            if next.x[n].exp() > opts.period_growth * first_period {
+            if next.x[n].exp() > opts.period_growth * first_period
+                || stalled(&points, 3.0 * first_period, opts.p_max - opts.p_min)
+            {
                 break CycleBranchEnd::PeriodDiverges;
             }
             cur = next;
@@ -676,8 +679,10 @@ impl<'a> Shooter<'a> {
                 (0.7 * ds).max(opts.ds_min)
             };
         };
+        // Where the fit has no root ahead (a homoclinic end, whose last points stand still in
+        // `p` to rounding), the last point is within `~exp(-lambda T)` of `p*`.
         let diverges = (end == CycleBranchEnd::PeriodDiverges)
-            .then(|| divergence(&points))
+            .then(|| divergence(&points).or_else(|| points.last().map(|q| q.p)))
             .flatten();
         (points, end, special, diverges)
     }
@@ -806,6 +811,21 @@ fn period_growing(points: &[CyclePoint], above: f64) -> bool {
         && points[k - 2].period > points[k - 3].period
 }
 
+/// Whether the parameter stood still (within `1e-5` of `range`) over the last eight points while
+/// the period grew past `above` at every one of them: the approach to a homoclinic orbit, where
+/// `T ~ -ln|p - p*| / lambda` grows by steps while `p` converges exponentially.
+fn stalled(points: &[CyclePoint], above: f64, range: f64) -> bool {
+    const RUN: usize = 8;
+    let k = points.len();
+    if k < RUN {
+        return false;
+    }
+    let tail = &points[k - RUN..];
+    tail[0].period > above
+        && tail.windows(2).all(|w| w[1].period > w[0].period)
+        && (tail[RUN - 1].p - tail[0].p).abs() < 1e-5 * range.abs()
+}
+
 /// The root of `1 / T^2` as a straight line in `p`, least squares over the last (up to) four
 /// points (see [`CycleBranch::period_diverges_at`]).
 fn divergence(points: &[CyclePoint]) -> Option<f64> {
@@ -830,7 +850,7 @@ mod tests {
     use super::*;
     use crate::analysis::continuation::{ContinuationOptions, InputFamily, continue_from_rect};
     use crate::analysis::linalg::dist;
-    use crate::analysis::test_systems::{Bautin, Hopf, Snic};
+    use crate::analysis::test_systems::{GeneralisedHopf, Hopf, Snic};
     use crate::reduced::ReducedSystem;
     use std::f64::consts::TAU;
 
@@ -843,16 +863,20 @@ mod tests {
     }
 
     fn hopf_branches(sys: &dyn ReducedSystem, range: [f64; 2], p0: f64) -> Vec<CycleBranch> {
-        let family = family(sys);
+        branches(&family(sys), range, p0)
+    }
+
+    /// The cycle branches of `family` over `range` from the fixed points at `p0`.
+    fn branches(family: &InputFamily, range: [f64; 2], p0: f64) -> Vec<CycleBranch> {
         let rect = Rect::new(-2.0, 2.0, -2.0, 2.0);
         let d = continue_from_rect(
-            &family,
+            family,
             p0,
             &rect,
             &ContinuationOptions::new(range[0], range[1], TimeModel::Ode),
         );
         cycle_branches(
-            &family,
+            family,
             &d,
             &[],
             &CycleBranchOptions::new(range[0], range[1]),
@@ -928,8 +952,14 @@ mod tests {
     #[test]
     fn the_bautin_branch_folds_at_the_known_point_and_changes_stability_there() {
         let omega = 1.0;
-        let sys = Bautin { omega };
-        let branches = hopf_branches(&sys, [-0.5, 0.5], 0.3);
+        // r' = r (m + r^2 - r^4): the generalised Hopf normal form at b2 = 1.
+        let sys = GeneralisedHopf { omega };
+        let family = InputFamily {
+            sys: &sys,
+            v0: vec![0.0, 1.0],
+            direction: vec![1.0, 0.0],
+        };
+        let branches = branches(&family, [-0.5, 0.5], 0.3);
         assert_eq!(branches.len(), 1);
         let b = &branches[0];
         let folds: Vec<_> = b

@@ -19,8 +19,10 @@ pub mod normal_form;
 pub mod nullclines;
 pub mod phase_line;
 pub mod projection;
+pub mod regions;
 pub mod root_search;
 pub mod trial;
+pub mod two_parameter;
 
 #[cfg(test)]
 pub(crate) mod test_systems;

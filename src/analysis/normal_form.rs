@@ -104,7 +104,7 @@ fn complex((a, b): (Vec<f64>, Vec<f64>)) -> DVector<C64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::test_systems::{Bautin, Hopf};
+    use crate::analysis::test_systems::{GeneralisedHopf, Hopf};
 
     #[test]
     fn the_hopf_normal_form_has_l1_two_a_over_omega_of_either_sign() {
@@ -120,7 +120,13 @@ mod tests {
             let want = -2.0 * sign / omega;
             assert!((l1 - want).abs() < 1e-7, "sign {sign}: {l1} vs {want}");
         }
-        let bautin = first_lyapunov(&Bautin { omega: 0.8 }, &[0.0], &[0.0, 0.0], 0.8, 1.0);
+        let bautin = first_lyapunov(
+            &GeneralisedHopf { omega: 0.8 },
+            &[0.0, 1.0],
+            &[0.0, 0.0],
+            0.8,
+            1.0,
+        );
         assert!((bautin.unwrap() - 2.0 / 0.8).abs() < 1e-7, "{bautin:?}");
     }
 

@@ -286,39 +286,6 @@ impl<S: ReducedSystem> ReducedSystem for Sheared<S> {
     }
 }
 
-/// Bautin (generalised Hopf) normal form with first Lyapunov coefficient `+1`:
-/// `r' = r (m + r^2 - r^4)`, `theta' = omega`, `m = v[0]`. Subcritical Hopf at `m = 0`; cycles at
-/// `r^2 = (1 +- sqrt(1 + 4 m)) / 2`, which meet in a fold of cycles at `m = -1/4`, `r^2 = 1/2`;
-/// a cycle's nontrivial Floquet multiplier is `exp(T (m + 3 r^2 - 5 r^4))`, `T = 2 pi / omega`.
-pub struct Bautin {
-    pub omega: f64,
-}
-
-impl ReducedSystem for Bautin {
-    fn rank(&self) -> usize {
-        2
-    }
-    fn inputs(&self) -> usize {
-        1
-    }
-    fn flow(&self, k: &[f64], v: &[f64], out: &mut [f64]) {
-        let (x, y, w) = (k[0], k[1], self.omega);
-        let r2 = x * x + y * y;
-        let g = v[0] + r2 - r2 * r2;
-        out[0] = g * x - w * y;
-        out[1] = g * y + w * x;
-    }
-    fn flow_jacobian(&self, k: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
-        self.flow(k, v, f);
-        let (x, y, w) = (k[0], k[1], self.omega);
-        let r2 = x * x + y * y;
-        let g = v[0] + r2 - r2 * r2;
-        // dg/dx = 2 x (1 - 2 r^2), likewise in y.
-        let (gx, gy) = (2.0 * x * (1.0 - 2.0 * r2), 2.0 * y * (1.0 - 2.0 * r2));
-        jac.copy_from_slice(&[g + x * gx, x * gy - w, y * gx + w, g + y * gy]);
-    }
-}
-
 /// A saddle-node on an invariant circle (SNIC): `r' = r (1 - r^2)`, `theta' = m - r cos theta`
 /// (`x' = x (1 - r^2) - y (m - x)`, `y' = y (1 - r^2) + x (m - x)`), `m = v[0]`. For `m > 1` the
 /// unit circle is a stable cycle of period `2 pi / sqrt(m^2 - 1)`, which diverges as `m -> 1`,
@@ -347,6 +314,122 @@ impl ReducedSystem for Snic {
             -2.0 * x * y - turn,
             -2.0 * x * y + turn - x,
             radial - 2.0 * y * y,
+        ]);
+    }
+}
+
+/// Cusp normal form `x' = b1 + b2 x - x^3`, `y' = -y`, `(b1, b2) = v`.
+pub struct Cusp;
+
+impl ReducedSystem for Cusp {
+    fn rank(&self) -> usize {
+        2
+    }
+    fn inputs(&self) -> usize {
+        2
+    }
+    fn flow(&self, k: &[f64], v: &[f64], out: &mut [f64]) {
+        out[0] = v[0] + v[1] * k[0] - k[0].powi(3);
+        out[1] = -k[1];
+    }
+    fn flow_jacobian(&self, k: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
+        self.flow(k, v, f);
+        jac.copy_from_slice(&[v[1] - 3.0 * k[0] * k[0], 0.0, 0.0, -1.0]);
+    }
+}
+
+/// Bogdanov-Takens normal form `x' = y`, `y' = b1 + b2 x + x^2 + s x y`, `(b1, b2) = v`
+/// (Kuznetsov, section 8.4).
+pub struct BogdanovTakens {
+    pub s: f64,
+}
+
+impl ReducedSystem for BogdanovTakens {
+    fn rank(&self) -> usize {
+        2
+    }
+    fn inputs(&self) -> usize {
+        2
+    }
+    fn flow(&self, k: &[f64], v: &[f64], out: &mut [f64]) {
+        let (x, y) = (k[0], k[1]);
+        out[0] = y;
+        out[1] = v[0] + v[1] * x + x * x + self.s * x * y;
+    }
+    fn flow_jacobian(&self, k: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
+        self.flow(k, v, f);
+        let (x, y) = (k[0], k[1]);
+        jac.copy_from_slice(&[0.0, 1.0, v[1] + 2.0 * x + self.s * y, self.s * x]);
+    }
+}
+
+/// Generalised Hopf (Bautin) normal form `r' = r (b1 + b2 r^2 - r^4)`, `theta' = omega`,
+/// `(b1, b2) = v`: Hopf points on `b1 = 0` with `l_1 = 2 b2 / omega`, a Bautin point at the
+/// origin. At `b2 = 1` the Hopf point is subcritical; cycles at `r^2 = (1 +- sqrt(1 + 4 b1)) / 2`
+/// meet in a fold of cycles at `b1 = -1/4`, `r^2 = 1/2`; a cycle's nontrivial Floquet multiplier
+/// is `exp(T (b1 + 3 r^2 - 5 r^4))`, `T = 2 pi / omega`.
+pub struct GeneralisedHopf {
+    pub omega: f64,
+}
+
+impl ReducedSystem for GeneralisedHopf {
+    fn rank(&self) -> usize {
+        2
+    }
+    fn inputs(&self) -> usize {
+        2
+    }
+    fn flow(&self, k: &[f64], v: &[f64], out: &mut [f64]) {
+        let (x, y, w) = (k[0], k[1], self.omega);
+        let r2 = x * x + y * y;
+        let g = v[0] + v[1] * r2 - r2 * r2;
+        out[0] = g * x - w * y;
+        out[1] = g * y + w * x;
+    }
+    fn flow_jacobian(&self, k: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
+        self.flow(k, v, f);
+        let (x, y, w) = (k[0], k[1], self.omega);
+        let r2 = x * x + y * y;
+        let g = v[0] + v[1] * r2 - r2 * r2;
+        let dg = 2.0 * (v[1] - 2.0 * r2);
+        let (gx, gy) = (dg * x, dg * y);
+        jac.copy_from_slice(&[g + x * gx, x * gy - w, y * gx + w, g + y * gy]);
+    }
+}
+
+/// A fold-Hopf (zero-Hopf) system of rank 3: `z' = b1 - z^2` and a Hopf pair of real part
+/// `b2 + z` and frequency 1 in `(x, y)` (with `-r^2` saturation), state `(x, y, z)`,
+/// `(b1, b2) = v`: folds on `b1 = 0`, Hopf points on `b1 = b2^2`, a zero-Hopf point at the origin.
+pub struct FoldHopf;
+
+impl ReducedSystem for FoldHopf {
+    fn rank(&self) -> usize {
+        3
+    }
+    fn inputs(&self) -> usize {
+        2
+    }
+    fn flow(&self, k: &[f64], v: &[f64], out: &mut [f64]) {
+        let (x, y, z) = (k[0], k[1], k[2]);
+        let (mu, r2) = (v[1] + z, x * x + y * y);
+        out[0] = mu * x - y - x * r2;
+        out[1] = x + mu * y - y * r2;
+        out[2] = v[0] - z * z;
+    }
+    fn flow_jacobian(&self, k: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
+        self.flow(k, v, f);
+        let (x, y, z) = (k[0], k[1], k[2]);
+        let (mu, r2) = (v[1] + z, x * x + y * y);
+        jac.copy_from_slice(&[
+            mu - r2 - 2.0 * x * x,
+            -1.0 - 2.0 * x * y,
+            x,
+            1.0 - 2.0 * x * y,
+            mu - r2 - 2.0 * y * y,
+            y,
+            0.0,
+            0.0,
+            -2.0 * z,
         ]);
     }
 }

@@ -15,6 +15,8 @@ use crate::analysis::landscape::{
     ViewLayer, view_layer,
 };
 use crate::analysis::linalg::{Complex, dist, eigenvalues};
+use crate::analysis::regions::Regions;
+use crate::analysis::two_parameter::TwoParameterDiagram;
 use crate::app::document::{Selection, TrajectoryStart};
 use crate::model::{Model, ParamSpec};
 use crate::reduced::plane::PlaneAxes;
@@ -296,6 +298,91 @@ pub fn with_cycles(
     (!cancelled).then(|| BifurcationOutcome {
         cycles: Some(cycles),
         cycle_millis: t0.elapsed().as_secs_f64() * 1e3,
+        ..out.clone()
+    })
+}
+
+/// Cells per side of the sampled regions of the app's two-parameter diagram.
+pub const REGION_CELLS: usize = 20;
+
+/// A two-parameter diagram request: both parameters, their ranges, and the state of the others.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlaneDiagramKey {
+    pub params: [ParamSpec; 2],
+    pub ranges: [[f64; 2]; 2],
+    pub v: Vec<f64>,
+    pub time_model: TimeModel,
+    /// Whether the regions are named too.
+    pub regions: bool,
+}
+
+/// A two-parameter diagram with the parameters' current values.
+#[derive(Debug, Clone)]
+pub struct PlaneDiagramOutcome {
+    pub key: PlaneDiagramKey,
+    pub diagram: Result<TwoParameterDiagram, String>,
+    /// The named regions: `None` until computed (or when not wanted).
+    pub regions: Option<Result<Regions, String>>,
+    /// The current point (the marker the user drags).
+    pub current: Option<[f64; 2]>,
+    pub millis: f64,
+    pub region_millis: f64,
+}
+
+/// The two-parameter diagram of `key` ([`Model::two_parameter`]), without its regions
+/// ([`with_regions`] adds them); `None` if `cancel` withdrew it.
+pub fn plane_diagram(
+    model: &Model,
+    key: &PlaneDiagramKey,
+    cancel: Option<Cancel>,
+) -> Option<PlaneDiagramOutcome> {
+    let t0 = Instant::now();
+    let [p, q] = &key.params;
+    let diagram = model.two_parameter([p, q], key.ranges, &key.v, key.time_model, cancel);
+    if diagram.as_ref().is_ok_and(|d| d.cancelled) {
+        return None;
+    }
+    let current = model
+        .parameter_value(p, &key.v)
+        .and_then(|a| Ok([a, model.parameter_value(q, &key.v)?]))
+        .ok();
+    Some(PlaneDiagramOutcome {
+        key: key.clone(),
+        diagram,
+        regions: None,
+        current,
+        millis: t0.elapsed().as_secs_f64() * 1e3,
+        region_millis: 0.0,
+    })
+}
+
+/// `out` with its regions ([`Model::regions`] on [`REGION_CELLS`] a side); `None` if `cancel`
+/// withdrew them, `out` as it is when its key wants none.
+pub fn with_regions(
+    model: &Model,
+    out: &PlaneDiagramOutcome,
+    cancel: Option<Cancel>,
+) -> Option<PlaneDiagramOutcome> {
+    if !out.key.regions {
+        return Some(out.clone());
+    }
+    let t0 = Instant::now();
+    let key = &out.key;
+    let [p, q] = &key.params;
+    let cells = [REGION_CELLS; 2];
+    let regions = model
+        .regions(
+            [p, q],
+            key.ranges,
+            &key.v,
+            key.time_model,
+            cells,
+            cancel.as_ref(),
+        )
+        .transpose()?;
+    Some(PlaneDiagramOutcome {
+        regions: Some(regions),
+        region_millis: t0.elapsed().as_secs_f64() * 1e3,
         ..out.clone()
     })
 }

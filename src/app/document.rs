@@ -94,6 +94,20 @@ pub struct BifurcationSettings {
     /// Sessions saved before cycle branches existed have them on.
     #[serde(default = "yes")]
     pub cycles: bool,
+    /// The second parameter of the two-parameter diagram, shown instead of the one-parameter
+    /// diagram when set (the first is `parameter`, on the horizontal axis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second: Option<SecondParameter>,
+}
+
+/// The vertical axis of the two-parameter diagram.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecondParameter {
+    pub parameter: ParamSpec,
+    pub range: [f64; 2],
+    /// Name the regions by what the phase plane holds (sampled in the background).
+    #[serde(default = "yes")]
+    pub regions: bool,
 }
 
 fn yes() -> bool {
@@ -493,6 +507,7 @@ impl Edits {
                 range: analysed.continuation_range(&parameter),
                 parameter,
                 cycles: true,
+                second: None,
             },
             plane: None,
             population,

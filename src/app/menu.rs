@@ -223,6 +223,14 @@ impl Explorer {
                     ui.label(format!("cycle branches {:.0} ms", b.cycle_millis));
                 }
             }
+            if let Some(d) = &r.plane_diagram {
+                ui.separator();
+                ui.label(format!("two-parameter {:.0} ms", d.millis));
+                if d.regions.is_some() {
+                    ui.separator();
+                    ui.label(format!("regions {:.0} ms", d.region_millis));
+                }
+            }
             if let Some(f) = self.median_frame_ms() {
                 ui.separator();
                 ui.label(format!("UI {f:.1} ms/frame"));

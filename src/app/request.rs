@@ -1,7 +1,7 @@
 //! What the worker is asked for: a pure function of the open [`Document`], so the answers
 //! depend on the model and its edits (and, for the flow field only, on the visible rectangle).
 
-use crate::app::compute::{BifurcationKey, PlaneKey};
+use crate::app::compute::{BifurcationKey, PlaneDiagramKey, PlaneKey};
 use crate::app::document::Document;
 use crate::app::worker::Request;
 use crate::model::trials::has_trials;
@@ -44,13 +44,24 @@ pub fn request(doc: &Document) -> Request {
         starts: view.starts.clone(),
         trials: has_trials(channels).then_some((time_model, doc.edits.trials)),
         overlay: doc.overlay().cloned(),
-        bifurcation: b.enabled.then(|| BifurcationKey {
+        bifurcation: (b.enabled && b.second.is_none()).then(|| BifurcationKey {
             parameter: b.parameter.clone(),
             range: b.range,
-            v,
+            v: v.clone(),
             time_model,
             cycles: b.cycles,
         }),
+        plane_diagram: b
+            .second
+            .as_ref()
+            .filter(|_| b.enabled)
+            .map(|second| PlaneDiagramKey {
+                params: [b.parameter.clone(), second.parameter.clone()],
+                ranges: [b.range, second.range],
+                v,
+                time_model,
+                regions: second.regions,
+            }),
         model,
     }
 }
@@ -86,8 +97,21 @@ mod tests {
         assert_eq!(c.plane.v, vec![1.0, 0.0]);
         assert_eq!(c.bifurcation.as_ref().unwrap().v, vec![1.0, 0.0]);
         assert_eq!(c.trials.unwrap().0, TimeModel::TRAINED_MAP);
+        assert!(c.plane_diagram.is_none());
+        // Two parameters: the plane diagram instead of the one-parameter one.
+        doc.edits.bifurcation.second = Some(crate::app::document::SecondParameter {
+            parameter: "input.B".parse().unwrap(),
+            range: [-1.0, 1.0],
+            regions: true,
+        });
+        let d = request(&doc);
+        assert!(d.bifurcation.is_none());
+        let key = d.plane_diagram.unwrap();
+        assert_eq!(key.params[1].to_string(), "input.B");
+        assert_eq!((key.ranges[1], key.v), ([-1.0, 1.0], vec![1.0, 0.0]));
         doc.edits.bifurcation.enabled = false;
         assert!(request(&doc).bifurcation.is_none());
+        assert!(request(&doc).plane_diagram.is_none());
         assert_eq!(request(&doc), request(&doc), "same document, same request");
     }
 }

@@ -23,7 +23,8 @@ use crate::analysis::landscape::{
     self, FIELD_GRID, Landscape, NULLCLINE_RESOLUTION, ViewLayer, view_layer,
 };
 use crate::app::compute::{
-    self, BifurcationKey, BifurcationOutcome, OverlayOutcome, PlaneKey, Readout, UserTrajectory,
+    self, BifurcationKey, BifurcationOutcome, OverlayOutcome, PlaneDiagramKey, PlaneDiagramOutcome,
+    PlaneKey, Readout, UserTrajectory,
 };
 use crate::app::document::{Selection, TrajectoryStart};
 use crate::model::{Model, TrialSet, TrialSettings};
@@ -44,6 +45,7 @@ pub struct Request {
     /// A population model whose mean field is drawn over a network's exact landscape.
     pub overlay: Option<Arc<Model>>,
     pub bifurcation: Option<BifurcationKey>,
+    pub plane_diagram: Option<PlaneDiagramKey>,
 }
 
 /// Models compare by identity: a document rebuilds its model only when the model changes.
@@ -70,6 +72,7 @@ impl PartialEq for Request {
             && self.trials == o.trials
             && same_overlay(&self.overlay, &o.overlay)
             && self.bifurcation == o.bifurcation
+            && self.plane_diagram == o.plane_diagram
     }
 }
 
@@ -87,6 +90,8 @@ pub enum Update {
     Overlay(Option<Arc<OverlayOutcome>>),
     /// The fixed-point diagram, and again once its cycle branches are in.
     Bifurcation(Option<Arc<BifurcationOutcome>>),
+    /// The two-parameter diagram, and again once its regions are in.
+    PlaneDiagram(Option<Arc<PlaneDiagramOutcome>>),
     /// Every stage of the request of this generation is done.
     Idle(u64),
 }
@@ -108,6 +113,10 @@ pub struct Results {
     /// The newest diagram whose cycle branches are in: drawn (marked as updating) while those of
     /// `bifurcation` are computed, so a moving slider does not blank them.
     pub cycles: Option<Arc<BifurcationOutcome>>,
+    pub plane_diagram: Option<Arc<PlaneDiagramOutcome>>,
+    /// The newest two-parameter diagram whose regions are in, drawn while those of
+    /// `plane_diagram` are computed.
+    pub regions: Option<Arc<PlaneDiagramOutcome>>,
     /// Generation of the newest request sent, and of the newest one the worker finished.
     pub requested: u64,
     pub finished: u64,
@@ -134,6 +143,12 @@ impl Results {
                     self.cycles = Some(out.clone());
                 }
                 self.bifurcation = b;
+            }
+            Update::PlaneDiagram(d) => {
+                if let Some(out) = d.as_ref().filter(|o| o.regions.is_some()) {
+                    self.regions = Some(out.clone());
+                }
+                self.plane_diagram = d;
             }
             Update::Idle(g) => self.finished = g,
         }
@@ -235,6 +250,8 @@ struct Stages {
     overlay: Option<Request>,
     bifurcation: Option<(Request, Option<Arc<BifurcationOutcome>>)>,
     cycle_branches: Option<Request>,
+    plane_diagram: Option<(Request, Option<Arc<PlaneDiagramOutcome>>)>,
+    regions: Option<Request>,
 }
 
 /// Why a request's stages stopped early.
@@ -449,6 +466,42 @@ impl Stages {
             };
             self.cycle_branches = Some(req.clone());
             send(Update::Bifurcation(Some(Arc::new(full))));
+        }
+        yield_if_newer!();
+
+        // 10. The two-parameter diagram, and 11. its regions: long too, withdrawn like stage 9.
+        let withdraw = || {
+            let newest = newest.clone();
+            Cancel::new(move || newest.load(Ordering::Relaxed) > generation)
+        };
+        let same_plane_diagram =
+            |r: &Request| same_model(&r.model, model) && r.plane_diagram == req.plane_diagram;
+        if !self
+            .plane_diagram
+            .as_ref()
+            .is_some_and(|(r, _)| same_plane_diagram(r))
+        {
+            let out = match &req.plane_diagram {
+                Some(key) => match compute::plane_diagram(model, key, Some(withdraw())) {
+                    Some(out) => Some(Arc::new(out)),
+                    None => return Next::Done,
+                },
+                None => None,
+            };
+            self.plane_diagram = Some((req.clone(), out.clone()));
+            self.regions = None;
+            send(Update::PlaneDiagram(out));
+        }
+        yield_if_newer!();
+        let diagram = self.plane_diagram.as_ref().and_then(|(_, out)| out.clone());
+        if let Some(out) = diagram.filter(|o| o.key.regions)
+            && !self.regions.as_ref().is_some_and(same_plane_diagram)
+        {
+            let Some(full) = compute::with_regions(model, &out, Some(withdraw())) else {
+                return Next::Done;
+            };
+            self.regions = Some(req.clone());
+            send(Update::PlaneDiagram(Some(Arc::new(full))));
         }
         send(Update::Idle(generation));
         Next::Done

@@ -52,6 +52,20 @@ pub struct ContinueArgs {
     /// of cycles, and where the period diverges).
     #[arg(long)]
     pub cycles: bool,
+    /// A second parameter: continue the fold and Hopf (map: Neimark-Sacker, flip) curves in the
+    /// plane of --param and --param2, with their cusp, Bogdanov-Takens, Bautin and fold-Hopf points.
+    #[arg(long)]
+    pub param2: Option<ParamSpec>,
+    /// Start of the second parameter's range (default: the range a diagram in it starts with).
+    #[arg(long, allow_negative_numbers = true, requires = "param2")]
+    pub from2: Option<f64>,
+    /// End of the second parameter's range.
+    #[arg(long, allow_negative_numbers = true, requires = "param2")]
+    pub to2: Option<f64>,
+    /// With --param2: also name the regions of the plane by what the phase plane holds
+    /// ("2 memories", "limit cycle", ...), sampled on CELLS x CELLS points.
+    #[arg(long, value_name = "CELLS", requires = "param2")]
+    pub regions: Option<usize>,
     /// Print the diagram as JSON (branches with stability, special points).
     #[arg(long)]
     pub json: bool,
@@ -354,7 +368,7 @@ fn print_cycles(
     Ok(())
 }
 
-fn fmt_vec(v: &[f64]) -> String {
+pub(super) fn fmt_vec(v: &[f64]) -> String {
     let parts: Vec<String> = v.iter().map(|x| format!("{x:.4}")).collect();
     format!("[{}]", parts.join(", "))
 }
@@ -482,7 +496,7 @@ impl Continuation {
 }
 
 /// `--from` and `--to`: different finite numbers.
-fn check_range([from, to]: [f64; 2]) -> Result<(), CliError> {
+pub(super) fn check_range([from, to]: [f64; 2]) -> Result<(), CliError> {
     if from.is_finite() && to.is_finite() && from != to {
         Ok(())
     } else {
@@ -547,6 +561,9 @@ pub fn continuation(
 pub fn continue_param(args: &ContinueArgs, out: &mut dyn Write) -> Result<(), CliError> {
     // Before reading any file, as every command checks its flags first.
     check_range([args.from, args.to])?;
+    if args.param2.is_some() {
+        return super::two_parameter::continue_plane(args, out);
+    }
     let model = args.source.load()?;
     let c = continuation(
         &model,

@@ -13,6 +13,7 @@ mod render;
 mod signals;
 pub mod simulate;
 pub mod train;
+pub mod two_parameter;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -20,6 +20,10 @@ use crate::analysis::continuation::{BifurcationDiagram, ContinuationOptions, dia
 use crate::analysis::cycle_branch::{
     Cancel, CycleBranch, CycleBranchOptions, cycle_branches, seeds_at,
 };
+use crate::analysis::regions::{Regions, regions};
+use crate::analysis::two_parameter::{
+    TwoParameterDiagram, TwoParameterOptions, two_parameter_diagram,
+};
 use crate::examples;
 use crate::io::{self, IoError, ModelFile, NetworkFile, NetworkRead, ReadOptions};
 use crate::network::{Network, NetworkError, Projector};
@@ -315,6 +319,15 @@ impl Model {
         }
     }
 
+    /// The reduced system, shared (the two-parameter family hands it to every point of its
+    /// plane that moves only inputs).
+    pub fn shared_system(&self) -> Arc<dyn ReducedSystem> {
+        match self {
+            Model::Network(n) => n.exact.clone(),
+            Model::Population(p) => p.mean_field.clone(),
+        }
+    }
+
     /// Rank, inputs and outputs of the reduced system.
     pub fn dims(&self) -> ModelDims {
         match self {
@@ -475,10 +488,19 @@ impl Model {
         time_model: TimeModel,
         search: Option<Rect>,
     ) -> Result<BifurcationDiagram, String> {
+        self.check_range(param, range)?;
         let [lo, hi] = range;
+        let current = self.parameter_value(param, v)?;
+        let family = self.family(param, v.to_vec())?;
+        let opts = ContinuationOptions::new(lo, hi, time_model);
+        Ok(diagram(family.as_ref(), current, &opts, search))
+    }
+
+    /// A continuation range of `param`: finite, increasing, inside the parameter's domain.
+    fn check_range(&self, param: &ParamSpec, [lo, hi]: [f64; 2]) -> Result<(), String> {
         if !(lo.is_finite() && hi.is_finite() && lo < hi) {
             return Err(format!(
-                "the range [{lo}, {hi}] is empty: the start must be below the end"
+                "the range [{lo}, {hi}] of {param} is empty: the start must be below the end"
             ));
         }
         let (min, max) = self.parameter_domain(param);
@@ -487,10 +509,50 @@ impl Model {
                 "{param} takes values in [{min}, {max}]; the range [{lo}, {hi}] leaves it"
             ));
         }
-        let current = self.parameter_value(param, v)?;
-        let family = self.family(param, v.to_vec())?;
-        let opts = ContinuationOptions::new(lo, hi, time_model);
-        Ok(diagram(family.as_ref(), current, &opts, search))
+        Ok(())
+    }
+
+    /// The two-parameter diagram in `params` over `ranges` at input `v` (MODEL.md 9): the
+    /// fold and Hopf (map: Neimark-Sacker, flip) curves through the one-parameter diagrams along
+    /// both axes, with their codimension-2 points ([`two_parameter_diagram`]), from the current
+    /// values. `cancel` may end it early.
+    pub fn two_parameter(
+        &self,
+        params: [&ParamSpec; 2],
+        ranges: [[f64; 2]; 2],
+        v: &[f64],
+        time_model: TimeModel,
+        cancel: Option<Cancel>,
+    ) -> Result<TwoParameterDiagram, String> {
+        let family = self.family2(params, v)?;
+        let mut current = [0.0; 2];
+        for k in 0..2 {
+            self.check_range(params[k], ranges[k])?;
+            current[k] = self.parameter_value(params[k], v)?;
+        }
+        let opts = TwoParameterOptions {
+            cancel,
+            ..TwoParameterOptions::new(ranges, time_model)
+        };
+        Ok(two_parameter_diagram(&family, current, &opts))
+    }
+
+    /// The regions of the plane of `params` over `ranges` at input `v`, named by what the phase
+    /// plane holds, on a grid of `cells` ([`regions`]); `Ok(None)` if `cancel` withdrew it.
+    pub fn regions(
+        &self,
+        params: [&ParamSpec; 2],
+        ranges: [[f64; 2]; 2],
+        v: &[f64],
+        time_model: TimeModel,
+        cells: [usize; 2],
+        cancel: Option<&Cancel>,
+    ) -> Result<Option<Regions>, String> {
+        let family = self.family2(params, v)?;
+        for k in 0..2 {
+            self.check_range(params[k], ranges[k])?;
+        }
+        Ok(regions(&family, ranges, cells, time_model, cancel))
     }
 
     /// The branches of limit cycles (ODE) in `param` over `range` at input `v`: from every Hopf

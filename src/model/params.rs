@@ -9,8 +9,14 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::Model;
+use std::sync::{Arc, Mutex};
+
 use crate::analysis::continuation::{Family, InputFamily, RebuiltFamily};
-use crate::reduced::{Loading, MeanField, ModelDims, ModelParam};
+use crate::analysis::two_parameter::TwoParameterFamily;
+use crate::reduced::{Loading, MeanField, ModelDims, ModelParam, ReducedSystem};
+
+/// A mean field built for the population parameters' values (as bits) of a two-parameter family.
+type Built = (Vec<u64>, Arc<dyn ReducedSystem>);
 
 /// Half-width of an input amplitude's slider (the DMS stimuli are 1).
 pub const INPUT_SLIDER: f64 = 2.0;
@@ -273,6 +279,71 @@ impl Model {
         }
     }
 
+    /// The two-parameter family `params` name, at the base input `v` (for the two-parameter
+    /// diagram): input amplitudes set their channels of `v`; population parameters, held inside
+    /// their domains, rebuild the mean field.
+    pub fn family2(
+        &self,
+        params: [&ParamSpec; 2],
+        v: &[f64],
+    ) -> Result<TwoParameterFamily, String> {
+        if params[0] == params[1] {
+            return Err(format!(
+                "the two parameters are both {}: a two-parameter diagram needs two different ones",
+                params[0]
+            ));
+        }
+        enum Setter {
+            Channel(usize),
+            Population(ModelParam),
+        }
+        let setters = params
+            .iter()
+            .map(|param| match param {
+                ParamSpec::Input(name) => self.channel(name).map(Setter::Channel),
+                ParamSpec::Model(p) => self.population_param(p).map(|_| Setter::Population(*p)),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let base: Arc<dyn ReducedSystem> = self.shared_system();
+        let population = self.population().cloned();
+        let v = v.to_vec();
+        // The last mean field built, by the population parameters' values: a difference in an
+        // input amplitude (or in kappa) reuses it instead of rebuilding the model.
+        let built: Mutex<Option<Built>> = Mutex::new(None);
+        Ok(TwoParameterFamily::new(
+            self.dims().rank,
+            Box::new(move |pq| {
+                let mut v = v.clone();
+                let mut set = Vec::new();
+                for (setter, value) in setters.iter().zip(pq) {
+                    match setter {
+                        Setter::Channel(k) => v[*k] = value,
+                        Setter::Population(p) => set.push((*p, value)),
+                    }
+                }
+                let (Some(base_model), false) = (&population, set.is_empty()) else {
+                    return (base.clone(), v);
+                };
+                let key: Vec<u64> = set.iter().map(|(_, x)| x.to_bits()).collect();
+                let mut built = built.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some((k, sys)) = built.as_ref()
+                    && *k == key
+                {
+                    return (sys.clone(), v);
+                }
+                let mut m = base_model.clone();
+                for (p, value) in set {
+                    let (lo, hi) = p.domain();
+                    // Inside the domain `set` cannot fail.
+                    let _ = p.set(&mut m, value.clamp(lo, hi));
+                }
+                let sys: Arc<dyn ReducedSystem> = Arc::new(MeanField::new(&m));
+                *built = Some((key, sys.clone()));
+                (sys, v)
+            }),
+        ))
+    }
+
     /// The population model a model parameter belongs to, checked to exist in it.
     fn population_param(&self, p: &ModelParam) -> Result<&crate::reduced::PopulationModel, String> {
         let Some(model) = self.population() else {
@@ -325,6 +396,25 @@ impl Model {
     /// The parameter a bifurcation diagram starts on: the first input's amplitude.
     pub fn default_parameter(&self) -> Option<ParamSpec> {
         self.input_names().into_iter().next().map(ParamSpec::Input)
+    }
+
+    /// The parameter a two-parameter diagram in `first` starts with on its second axis: for a
+    /// population model of rank 2 or more, `p1.cov(n2,m1)`, the coupling that sets `S~_21`
+    /// (through which input A's saturation turns the memories into a cycle, MODEL.md 4);
+    /// otherwise the first other entry of the catalogue.
+    pub fn second_parameter(&self, first: &ParamSpec) -> Option<ParamSpec> {
+        let coupling = ParamSpec::Model(ModelParam::Cov {
+            pop: 0,
+            a: Loading::N(1),
+            b: Loading::M(0),
+        });
+        if self.population().is_some() && self.has_parameter(&coupling) && coupling != *first {
+            return Some(coupling);
+        }
+        self.parameters()
+            .into_iter()
+            .flat_map(|g| g.params)
+            .find(|p| p != first)
     }
 
     /// A slider's range for `param`, from its value in this model: `[-2, 2]` for an input, the

@@ -44,6 +44,16 @@ pub fn sized(app: Explorer, size: egui::Vec2) -> Harness<'static, Explorer> {
         .build_ui_state(|ui, app: &mut Explorer| app.ui(ui), app)
 }
 
+/// A press and release at `pos`, as a click of the pointer.
+pub fn click_at(h: &mut Harness<'_, Explorer>, pos: egui::Pos2) {
+    h.hover_at(pos);
+    h.run();
+    h.drag_at(pos);
+    h.step();
+    h.drop_at(pos);
+    h.step();
+}
+
 /// Steps frames until the worker has finished the newest request and the UI shows it.
 ///
 /// # Panics

@@ -22,6 +22,7 @@ use crate::app::actions::Action;
 use crate::app::compute::BifurcationOutcome;
 use crate::app::document::Document;
 use crate::app::toasts::WARN;
+use crate::app::views::two_parameter;
 use crate::app::views::widgets::{Edit, typed_box};
 use crate::model::{Model, ParamSpec};
 use crate::text::count;
@@ -34,7 +35,7 @@ const FIXED_POINTS: Color32 = Color32::from_gray(30);
 /// Limit cycles: Okabe-Ito orange.
 const CYCLES: Color32 = Color32::from_rgb(230, 159, 0);
 const SPECIAL: Color32 = Color32::from_rgb(200, 30, 30);
-const CURRENT: Color32 = Color32::from_rgb(0, 114, 178);
+pub(super) const CURRENT: Color32 = Color32::from_rgb(0, 114, 178);
 
 /// The bifurcation panel.
 #[derive(Default)]
@@ -48,18 +49,30 @@ impl BifurcationView {
         ui.horizontal_wrapped(|ui| {
             ui.heading("Bifurcation");
             ui.checkbox(&mut doc.edits.bifurcation.enabled, "on");
-            ui.checkbox(&mut doc.edits.bifurcation.cycles, "limit cycles")
-                .on_hover_text(
-                    "continue the limit cycles (ODE): from every Hopf point and from the cycles \
-                     at the current value and the range's ends",
-                );
+            if doc.edits.bifurcation.second.is_none() {
+                ui.checkbox(&mut doc.edits.bifurcation.cycles, "limit cycles")
+                    .on_hover_text(
+                        "continue the limit cycles (ODE): from every Hopf point and from the \
+                         cycles at the current value and the range's ends",
+                    );
+            }
         });
         if !doc.edits.bifurcation.enabled {
             return;
         }
         let model = doc.model().clone();
+        two_parameter::mode_row(ui, doc, &model);
         choose_parameter(ui, doc, &model);
-        range_row(ui, doc, actions);
+        range_row(
+            ui,
+            "bifurcation range",
+            &mut doc.edits.bifurcation.range,
+            actions,
+        );
+        if doc.edits.bifurcation.second.is_some() {
+            self.plot_rect = two_parameter::ui(ui, doc, &model, actions);
+            return;
+        }
         let rank = model.dims().rank;
         let names: Vec<String> = (0..rank).map(kappa_symbol).collect();
         if rank > 1 {
@@ -134,6 +147,7 @@ impl BifurcationView {
                     label: s.kind.name(),
                     tip: &tip,
                     shape,
+                    below: false,
                 };
                 mark(pui, &marker, [s.p, y], [lo, hi]);
             }
@@ -239,6 +253,14 @@ fn summary(ui: &mut Ui, d: &BifurcationDiagram, cycles: &ShownCycles, stale: boo
     );
 }
 
+/// Where the pointer clicks or drags on a plot, if it does.
+pub(super) fn pressed_at<R>(shown: &PlotResponse<R>) -> Option<egui::Pos2> {
+    let r = &shown.response;
+    (r.clicked() || r.dragged())
+        .then(|| r.interact_pointer_pos())
+        .flatten()
+}
+
 /// A click or a drag across a diagram sets its parameter to the value under the pointer, held
 /// in the diagram's range.
 fn set_by_pointer<R>(
@@ -247,11 +269,7 @@ fn set_by_pointer<R>(
     out: &BifurcationOutcome,
     actions: &mut Vec<Action>,
 ) {
-    let r = &shown.response;
-    if !(r.clicked() || r.dragged()) {
-        return;
-    }
-    let Some(pos) = r.interact_pointer_pos() else {
+    let Some(pos) = pressed_at(shown) else {
         return;
     };
     let [lo, hi] = out.key.range;
@@ -263,14 +281,16 @@ fn set_by_pointer<R>(
 
 /// How a special point is marked: its label on the plot, the text shown when the pointer is on
 /// it (with its normal-form coefficient where there is one) and its shape.
-struct Marker<'a> {
-    label: &'a str,
-    tip: &'a str,
-    shape: MarkerShape,
+pub(super) struct Marker<'a> {
+    pub label: &'a str,
+    pub tip: &'a str,
+    pub shape: MarkerShape,
+    /// The label under the point rather than over it (for points that come in close pairs).
+    pub below: bool,
 }
 
 /// A special point: its marker (hovered, it shows its tip) and its label.
-fn mark(pui: &mut egui_plot::PlotUi, m: &Marker, at: [f64; 2], range: [f64; 2]) {
+pub(super) fn mark(pui: &mut egui_plot::PlotUi, m: &Marker, at: [f64; 2], range: [f64; 2]) {
     pui.points(
         Points::new(m.tip, PlotPoints::from(at))
             .shape(m.shape)
@@ -278,6 +298,11 @@ fn mark(pui: &mut egui_plot::PlotUi, m: &Marker, at: [f64; 2], range: [f64; 2]) 
             .color(SPECIAL),
     );
     let (text, anchor) = label_side(m.label, at[0], range);
+    let anchor = if m.below {
+        egui::Align2([anchor.x(), egui::Align::Min])
+    } else {
+        anchor
+    };
     pui.text(
         Text::new(
             "",
@@ -339,6 +364,7 @@ fn draw_cycle_branch(pui: &mut egui_plot::PlotUi, c: &CycleBranch, axis: usize, 
             label: s.kind.name(),
             tip: &tip,
             shape,
+            below: false,
         };
         mark(pui, &marker, [s.p, y], range);
     }
@@ -351,6 +377,7 @@ fn draw_cycle_branch(pui: &mut egui_plot::PlotUi, c: &CycleBranch, axis: usize, 
             label: "period diverges",
             tip: &tip,
             shape: MarkerShape::Asterisk,
+            below: false,
         };
         mark(pui, &marker, [p, y], range);
     }
@@ -387,7 +414,7 @@ fn interpolate(points: &[CyclePoint], p: f64, f: impl Fn(&CyclePoint) -> f64) ->
 
 /// A curve of `([x, y], stable)` points split into runs of equal stability: stable solid,
 /// unstable dashed, each run sharing its boundary point with the next so they join.
-fn draw_runs(pui: &mut egui_plot::PlotUi, pts: &[([f64; 2], bool)], color: Color32) {
+pub(super) fn draw_runs(pui: &mut egui_plot::PlotUi, pts: &[([f64; 2], bool)], color: Color32) {
     let mut start = 0;
     for end in 1..=pts.len() {
         if end < pts.len() && pts[end].1 == pts[start].1 {
@@ -414,67 +441,81 @@ fn draw_runs(pui: &mut egui_plot::PlotUi, pts: &[([f64; 2], bool)], color: Color
 }
 
 /// The parameter menu: the model's catalogue (input amplitudes, then each population's
-/// fraction, clamped gain and the covariance entries that enter the flow or the readout).
-fn choose_parameter(ui: &mut Ui, doc: &mut Document, model: &Model) {
-    let b = &mut doc.edits.bifurcation;
+/// fraction, clamped gain and the covariance entries that enter the flow or the readout); the
+/// entry chosen if it differs from `current`.
+pub(super) fn parameter_menu(
+    ui: &mut Ui,
+    name: &str,
+    current: &ParamSpec,
+    model: &Model,
+) -> Option<ParamSpec> {
     let mut chosen = None;
-    ui.horizontal(|ui| {
-        ui.label("in");
-        egui::ComboBox::from_id_salt("bifurcation_parameter")
-            .selected_text(parameter_name(&b.parameter))
-            .height(400.0)
-            .show_ui(ui, |ui| {
-                for group in model.parameters() {
-                    let title = match group.population {
-                        Some(p) => format!("population {}: {}", p + 1, group.title),
-                        None => group.title.clone(),
-                    };
-                    ui.label(RichText::new(title.trim_end_matches(": ")).weak().small());
-                    for c in &group.params {
-                        if ui
-                            .selectable_label(*c == b.parameter, parameter_name(c))
-                            .on_hover_text(c.role())
-                            .clicked()
-                        {
-                            chosen = Some(c.clone());
-                        }
+    egui::ComboBox::from_id_salt(name)
+        .selected_text(parameter_name(current))
+        .height(400.0)
+        .show_ui(ui, |ui| {
+            for group in model.parameters() {
+                let title = match group.population {
+                    Some(p) => format!("population {}: {}", p + 1, group.title),
+                    None => group.title.clone(),
+                };
+                ui.label(RichText::new(title.trim_end_matches(": ")).weak().small());
+                for c in &group.params {
+                    if ui
+                        .selectable_label(c == current, parameter_name(c))
+                        .on_hover_text(c.role())
+                        .clicked()
+                    {
+                        chosen = Some(c.clone());
                     }
                 }
-            })
-            .response
-            .accessible_name("parameter");
-    });
-    if let Some(c) = chosen.filter(|c| *c != b.parameter) {
+            }
+        })
+        .response
+        .accessible_name(name);
+    chosen.filter(|c| c != current)
+}
+
+/// The diagram's (first) parameter: a new one starts on its own continuation range.
+fn choose_parameter(ui: &mut Ui, doc: &mut Document, model: &Model) {
+    let b = &mut doc.edits.bifurcation;
+    let label = if b.second.is_some() { "x" } else { "in" };
+    let chosen = ui
+        .horizontal(|ui| {
+            ui.label(label);
+            parameter_menu(ui, "parameter", &b.parameter, model)
+        })
+        .inner;
+    if let Some(c) = chosen {
         b.range = model.continuation_range(&c);
         b.parameter = c;
     }
 }
 
 /// A readable name: `input A amplitude`, `p1.cov(n2,m1)`.
-fn parameter_name(p: &ParamSpec) -> String {
+pub(super) fn parameter_name(p: &ParamSpec) -> String {
     match p {
         ParamSpec::Input(name) => format!("input {name} amplitude"),
         ParamSpec::Model(m) => m.to_string(),
     }
 }
 
-/// The range as two typed boxes.
-fn range_row(ui: &mut Ui, doc: &mut Document, actions: &mut Vec<Action>) {
-    let b = &mut doc.edits.bifurcation;
+/// A range as two typed boxes named `name from` and `name to`.
+pub(super) fn range_row(ui: &mut Ui, name: &str, range: &mut [f64; 2], actions: &mut Vec<Action>) {
     ui.horizontal_wrapped(|ui| {
         ui.label("range");
         for (i, end) in ["from", "to"].iter().enumerate() {
-            let name = format!("bifurcation range {end}");
-            match typed_box(ui, &name, b.range[i], 68.0) {
+            let name = format!("{name} {end}");
+            match typed_box(ui, &name, range[i], 68.0) {
                 Edit::None => {}
-                Edit::Set(x) => b.range[i] = x,
+                Edit::Set(x) => range[i] = x,
                 Edit::Invalid(text) => actions.push(Action::Warn(format!(
                     "{name}: “{text}” is not a finite number"
                 ))),
             }
         }
     });
-    if b.range[0] >= b.range[1] {
+    if range[0] >= range[1] {
         ui.label(RichText::new("the range is empty: “from” must be below “to”").color(WARN));
     }
 }

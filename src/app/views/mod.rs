@@ -12,6 +12,7 @@ pub mod phase_plane;
 pub mod readouts;
 pub mod time_series;
 pub mod trials;
+pub mod two_parameter;
 pub mod widgets;
 
 use eframe::egui::Color32;

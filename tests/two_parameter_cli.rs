@@ -1,0 +1,205 @@
+//! `continue --param2` (issue 13, section 2): the JSON of the two-parameter diagram, the DMS
+//! mixture's fold and Hopf curves in input A against the coupling that sets S~_21 checked point by
+//! point on a mean field built afresh (F = 0 with det J = 0, or tr J = 0 with det J > 0), its
+//! cusp and Bogdanov-Takens points, the named regions, and clear errors.
+
+use lowrank_explorer::analysis::linalg::eigenvalues;
+use lowrank_explorer::cli::run_args;
+use lowrank_explorer::reduced::{MeanField, ModelParam, ReducedSystem, presets};
+use serde_json::Value;
+
+fn run(args: &[&str]) -> Result<String, String> {
+    let mut all = vec!["lowrank-explorer"];
+    all.extend_from_slice(args);
+    run_args(all).map_err(|e| e.0)
+}
+
+const PLANE: [&str; 13] = [
+    "continue",
+    "--preset",
+    "dms_mixture_2pop",
+    "--param",
+    "input.A",
+    "--from",
+    "0",
+    "--to",
+    "1.5",
+    "--param2",
+    "p1.cov(n2,m1)",
+    "--from2",
+    "-0.6",
+];
+
+/// `F` and `J` of the mixture's mean field with `Sigma_1[n2, m1] = q`, at input `(a, 0)`.
+fn flow_at(a: f64, q: f64, kappa: &[f64]) -> ([f64; 2], [f64; 4]) {
+    let mut model = presets::get("dms_mixture_2pop").unwrap().model;
+    let coupling: ModelParam = "p1.cov(n2,m1)".parse().unwrap();
+    coupling.set(&mut model, q).unwrap();
+    let (mut f, mut jac) = ([0.0; 2], [0.0; 4]);
+    MeanField::new(&model).flow_jacobian(kappa, &[a, 0.0], &mut f, &mut jac);
+    (f, jac)
+}
+
+fn numbers(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+#[test]
+fn the_mixture_plane_of_input_a_and_the_coupling_has_its_curves_cusp_and_bogdanov_takens_point() {
+    let mut args = PLANE.to_vec();
+    args.extend(["--to2", "3.3", "--regions", "8", "--json"]);
+    let r: Value = serde_json::from_str(&run(&args).unwrap()).unwrap();
+    let mut keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "codim2_points",
+            "curves",
+            "dynamics",
+            "evaluations",
+            "input",
+            "param",
+            "param2",
+            "ranges",
+            "regions",
+            "start"
+        ]
+    );
+    assert_eq!(
+        (r["param"].as_str(), r["param2"].as_str()),
+        (Some("input.A"), Some("p1.cov(n2,m1)"))
+    );
+    let curves = r["curves"].as_array().unwrap();
+    let kinds: Vec<&str> = curves.iter().map(|c| c["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "fold").count(),
+        2,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "hopf").count(),
+        1,
+        "{kinds:?}"
+    );
+    for c in curves {
+        for pt in c["points"].as_array().unwrap().iter().step_by(5) {
+            let (a, q) = (pt["p"].as_f64().unwrap(), pt["q"].as_f64().unwrap());
+            let (f, j) = flow_at(a, q, &numbers(&pt["kappa"]));
+            assert!(f[0].hypot(f[1]) < 1e-8, "not a fixed point: {pt}");
+            let (tr, det) = (j[0] + j[3], j[0] * j[3] - j[1] * j[2]);
+            match (
+                c["kind"].as_str().unwrap(),
+                pt.get("neutral_saddle").is_some(),
+            ) {
+                ("fold", _) => assert!(det.abs() < 1e-7, "det J = {det} on a fold: {pt}"),
+                ("hopf", neutral) => {
+                    assert!(tr.abs() < 1e-7, "tr J = {tr} on a Hopf curve: {pt}");
+                    assert_eq!(det < 0.0, neutral, "{pt}");
+                    if !neutral {
+                        assert!(pt["first_lyapunov"].as_f64().unwrap() < 0.0, "{pt}");
+                    }
+                }
+                (kind, _) => panic!("{kind}"),
+            }
+        }
+    }
+    let codim2 = r["codim2_points"].as_array().unwrap();
+    let find = |kind: &str| {
+        codim2
+            .iter()
+            .find(|c| c["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} in {codim2:?}"))
+    };
+    let bt = find("bogdanov_takens");
+    let (a, q) = (bt["p"].as_f64().unwrap(), bt["q"].as_f64().unwrap());
+    assert!(
+        (a - 0.724).abs() < 2e-3 && (q + 0.1233).abs() < 1e-3,
+        "{bt}"
+    );
+    let (_, j) = flow_at(a, q, &numbers(&bt["kappa"]));
+    for l in eigenvalues(&j, 2).unwrap() {
+        assert!(
+            l[0].hypot(l[1]) < 1e-3,
+            "BT: a double zero eigenvalue, not {l:?}"
+        );
+    }
+    let cusp = find("cusp");
+    assert!((cusp["p"].as_f64().unwrap() - 0.726).abs() < 2e-3, "{cusp}");
+    let names: Vec<&str> = r["regions"]["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    for name in ["2 memories", "limit cycle"] {
+        assert!(names.contains(&name), "{names:?}");
+    }
+    // The text report names the same points.
+    let text = run(&PLANE[..]).unwrap();
+    assert!(
+        text.contains("Bogdanov-Takens  (BT)") && text.contains("cusp"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_two_parameter_arguments_give_clear_errors() {
+    let with = |extra: &[&str]| {
+        let mut args = PLANE.to_vec();
+        args.extend_from_slice(extra);
+        run(&args).unwrap_err()
+    };
+    assert!(with(&["--cycles"]).contains("--cycles"));
+    assert!(with(&["--regions", "0"]).contains("--regions"));
+    assert!(with(&["--to2", "-0.6"]).contains("different"));
+    let same = run(&[
+        "continue",
+        "--preset",
+        "dms_mixture_2pop",
+        "--param",
+        "input.A",
+        "--from",
+        "0",
+        "--to",
+        "1",
+        "--param2",
+        "input.A",
+    ])
+    .unwrap_err();
+    assert!(same.contains("two different"), "{same}");
+    let network = run(&[
+        "continue",
+        "--preset",
+        "dms_rank2_n512",
+        "--param",
+        "input.A",
+        "--from",
+        "0",
+        "--to",
+        "1",
+        "--param2",
+        "p1.gain",
+    ])
+    .unwrap_err();
+    assert!(network.contains("input amplitude"), "{network}");
+    let missing = run(&[
+        "continue",
+        "--preset",
+        "dms_mixture_2pop",
+        "--param",
+        "input.A",
+        "--from",
+        "0",
+        "--to",
+        "1",
+        "--from2",
+        "0",
+    ])
+    .unwrap_err();
+    assert!(missing.contains("--param2"), "{missing}");
+}
