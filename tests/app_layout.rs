@@ -231,3 +231,20 @@ fn labels_are_whole_and_plurals_right() {
     settle(&mut h);
     h.get_by_label_contains("1 fixed point (0 stable) · stable limit cycle");
 }
+
+#[test]
+fn eigenvectors_of_saddles_and_nodes_are_shown_and_can_be_hidden() {
+    // Issue 13, section 4: drawn as pplane does, with their legend rows; the Show toggle hides
+    // both.
+    let mut h = harness(Explorer::new());
+    settle(&mut h);
+    assert!(h.state().doc.view.layers.eigenvectors);
+    h.get_by_label("unstable eigenvector");
+    h.get_by_label("stable eigenvector");
+    h.get_by_label("eigenvectors").scroll_to_me();
+    h.run();
+    h.get_by_label("eigenvectors").click();
+    settle(&mut h);
+    assert!(!h.state().doc.view.layers.eigenvectors);
+    assert!(h.query_by_label("stable eigenvector").is_none());
+}

@@ -84,6 +84,36 @@ fn a_preset_renders_to_svg_and_png() {
 }
 
 #[test]
+fn eigenvectors_are_drawn_at_saddles_and_nodes_when_asked() {
+    // No input: two stable nodes (two stable directions each), two saddles (one of each) and the
+    // unstable node at the origin (two unstable directions); the legend has one key of each.
+    let dir = Scratch::new("eigenvectors");
+    let (with, without) = (dir.path("with.svg"), dir.path("without.svg"));
+    render(&[
+        "--preset",
+        "dms_mixture_2pop",
+        "--eigenvectors",
+        "--out",
+        &with,
+    ])
+    .unwrap();
+    render(&["--preset", "dms_mixture_2pop", "--out", &without]).unwrap();
+    let strokes = |path: &str, colour: &str| {
+        let text = std::fs::read_to_string(path).unwrap();
+        text.matches(&format!("stroke=\"{colour}\"")).count()
+    };
+    // style::eigenvector: stable (40, 80, 200), unstable (200, 40, 40).
+    assert_eq!(strokes(&with, "#2850C8"), 4 + 2 + 1);
+    assert_eq!(strokes(&with, "#C82828"), 2 + 2 + 1);
+    assert_eq!(
+        strokes(&without, "#2850C8") + strokes(&without, "#C82828"),
+        0
+    );
+    let text = std::fs::read_to_string(&with).unwrap();
+    assert!(text.contains("unstable eigenvector") && text.contains("stable eigenvector"));
+}
+
+#[test]
 fn the_fixture_network_renders_with_its_trials() {
     let dir = Scratch::new("network");
     let out = dir.path("net.svg");

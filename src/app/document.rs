@@ -210,7 +210,11 @@ impl Default for ViewState {
             rect: None,
             shown: None,
             frame_pending: true,
-            layers: Layers::default(),
+            // The explorer shows the eigenvectors of saddles and nodes, as pplane does.
+            layers: Layers {
+                eigenvectors: true,
+                ..Layers::default()
+            },
             overlay_mean_field: false,
             loadings: false,
             shown_trials: [true; 4],

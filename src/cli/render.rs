@@ -25,6 +25,9 @@ pub struct RenderArgs {
     /// trajectories and the full network's states as dots; population model: the reduced ones).
     #[arg(long)]
     pub trials: bool,
+    /// Draw the eigenvectors of saddles and nodes (red unstable, blue stable).
+    #[arg(long)]
+    pub eigenvectors: bool,
     /// Output file; `.svg` or `.png` (written atomically).
     #[arg(long, default_value = "phase_plane.svg")]
     pub out: PathBuf,
@@ -119,7 +122,7 @@ pub fn render(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
         NULLCLINE_RESOLUTION,
     ));
     let summary = scene::summary(&land, Some(&rect), true);
-    let fig = Scene {
+    let mut fig = Scene {
         title: match axes.caption() {
             Some(c) => format!("{}, {c}", model.title()),
             None => model.title(),
@@ -132,6 +135,7 @@ pub fn render(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
             view,
         })
     };
+    fig.layers.eigenvectors = args.eigenvectors;
     let bytes = match format {
         Format::Svg => render::svg(&fig, size)?.into_bytes(),
         Format::Png => render::png(&fig, size)?,

@@ -162,6 +162,16 @@ pub fn figure(p: &mut dyn Painter, fig: &Scene, layout: &Layout) -> Result<(), R
     for o in &fig.overlays {
         curve(p, layout, &o.points, &o.style)?;
     }
+    if layers.eigenvectors {
+        let half = style::EIGENVECTOR_HALF * layout.scale;
+        let px = |k: [f64; 2]| {
+            let (x, y) = layout.to_px(k);
+            [x, y]
+        };
+        for (ends, unstable) in style::eigenvector_segments(&land.fixed_points, half, px) {
+            curve(p, layout, &ends, &style::eigenvector(unstable))?;
+        }
+    }
     if layers.fixed_points {
         fixed_points(p, layout, &land.fixed_points, style::FIXED_POINT, 1.0)?;
     }

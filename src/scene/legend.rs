@@ -77,6 +77,18 @@ pub fn entries(scene: &Scene) -> Vec<Entry> {
             label: g.label().to_string(),
         }));
     }
+    if layers.eigenvectors {
+        // Whether a direction shows does not depend on the scale of the plot.
+        let segments = style::eigenvector_segments(&land.fixed_points, 1.0, |k| k);
+        for (unstable, label) in [
+            (true, "unstable eigenvector"),
+            (false, "stable eigenvector"),
+        ] {
+            if segments.iter().any(|(_, u)| *u == unstable) {
+                out.push(line(style::eigenvector(unstable), label));
+            }
+        }
+    }
     if layers.separatrices {
         for (kind, label) in MANIFOLDS {
             if land.separatrices.iter().any(|s| s.kind == kind) {

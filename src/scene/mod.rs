@@ -58,6 +58,9 @@ pub struct Layers {
     pub cycles: bool,
     /// The DMS trial trajectories (reduced, and full-network projections for a network).
     pub trials: bool,
+    /// The eigenvectors of saddles and nodes, as short segments through them (off in figures
+    /// unless asked for; the explorer starts with them on).
+    pub eigenvectors: bool,
 }
 
 impl Default for Layers {
@@ -69,6 +72,7 @@ impl Default for Layers {
             separatrices: true,
             cycles: true,
             trials: true,
+            eigenvectors: false,
         }
     }
 }

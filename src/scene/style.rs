@@ -218,6 +218,63 @@ impl Glyph {
     }
 }
 
+/// The eigenvectors of saddles and nodes: along an unstable direction red, a stable one blue.
+pub fn eigenvector(unstable: bool) -> LineStyle {
+    LineStyle::solid(
+        if unstable {
+            [200, 40, 40]
+        } else {
+            [40, 80, 200]
+        },
+        1.5,
+    )
+}
+
+/// Half-length of an eigenvector segment in pixels at scale 1 (the glyph's radius and as much
+/// again beyond it).
+pub const EIGENVECTOR_HALF: f64 = 3.0 * GLYPH_RADIUS;
+
+/// The eigenvector segments of the saddles and nodes among `fps` (rank 2; the real eigenvalues
+/// of a focus or centre have none): through each point along each eigenvector, `half` pixels
+/// each way under `px` (plane to pixels, linear), with whether the direction is unstable (ODE:
+/// `lambda > 0`; map: `|mu| > 1`).
+pub fn eigenvector_segments(
+    fps: &[FixedPoint],
+    half: f64,
+    px: impl Fn([f64; 2]) -> [f64; 2],
+) -> Vec<([[f64; 2]; 2], bool)> {
+    let mut out = Vec::new();
+    let nodes = fps.iter().filter(|f| {
+        matches!(
+            f.kind,
+            FixedPointKind::Saddle | FixedPointKind::StableNode | FixedPointKind::UnstableNode
+        ) && f.kappa.len() == 2
+            && f.eigenvectors.len() == 2
+    });
+    for f in nodes {
+        let k = [f.kappa[0], f.kappa[1]];
+        for (i, (l, v)) in f.eigenvalues.iter().zip(&f.eigenvectors).enumerate() {
+            let d = [v[0][0], v[1][0]];
+            let (a, b) = (px(k), px([k[0] + d[0], k[1] + d[1]]));
+            let length = (b[0] - a[0]).hypot(b[1] - a[1]);
+            if !(length > 0.0 && length.is_finite()) || l[1] != 0.0 {
+                continue;
+            }
+            let s = half / length;
+            let unstable = match &f.multipliers {
+                Some(mu) => mu.get(i).is_some_and(|m| m[0].hypot(m[1]) > 1.0),
+                None => l[0] > 0.0,
+            };
+            let ends = [
+                [k[0] - s * d[0], k[1] - s * d[1]],
+                [k[0] + s * d[0], k[1] + s * d[1]],
+            ];
+            out.push((ends, unstable));
+        }
+    }
+    out
+}
+
 /// Radius of a fixed-point glyph in pixels at scale 1.
 pub const GLYPH_RADIUS: f64 = 6.0;
 /// Stroke of open glyphs and crosses in pixels at scale 1.
@@ -295,5 +352,48 @@ mod tests {
         assert_eq!(g(vec![[1.0, 0.0], [-1.0, 0.0]]), Glyph::Saddle);
         assert_eq!(g(vec![[0.0, 1.0], [0.0, -1.0]]), Glyph::Centre);
         assert_eq!(g(vec![[0.0, 0.0], [-1.0, 0.0]]), Glyph::Degenerate);
+    }
+}
+
+#[cfg(test)]
+mod eigenvector_tests {
+    use super::*;
+    use crate::analysis::fixed_points::describe;
+    use crate::analysis::test_systems::Linear;
+    use crate::reduced::TimeModel;
+
+    /// A linear system with eigenvalues 1 (along (1, 1)) and -2 (along (1, -2)), and a pixel map
+    /// that stretches y by 3 (screens are not square).
+    #[test]
+    fn segments_lie_along_the_eigenvectors_with_their_stability_and_pixel_length() {
+        // A = V diag(1, -2) V^-1 with V = [[1, 1], [1, -2]].
+        let sys = Linear {
+            a: [0.0, 1.0, 2.0, -1.0],
+            b: [0.0; 2],
+        };
+        let px = |k: [f64; 2]| [100.0 + 10.0 * k[0], 50.0 - 30.0 * k[1]];
+        let saddle = describe(&sys, &[], &[0.0, 0.0], TimeModel::Ode);
+        assert_eq!(saddle.kind, FixedPointKind::Saddle);
+        let segments = eigenvector_segments(std::slice::from_ref(&saddle), 18.0, px);
+        assert_eq!(segments.len(), 2);
+        for (ends, unstable) in segments {
+            let d = [ends[1][0] - ends[0][0], ends[1][1] - ends[0][1]];
+            let direction = if unstable { [1.0, 1.0] } else { [1.0, -2.0] };
+            let cross = d[0] * direction[1] - d[1] * direction[0];
+            assert!(cross.abs() < 1e-12, "{ends:?} not along {direction:?}");
+            let (a, b) = (px(ends[0]), px(ends[1]));
+            assert!(((b[0] - a[0]).hypot(b[1] - a[1]) - 36.0).abs() < 1e-9);
+        }
+        // The map: the multipliers decide (alpha = 3: mu = 4 and -5, both unstable).
+        let map = describe(&sys, &[], &[0.0, 0.0], TimeModel::Map { alpha: 3.0 });
+        let segments = eigenvector_segments(&[map], 18.0, px);
+        assert!(segments.iter().all(|(_, unstable)| *unstable));
+        // A focus has none.
+        let focus = Linear {
+            a: [-1.0, -2.0, 2.0, -1.0],
+            b: [0.0; 2],
+        };
+        let f = describe(&focus, &[], &[0.0, 0.0], TimeModel::Ode);
+        assert!(eigenvector_segments(&[f], 18.0, px).is_empty());
     }
 }

@@ -561,6 +561,8 @@ fn display_section(ui: &mut Ui, doc: &mut Document) {
         ui.checkbox(&mut d.field, "flow field");
         ui.checkbox(&mut d.nullclines, "nullclines");
         ui.checkbox(&mut d.fixed_points, "fixed points");
+        ui.checkbox(&mut d.eigenvectors, "eigenvectors")
+            .on_hover_text("the eigenvectors of saddles and nodes: red unstable, blue stable");
         ui.checkbox(&mut d.separatrices, "separatrices");
         ui.checkbox(&mut d.cycles, "limit cycles");
         ui.checkbox(&mut d.trials, "trial trajectories");

@@ -513,6 +513,20 @@ fn paint_points(p: &egui::Painter, t: &PlotTransform, scene: &Scene, doc: &Docum
             );
         }
     };
+    if layers.eigenvectors {
+        let px = |k: [f64; 2]| {
+            let q = screen(k);
+            [f64::from(q.x), f64::from(q.y)]
+        };
+        let fps = &scene.landscape().fixed_points;
+        for (ends, unstable) in style::eigenvector_segments(fps, style::EIGENVECTOR_HALF, px) {
+            let look = style::eigenvector(unstable);
+            p.line_segment(
+                [screen(ends[0]), screen(ends[1])],
+                egui::Stroke::new(look.width as f32, color(look.colour)),
+            );
+        }
+    }
     if layers.fixed_points {
         if let Some(mf) = &scene.mean_field {
             glyphs(&mf.landscape.fixed_points, style::MEAN_FIELD, 0.8);
