@@ -95,7 +95,7 @@ fn the_legend_is_the_figures_with_real_keys_and_sits_where_the_user_puts_it() {
         keys.iter()
             .any(|k| matches!(k, Key::Line(s) if s.stroke == Stroke::Dashed))
     );
-    assert!(matches!(keys.last(), Some(Key::Speed { max }) if *max > 0.0));
+    assert!(matches!(keys.last(), Some(Key::Speed { max, .. }) if *max > 0.0));
     let frame = h.state().plot_frame().unwrap();
     let row = |h: &egui_kittest::Harness<'_, Explorer>| {
         h.query_by_role_and_label(Role::Label, "saddle")

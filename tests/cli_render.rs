@@ -114,6 +114,60 @@ fn eigenvectors_are_drawn_at_saddles_and_nodes_when_asked() {
 }
 
 #[test]
+fn the_field_is_drawn_as_directions_arrows_or_speed_shading() {
+    let dir = Scratch::new("field_modes");
+    let count =
+        |path: &str, what: &str| std::fs::read_to_string(path).unwrap().matches(what).count();
+    let mut paths = Vec::new();
+    for mode in ["directions", "arrows", "speed"] {
+        let out = dir.path(&format!("{mode}.svg"));
+        let args = ["--preset", "dms_mixture_2pop", "--field", mode];
+        render(&[&args[..], &["--field-density", "40", "--out", &out]].concat()).unwrap();
+        paths.push(out);
+    }
+    // Arrows: one head (polygon) per drawn sample, thinned to at least 20 px apart; a 40 x 40
+    // shading: 1600 cells more than the figure's other rectangles.
+    let heads = count(&paths[0], "<polygon");
+    assert!(heads > 300, "{heads} arrowheads");
+    assert!(
+        count(&paths[1], "<polygon") + 20 >= heads,
+        "scaled arrows are kept too"
+    );
+    assert!(
+        count(&paths[2], "<polygon") < 20,
+        "no arrows in the shading"
+    );
+    assert!(count(&paths[2], "<rect") >= count(&paths[0], "<rect") + 1600);
+    let text = std::fs::read_to_string(&paths[2]).unwrap();
+    assert!(text.contains("flow speed |F|, log, "), "the shading's key");
+    // Bad values name the option.
+    let out = dir.path("bad.svg");
+    let err = render(&[
+        "--preset",
+        "dms_mixture_2pop",
+        "--field-density",
+        "1",
+        "--out",
+        &out,
+    ])
+    .unwrap_err();
+    assert!(
+        err.contains("--field-density 1") && err.contains("2..=400"),
+        "{err}"
+    );
+    let err = render(&[
+        "--preset",
+        "dms_mixture_2pop",
+        "--field",
+        "quiver",
+        "--out",
+        &out,
+    ])
+    .unwrap_err();
+    assert!(err.contains("not a field mode"), "{err}");
+}
+
+#[test]
 fn the_fixture_network_renders_with_its_trials() {
     let dir = Scratch::new("network");
     let out = dir.path("net.svg");

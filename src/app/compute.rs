@@ -23,9 +23,6 @@ use crate::reduced::plane::PlaneAxes;
 use crate::reduced::{EffectiveConnectivity, ReducedSystem, TimeModel};
 use crate::scene::Plane;
 
-/// Duration of a click-to-run trajectory, in units of tau (several periods of input A's cycle).
-pub const TRAJECTORY_TAU: f64 = 40.0;
-
 /// A selected fixed point is followed to the nearest fixed point of a new landscape within this
 /// fraction of the view's diagonal (farther, it is taken to have vanished).
 const FOLLOW_FRACTION: f64 = 0.05;
@@ -144,18 +141,26 @@ impl UserTrajectory {
             .map(|s| [s[0], s[1]])
             .collect()
     }
+
+    /// `(t, coordinate q)` of its states, time in units of `tau` (negative backward).
+    pub fn series(&self, q: usize) -> Vec<[f64; 2]> {
+        (0..self.path.len())
+            .filter_map(|i| Some([self.path.t[i], *self.path.state(i).get(q)?]))
+            .collect()
+    }
 }
 
-/// The click-to-run trajectories at input `v` on the plane `axes` (none for a model without
-/// that plane). On a slice each runs in all `R` dimensions from the clicked point (the other
-/// coordinates at their held values) and is projected: the slice's own flow is not the system's.
+/// The click-to-run trajectories of `tau` (units of `tau`) on the plane of `key` (none for a
+/// model without that plane). On a slice each runs in all `R` dimensions from the clicked point
+/// (the other coordinates at their held values) and is projected: the slice's own flow is not
+/// the system's.
 pub fn user_trajectories(
     model: &Model,
-    axes: &PlaneAxes,
-    v: &[f64],
-    time_model: TimeModel,
+    key: &PlaneKey,
     starts: &[TrajectoryStart],
+    tau: f64,
 ) -> Vec<UserTrajectory> {
+    let (axes, v, time_model) = (&key.axes, &key.v[..], key.time_model);
     let Ok(plane) = model.plane(axes) else {
         return Vec::new();
     };
@@ -164,17 +169,11 @@ pub fn user_trajectories(
         .map(|s| {
             let path = if axes.is_slice() {
                 let (kappa, _) = axes.lift(s.point, v);
-                let full = landscape::trajectory(
-                    model.system(),
-                    v,
-                    time_model,
-                    &kappa,
-                    TRAJECTORY_TAU,
-                    s.backward,
-                );
+                let full =
+                    landscape::trajectory(model.system(), v, time_model, &kappa, tau, s.backward);
                 full.projected(|k| axes.project(k, v))
             } else {
-                landscape::trajectory(&plane, v, time_model, &s.point, TRAJECTORY_TAU, s.backward)
+                landscape::trajectory(&plane, v, time_model, &s.point, tau, s.backward)
             };
             UserTrajectory { start: *s, path }
         })

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::Rect;
+use crate::analysis::landscape::FIELD_GRID;
 use crate::app::fitting::FittedNetwork;
 use crate::app::history::History;
 use crate::app::worker::Results;
@@ -27,6 +28,14 @@ pub const STIMULUS_AMPLITUDE: f64 = 1.0;
 
 /// At most this many click-to-run trajectories are kept (the oldest is dropped).
 pub const MAX_TRAJECTORIES: usize = 12;
+
+/// How long a click-to-run trajectory runs at first, in units of `tau`: several periods of the
+/// DMS mixture's cycle under input A (11.5 `tau`).
+pub const TRAJECTORY_TAU: f64 = 40.0;
+/// The range of the setting, in units of `tau` (the map runs `duration / alpha` steps).
+pub const TRAJECTORY_TAU_RANGE: [f64; 2] = [0.5, 5000.0];
+/// The range of the flow field's samples per side.
+pub const FIELD_DENSITY_RANGE: [usize; 2] = [6, 96];
 
 /// What the document analyses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -147,6 +156,16 @@ pub struct TrajectoryStart {
     pub backward: bool,
 }
 
+/// What the time-series panel plots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SeriesShows {
+    /// The DMS trials (time in ms).
+    #[default]
+    Trials,
+    /// The click-to-run trajectories (time in units of `tau`).
+    Trajectories,
+}
+
 /// The epoch scrubber: a time within one trial.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Scrub {
@@ -192,6 +211,13 @@ pub struct ViewState {
     pub loadings: bool,
     /// Which of AA, AB, BA, BB are drawn.
     pub shown_trials: [bool; 4],
+    /// Flow-field samples per side of the view ([`FIELD_DENSITY_RANGE`]).
+    pub field_density: usize,
+    /// How long click-to-run trajectories run, in units of `tau` ([`TRAJECTORY_TAU_RANGE`]).
+    pub trajectory_tau: f64,
+    /// What the time-series panel plots.
+    #[serde(skip)]
+    pub series: SeriesShows,
     #[serde(skip)]
     pub selection: Option<Selection>,
     #[serde(skip)]
@@ -218,6 +244,9 @@ impl Default for ViewState {
             overlay_mean_field: false,
             loadings: false,
             shown_trials: [true; 4],
+            field_density: FIELD_GRID,
+            trajectory_tau: TRAJECTORY_TAU,
+            series: SeriesShows::Trials,
             selection: None,
             starts: Vec::new(),
             scrub: Scrub::default(),
@@ -228,12 +257,33 @@ impl Default for ViewState {
 }
 
 impl ViewState {
-    /// Adds a click-to-run trajectory, dropping the oldest beyond [`MAX_TRAJECTORIES`].
+    /// Adds a click-to-run trajectory, dropping the oldest beyond [`MAX_TRAJECTORIES`]; the
+    /// time series turn to the trajectories.
     pub fn add_start(&mut self, start: TrajectoryStart) {
         self.starts.push(start);
         if self.starts.len() > MAX_TRAJECTORIES {
             self.starts.remove(0);
         }
+        self.series = SeriesShows::Trajectories;
+    }
+
+    /// Removes the click-to-run trajectories; the time series turn back to the trials.
+    pub fn clear_starts(&mut self) {
+        self.starts.clear();
+        self.series = SeriesShows::Trials;
+    }
+
+    /// The field density and the trajectories' duration within their ranges: a session file
+    /// may hold anything.
+    pub fn clamp_settings(&mut self) {
+        let [lo, hi] = FIELD_DENSITY_RANGE;
+        self.field_density = self.field_density.clamp(lo, hi);
+        let [lo, hi] = TRAJECTORY_TAU_RANGE;
+        self.trajectory_tau = if self.trajectory_tau.is_finite() {
+            self.trajectory_tau.clamp(lo, hi)
+        } else {
+            TRAJECTORY_TAU
+        };
     }
 }
 
@@ -469,10 +519,11 @@ impl Document {
                 &self.plane(),
             ));
         }
+        let last = r.trajectories.len().saturating_sub(1);
         overlays.extend(
-            r.trajectories
-                .iter()
-                .map(|t| trajectories::user_trajectory(t.points(), t.start.backward)),
+            r.trajectories.iter().enumerate().map(|(k, t)| {
+                trajectories::user_trajectory(t.points(), t.start.backward, k == last)
+            }),
         );
         Some(Scene {
             title: self.title(),

@@ -82,7 +82,7 @@ impl Explorer {
             let mut series = self.series_open(ui.ctx());
             if ui
                 .toggle_value(&mut series, "time series")
-                .on_hover_text("Show or hide the trials' time series (bottom)")
+                .on_hover_text("Show or hide the time series of the trials or the clicked trajectories (bottom)")
                 .changed()
             {
                 self.settings.panels.series = Some(series);

@@ -249,7 +249,9 @@ impl Explorer {
         let window = ui.ctx().content_rect().size();
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui, actions));
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
-        let series = self.series_open(ui.ctx()) && self.doc.results.trials.is_some();
+        let results = &self.doc.results;
+        let series = self.series_open(ui.ctx())
+            && (results.trials.is_some() || !results.trajectories.is_empty());
         let panels = self.settings.panels;
         let (doc, views) = (&mut self.doc, &mut self.views);
         if series {

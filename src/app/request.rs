@@ -40,8 +40,10 @@ pub fn request(doc: &Document) -> Request {
             .shown
             .or(view.rect)
             .unwrap_or_else(|| model.search_box(&axes)),
+        field_grid: view.field_density,
         selection: view.selection,
         starts: view.starts.clone(),
+        trajectory_tau: view.trajectory_tau,
         trials: has_trials(channels).then_some((time_model, doc.edits.trials)),
         overlay: doc.overlay().cloned(),
         bifurcation: (b.enabled && b.second.is_none()).then(|| BifurcationKey {

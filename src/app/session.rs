@@ -65,7 +65,11 @@ pub fn from_json(text: &str) -> Result<Session, String> {
         v => return Err(format!("session version {v:?}; this build reads {VERSION}")),
     }
     serde_json::from_value::<SessionFile>(value)
-        .map(|f| f.session)
+        .map(|f| {
+            let mut session = f.session;
+            session.view.clamp_settings();
+            session
+        })
         .map_err(|e| format!("invalid session: {e}"))
 }
 
@@ -117,5 +121,28 @@ mod tests {
         let wrong = to_json(&s).replace("\"version\": 2", "\"version\": 99");
         assert!(from_json(&wrong).unwrap_err().contains("version"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_sessions_field_density_and_trajectory_time_are_kept_in_range() {
+        let mut doc = Document::default();
+        doc.view.field_density = 50;
+        doc.view.trajectory_tau = 120.0;
+        doc.view.layers.field_mode = crate::scene::FieldMode::Speed;
+        let s = Session::of(&doc);
+        assert_eq!(from_json(&to_json(&s)).unwrap(), s, "in range: as saved");
+        let hostile = to_json(&s)
+            .replace("\"field_density\": 50", "\"field_density\": 100000000")
+            .replace("\"trajectory_tau\": 120.0", "\"trajectory_tau\": -1e300");
+        let view = from_json(&hostile).unwrap().view;
+        assert_eq!(
+            view.field_density,
+            crate::app::document::FIELD_DENSITY_RANGE[1]
+        );
+        assert_eq!(
+            view.trajectory_tau,
+            crate::app::document::TRAJECTORY_TAU_RANGE[0]
+        );
+        assert_eq!(view.layers.field_mode, crate::scene::FieldMode::Speed);
     }
 }

@@ -19,9 +19,7 @@ use eframe::egui;
 
 use crate::analysis::Rect;
 use crate::analysis::cycle_branch::Cancel;
-use crate::analysis::landscape::{
-    self, FIELD_GRID, Landscape, NULLCLINE_RESOLUTION, ViewLayer, view_layer,
-};
+use crate::analysis::landscape::{self, Landscape, NULLCLINE_RESOLUTION, ViewLayer, view_layer};
 use crate::app::compute::{
     self, BifurcationKey, BifurcationOutcome, OverlayOutcome, PlaneDiagramKey, PlaneDiagramOutcome,
     PlaneKey, Readout, UserTrajectory,
@@ -38,8 +36,12 @@ pub struct Request {
     pub plane: PlaneKey,
     /// The visible rectangle.
     pub view: Rect,
+    /// Flow-field samples per side of the view.
+    pub field_grid: usize,
     pub selection: Option<Selection>,
     pub starts: Vec<TrajectoryStart>,
+    /// How long the click-to-run trajectories run, in units of `tau`.
+    pub trajectory_tau: f64,
     /// The DMS trials (time model and settings), if the model has the two DMS inputs.
     pub trials: Option<(TimeModel, TrialSettings)>,
     /// A population model whose mean field is drawn over a network's exact landscape.
@@ -67,8 +69,10 @@ impl PartialEq for Request {
             && same_model(&self.model, &o.model)
             && self.plane == o.plane
             && self.view == o.view
+            && self.field_grid == o.field_grid
             && self.selection == o.selection
             && self.starts == o.starts
+            && self.trajectory_tau == o.trajectory_tau
             && self.trials == o.trials
             && same_overlay(&self.overlay, &o.overlay)
             && self.bifurcation == o.bifurcation
@@ -340,13 +344,11 @@ impl Stages {
         };
 
         // 2. The view: the field on the visible rectangle.
-        if !self
-            .view
-            .as_ref()
-            .is_some_and(|(r, _)| same_plane(r, req) && r.view == req.view)
-        {
+        if !self.view.as_ref().is_some_and(|(r, _)| {
+            same_plane(r, req) && r.view == req.view && r.field_grid == req.field_grid
+        }) {
             let layer = Arc::new(match &plane {
-                Ok(sys) => view_layer(sys, &land, req.view, FIELD_GRID, NULLCLINE_RESOLUTION),
+                Ok(sys) => view_layer(sys, &land, req.view, req.field_grid, NULLCLINE_RESOLUTION),
                 Err(_) => ViewLayer::empty(req.view),
             });
             self.view = Some((req.clone(), layer.clone()));
@@ -365,18 +367,10 @@ impl Stages {
         }
 
         // 4. Click-to-run trajectories.
-        if !self
-            .trajectories
-            .as_ref()
-            .is_some_and(|r| same_plane(r, req) && r.starts == req.starts)
-        {
-            let t = compute::user_trajectories(
-                model,
-                &req.plane.axes,
-                &req.plane.v,
-                req.plane.time_model,
-                &req.starts,
-            );
+        if !self.trajectories.as_ref().is_some_and(|r| {
+            same_plane(r, req) && r.starts == req.starts && r.trajectory_tau == req.trajectory_tau
+        }) {
+            let t = compute::user_trajectories(model, &req.plane, &req.starts, req.trajectory_tau);
             self.trajectories = Some(req.clone());
             send(Update::Trajectories(Arc::new(t)));
         }

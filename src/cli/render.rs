@@ -12,7 +12,7 @@ use crate::analysis::landscape::{LandscapeRequest, NULLCLINE_RESOLUTION, analyze
 use crate::io;
 use crate::model::TrialSettings;
 use crate::render;
-use crate::scene::{self, Plane, Scene, frame, trajectories};
+use crate::scene::{self, FieldMode, Plane, Scene, frame, trajectories};
 use crate::text::number;
 
 #[derive(Debug, clap::Args)]
@@ -28,6 +28,15 @@ pub struct RenderArgs {
     /// Draw the eigenvectors of saddles and nodes (red unstable, blue stable).
     #[arg(long)]
     pub eigenvectors: bool,
+    /// How the flow field is drawn: `directions` (arrows of one length, coloured by speed),
+    /// `arrows` (as long as the flow is fast) or `speed` (the plane shaded by log10 |F| over three
+    /// decades, darkest where the flow is slowest).
+    #[arg(long, default_value = "directions")]
+    pub field: FieldMode,
+    /// Flow-field samples per side of the view, 2..=400 (default: 20 for arrows, which are
+    /// thinned to stay readable at any density; 80 for the speed shading).
+    #[arg(long)]
+    pub field_density: Option<usize>,
     /// Output file; `.svg` or `.png` (written atomically).
     #[arg(long, default_value = "phase_plane.svg")]
     pub out: PathBuf,
@@ -82,8 +91,28 @@ impl Format {
     }
 }
 
+/// The speed shading's samples per side unless asked: smooth at a figure's size.
+const SPEED_GRID: usize = 80;
+/// The densities `--field-density` takes.
+const FIELD_DENSITIES: std::ops::RangeInclusive<usize> = 2..=400;
+
+/// `--field-density`, or the default of `--field`.
+fn field_grid(args: &RenderArgs) -> Result<usize, CliError> {
+    match args.field_density {
+        Some(n) if FIELD_DENSITIES.contains(&n) => Ok(n),
+        Some(n) => Err(CliError(format!(
+            "--field-density {n}: expected {}..={} samples per side",
+            FIELD_DENSITIES.start(),
+            FIELD_DENSITIES.end()
+        ))),
+        None if args.field == FieldMode::Speed => Ok(SPEED_GRID),
+        None => Ok(render::FIELD_GRID),
+    }
+}
+
 pub fn render(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let format = Format::of(&args.out)?;
+    let grid = field_grid(args)?;
     let size = (args.size.0, args.size.1);
     render::check_size(size)?;
     let time_model = args.plane.time_model()?;
@@ -114,13 +143,7 @@ pub fn render(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
             render::plot_aspect(size, &overlays, false)?,
         ),
     };
-    let view = Arc::new(view_layer(
-        &sys,
-        &land,
-        rect,
-        render::FIELD_GRID,
-        NULLCLINE_RESOLUTION,
-    ));
+    let view = Arc::new(view_layer(&sys, &land, rect, grid, NULLCLINE_RESOLUTION));
     let summary = scene::summary(&land, Some(&rect), true);
     let mut fig = Scene {
         title: match axes.caption() {
@@ -136,6 +159,7 @@ pub fn render(args: &RenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
         })
     };
     fig.layers.eigenvectors = args.eigenvectors;
+    fig.layers.field_mode = args.field;
     let bytes = match format {
         Format::Svg => render::svg(&fig, size)?.into_bytes(),
         Format::Png => render::png(&fig, size)?,

@@ -15,8 +15,9 @@ use super::text::measure as text_size;
 use super::ticks::ticks;
 use crate::analysis::cycles::Cycle;
 use crate::analysis::fixed_points::FixedPoint;
+use crate::analysis::landscape::FieldSamples;
 use crate::scene::style::{self, Glyph, LineStyle, PAPER, Rgb, Stroke};
-use crate::scene::{Plane, Scene, period_label as period_text};
+use crate::scene::{FieldMode, Plane, Scene, period_label as period_text};
 
 /// Titles, labels and legend text.
 pub const TEXT: Rgb = [30, 30, 30];
@@ -246,13 +247,28 @@ pub fn closed_cycle(c: &Cycle) -> Vec<[f64; 2]> {
     points
 }
 
-/// Flow-field arrows of normalised length, coloured by speed (relative to the fastest arrow
-/// drawn), thinned to at least [`MIN_ARROW_SPACING`] apart.
+/// The flow field as [`Scene::layers`]' mode asks: arrows ([`field_arrows`]) or the speed
+/// shading ([`speed_shading`]).
 fn field(p: &mut dyn Painter, fig: &Scene, layout: &Layout) -> Result<(), RenderError> {
     let f = fig.plane.field();
     if f.n == 0 || f.points.len() != f.n * f.n || f.flow.len() != f.points.len() {
         return Ok(());
     }
+    match fig.layers.field_mode {
+        FieldMode::Speed => speed_shading(p, f, layout),
+        mode => field_arrows(p, f, layout, mode),
+    }
+}
+
+/// Arrows at the field samples, of one length or as long as the flow is fast
+/// ([`style::arrow_fraction`]), coloured by speed (relative to the fastest arrow drawn), thinned
+/// to at least [`MIN_ARROW_SPACING`] apart.
+fn field_arrows(
+    p: &mut dyn Painter,
+    f: &FieldSamples,
+    layout: &Layout,
+    mode: FieldMode,
+) -> Result<(), RenderError> {
     let (ppu_x, ppu_y) = layout.pixels_per_unit();
     let r = &layout.rect;
     // Sample spacing in pixels along each axis, and the thinning that keeps arrows apart.
@@ -273,12 +289,48 @@ fn field(p: &mut dyn Painter, fig: &Scene, layout: &Layout) -> Result<(), Render
     let shaft = width_px(1.2, layout.scale);
     for k in kept {
         let [fx, fy] = f.flow[k];
-        let Some(a) = arrow(layout.to_px(f.points[k]), (fx * ppu_x, -fy * ppu_y), length) else {
+        let Some(fraction) = style::arrow_fraction(mode, speed(k), max_speed) else {
+            continue;
+        };
+        let centre = layout.to_px(f.points[k]);
+        let Some(a) = arrow(centre, (fx * ppu_x, -fy * ppu_y), fraction * length) else {
             continue;
         };
         let colour = style::field_colour(speed(k), max_speed);
         p.polyline(&[pt(a.shaft[0]), pt(a.shaft[1])], colour, shaft)?;
         p.polygon(&a.head.map(pt), colour)?;
+    }
+    Ok(())
+}
+
+/// One rectangle per field sample, shaded by [`style::speed_shade`] against the fastest sample
+/// in view, clipped to the plot.
+fn speed_shading(
+    p: &mut dyn Painter,
+    f: &FieldSamples,
+    layout: &Layout,
+) -> Result<(), RenderError> {
+    let r = &layout.rect;
+    let speed = |k: usize| f.flow[k][0].hypot(f.flow[k][1]);
+    let max_speed = (0..f.points.len())
+        .filter(|&k| r.contains(&f.points[k]))
+        .map(speed)
+        .filter(|s| s.is_finite())
+        .fold(0.0, f64::max);
+    if max_speed <= 0.0 {
+        return Ok(());
+    }
+    let [left, top, right, bottom] = layout.plot;
+    let half = [0.5 * r.width(), 0.5 * r.height()].map(|side| side / f.n as f64);
+    for (k, c) in f.points.iter().enumerate() {
+        let (x0, y0) = layout.to_px([c[0] - half[0], c[1] + half[1]]);
+        let (x1, y1) = layout.to_px([c[0] + half[0], c[1] - half[1]]);
+        let (x0, x1) = (x0.max(left), x1.min(right));
+        let (y0, y1) = (y0.max(top), y1.min(bottom));
+        if x1 > x0 && y1 > y0 {
+            let shade = style::speed_shade(speed(k), max_speed);
+            p.rect(pt((x0, y0)), pt((x1, y1)), shade, 0)?;
+        }
     }
     Ok(())
 }
@@ -385,12 +437,16 @@ mod tests {
     use crate::reduced::{MeanField, TimeModel, presets};
     use std::sync::Arc;
 
-    /// Records the arrows: a shaft (polyline) directly followed by its head (polygon); an
-    /// arrow's centre is halfway from the shaft's tail to the head's tip.
+    /// Records the field: an arrow is a shaft (polyline) directly followed by its head
+    /// (polygon), its centre halfway from the shaft's tail to the head's tip; the shading is
+    /// filled rectangles.
     #[derive(Default)]
     struct Recorder {
         last_line: Vec<Pt>,
         centres: Vec<(f64, f64)>,
+        /// Each arrow's shaft length in pixels.
+        shafts: Vec<f64>,
+        rects: Vec<(Pt, Pt, Rgb)>,
     }
 
     impl Painter for Recorder {
@@ -399,17 +455,21 @@ mod tests {
             Ok(())
         }
         fn polygon(&mut self, points: &[Pt], _: Rgb) -> Result<(), RenderError> {
-            let (tail, tip) = (self.last_line[0], points[0]);
+            let [tail, base] = [self.last_line[0], self.last_line[1]];
+            let tip = points[0];
             self.centres.push((
                 0.5 * f64::from(tail.0 + tip.0),
                 0.5 * f64::from(tail.1 + tip.1),
             ));
+            self.shafts
+                .push(f64::from(base.0 - tail.0).hypot(f64::from(base.1 - tail.1)));
             Ok(())
         }
         fn circle(&mut self, _: Pt, _: u32, _: Rgb, _: bool, _: u32) -> Result<(), RenderError> {
             Ok(())
         }
-        fn rect(&mut self, _: Pt, _: Pt, _: Rgb, _: u32) -> Result<(), RenderError> {
+        fn rect(&mut self, a: Pt, b: Pt, colour: Rgb, _: u32) -> Result<(), RenderError> {
+            self.rects.push((a, b, colour));
             Ok(())
         }
         fn text(&mut self, _: &str, _: Pt, _: &Font) -> Result<(), RenderError> {
@@ -417,8 +477,9 @@ mod tests {
         }
     }
 
-    /// Centres of the arrows drawn for a field of `grid` samples per side on `rect` at 800 x 600.
-    fn arrows(grid: usize, rect: Rect) -> (Vec<(f64, f64)>, Layout) {
+    /// The mixture at no input (ODE), and its field of `grid` samples per side on `rect` as
+    /// `mode` draws it at 800 x 600.
+    fn drawn(grid: usize, rect: Rect, mode: FieldMode) -> (Recorder, Layout, Scene, MeanField) {
         let sys = MeanField::new(&presets::get("dms_mixture_2pop").unwrap().model);
         let req = LandscapeRequest {
             field_grid: grid,
@@ -427,14 +488,103 @@ mod tests {
         };
         let land = Arc::new(analyze_fast(&sys, &req));
         let view = Arc::new(view_layer(&sys, &land, rect, grid, 16));
-        let fig = Scene::new(Plane {
+        let mut fig = Scene::new(Plane {
             landscape: land,
             view,
         });
+        fig.layers.field_mode = mode;
         let layout = Layout::new(&fig, (800, 600)).unwrap();
         let mut rec = Recorder::default();
-        figure(&mut rec, &fig, &layout).unwrap();
+        field(&mut rec, &fig, &layout).unwrap();
+        (rec, layout, fig, sys)
+    }
+
+    /// Centres of the arrows drawn for a field of `grid` samples per side on `rect` at 800 x 600.
+    fn arrows(grid: usize, rect: Rect) -> (Vec<(f64, f64)>, Layout) {
+        let (rec, layout, ..) = drawn(grid, rect, FieldMode::Directions);
         (rec.centres, layout)
+    }
+
+    /// The flow at a pixel of `layout`, from the system itself.
+    fn speed_at(sys: &MeanField, layout: &Layout, px: (f64, f64)) -> f64 {
+        let [l, t, r, b] = layout.plot;
+        let rect = &layout.rect;
+        let k = [
+            rect.x_min + (px.0 - l) / (r - l) * rect.width(),
+            rect.y_min + (b - px.1) / (b - t) * rect.height(),
+        ];
+        let mut f = [0.0; 2];
+        crate::reduced::ReducedSystem::flow(sys, &k, &[0.0, 0.0], &mut f);
+        f[0].hypot(f[1])
+    }
+
+    #[test]
+    fn scaled_arrows_are_as_long_as_the_flow_is_fast() {
+        let square = Rect::new(-1.5, 1.5, -1.5, 1.5);
+        let (rec, layout, _, sys) = drawn(12, square, FieldMode::Arrows);
+        let longest = rec.shafts.iter().copied().fold(0.0, f64::max);
+        let speeds: Vec<f64> = rec
+            .centres
+            .iter()
+            .map(|&c| speed_at(&sys, &layout, c))
+            .collect();
+        let fastest = speeds.iter().copied().fold(0.0, f64::max);
+        assert!(rec.shafts.len() > 100 && longest > 8.0, "{longest}");
+        // Ends in whole pixels: a shaft's length is off by at most sqrt(2) (its two ends round
+        // by half a pixel in each coordinate), the longest's too, scaled.
+        for (shaft, speed) in rec.shafts.iter().zip(&speeds) {
+            let expected = longest * speed / fastest;
+            assert!((shaft - expected).abs() <= 2.0, "{shaft} px for {expected}");
+        }
+        // Directions: every shaft as long as the longest.
+        let (rec, ..) = drawn(12, square, FieldMode::Directions);
+        let spread = rec
+            .shafts
+            .iter()
+            .fold((f64::MAX, 0.0f64), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+        assert!(spread.1 - spread.0 <= 2.0 * 2f64.sqrt(), "{spread:?}");
+    }
+
+    #[test]
+    fn the_speed_shading_tiles_the_plot_and_is_darkest_at_a_fixed_point() {
+        let square = Rect::new(-1.5, 1.5, -1.5, 1.5);
+        let n = 30;
+        let (rec, layout, fig, sys) = drawn(n, square, FieldMode::Speed);
+        assert!(rec.centres.is_empty(), "no arrows");
+        assert_eq!(rec.rects.len(), n * n);
+        let [l, t, r, b] = layout.plot;
+        let area: f64 = rec
+            .rects
+            .iter()
+            .map(|(a, c, _)| f64::from(c.0 - a.0) * f64::from(c.1 - a.1))
+            .sum();
+        assert_eq!(area, (r - l).round() * (b - t).round(), "tiles, no gaps");
+        let luminance = |c: &Rgb| c.iter().map(|&x| u32::from(x)).sum::<u32>();
+        let (a, c, darkest) = rec
+            .rects
+            .iter()
+            .min_by_key(|(_, _, c)| luminance(c))
+            .unwrap();
+        let centre = (0.5 * f64::from(a.0 + c.0), 0.5 * f64::from(a.1 + c.1));
+        let cell = (r - l) / n as f64;
+        let near = fig.landscape().fixed_points.iter().any(|fp| {
+            let (x, y) = layout.to_px([fp.kappa[0], fp.kappa[1]]);
+            (x - centre.0).hypot(y - centre.1) <= 1.5 * cell
+        });
+        assert!(near, "darkest cell at {centre:?} is at no fixed point");
+        // Its shade is that of its own sample's speed against the fastest one.
+        let fastest = rec
+            .rects
+            .iter()
+            .map(|(a, c, _)| {
+                let mid = (0.5 * f64::from(a.0 + c.0), 0.5 * f64::from(a.1 + c.1));
+                speed_at(&sys, &layout, mid)
+            })
+            .fold(0.0, f64::max);
+        let expected = style::speed_shade(speed_at(&sys, &layout, centre), fastest);
+        for (x, y) in darkest.iter().zip(&expected) {
+            assert!(x.abs_diff(*y) <= 3, "{darkest:?} against {expected:?}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::draw;
 use super::glyphs;
 use super::layout::Layout;
 use super::painter::{Font, Painter, pt};
+use crate::scene::FieldMode;
 use crate::scene::legend::Key;
 use crate::scene::style::{self, Rgb};
 
@@ -43,7 +44,7 @@ pub fn draw(p: &mut dyn Painter, layout: &Layout) -> Result<(), RenderError> {
                 draw::glyph_stroke(s),
                 *colour,
             )?,
-            Key::Speed { .. } => speed_key(p, (x, y), KEY_WIDTH * s, 0.45 * row)?,
+            Key::Speed { mode, .. } => speed_key(p, (x, y), KEY_WIDTH * s, 0.45 * row, *mode)?,
         }
         p.text(&e.label, pt((x + (KEY_WIDTH + KEY_GAP) * s, y)), &font)?;
     }
@@ -56,11 +57,12 @@ fn speed_key(
     (x, y): (f64, f64),
     width: f64,
     half: f64,
+    mode: FieldMode,
 ) -> Result<(), RenderError> {
     let step = width / SPEED_STEPS as f64;
     for k in 0..SPEED_STEPS {
         let t = (k as f64 + 0.5) / SPEED_STEPS as f64;
-        let colour: Rgb = style::field_colour(t * t, 1.0);
+        let colour: Rgb = style::speed_key_colour(mode, t);
         let x0 = x + k as f64 * step;
         p.rect(pt((x0, y - half)), pt((x0 + step, y + half)), colour, 0)?;
     }

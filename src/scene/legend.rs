@@ -4,7 +4,7 @@
 //! same rows.
 
 use super::style::{self, Glyph, LineStyle, Rgb};
-use super::{Scene, cycle_noun};
+use super::{FieldMode, Scene, cycle_noun};
 use crate::analysis::manifolds::ManifoldKind;
 use crate::reduced::TimeModel;
 
@@ -14,9 +14,10 @@ pub enum Key {
     Line(LineStyle),
     /// A fixed-point glyph in a colour.
     Glyph(Glyph, Rgb),
-    /// The field's colour scale from speed 0 to `max` (`|F|` per unit of time).
+    /// The field's colour scale of `mode` up to speed `max` (`|F|` per unit of time).
     Speed {
         max: f64,
+        mode: FieldMode,
     },
 }
 
@@ -125,9 +126,10 @@ pub fn entries(scene: &Scene) -> Vec<Entry> {
     if layers.field {
         let max = max_speed(scene);
         if max > 0.0 {
+            let mode = layers.field_mode;
             out.push(Entry {
-                key: Key::Speed { max },
-                label: speed_label(max),
+                key: Key::Speed { max, mode },
+                label: speed_label(max, mode),
             });
         }
     }
@@ -155,9 +157,19 @@ pub fn max_speed(scene: &Scene) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// `"flow speed |F|, 0 – 1.23"`: the speed key's text.
-pub fn speed_label(max: f64) -> String {
-    format!("flow speed |F|, 0 – {}", speed_number(max))
+/// `"flow speed |F|, 0 – 1.23"`, or for the shading `"flow speed |F|, log, 1.23e-3 – 1.23"`:
+/// the speed key's text.
+pub fn speed_label(max: f64, mode: FieldMode) -> String {
+    match mode {
+        FieldMode::Speed => format!(
+            "flow speed |F|, log, {} – {}",
+            speed_number(max * 10f64.powf(-style::SPEED_DECADES)),
+            speed_number(max)
+        ),
+        FieldMode::Directions | FieldMode::Arrows => {
+            format!("flow speed |F|, 0 – {}", speed_number(max))
+        }
+    }
 }
 
 /// A speed to three significant digits.
@@ -196,8 +208,8 @@ pub fn possible_labels(overlays: &[super::Overlay], mean_field: bool) -> Vec<Str
             .map(String::from),
         );
     }
-    // The speed key at its widest (an exponent and three digits).
-    out.push(speed_label(8.88e-8));
+    // The speed key at its widest (exponents and three digits).
+    out.push(speed_label(8.88e-8, FieldMode::Speed));
     out
 }
 
@@ -211,6 +223,13 @@ mod tests {
         assert_eq!(speed_number(0.123456), "0.123");
         assert_eq!(speed_number(12.345), "12.3");
         assert_eq!(speed_number(1234.5), "1.23e3");
-        assert_eq!(speed_label(0.5), "flow speed |F|, 0 – 0.500");
+        assert_eq!(
+            speed_label(0.5, FieldMode::Arrows),
+            "flow speed |F|, 0 – 0.500"
+        );
+        assert_eq!(
+            speed_label(0.5, FieldMode::Speed),
+            "flow speed |F|, log, 5.00e-4 – 0.500"
+        );
     }
 }

@@ -61,6 +61,48 @@ pub struct Layers {
     /// The eigenvectors of saddles and nodes, as short segments through them (off in figures
     /// unless asked for; the explorer starts with them on).
     pub eigenvectors: bool,
+    /// How the flow field is drawn, when it is.
+    pub field_mode: FieldMode,
+}
+
+/// How the flow field is drawn: what pplane and XPPAUT offer, and the speed map the
+/// slow-point analyses of trained networks read (where `|F|` is small, trajectories linger).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldMode {
+    /// Arrows of one length: the direction of the flow everywhere, its speed by colour.
+    #[default]
+    Directions,
+    /// Arrows as long as the flow is fast (the fastest shown fills its cell): speeds compared
+    /// by length, and the slow regions near fixed points nearly empty.
+    Arrows,
+    /// The plane shaded by `log10 |F|` over [`style::SPEED_DECADES`] decades below the fastest
+    /// sample, darkest where the flow is slowest: fixed points and the ghosts of lost ones.
+    Speed,
+}
+
+impl FieldMode {
+    pub const ALL: [FieldMode; 3] = [FieldMode::Directions, FieldMode::Arrows, FieldMode::Speed];
+
+    /// The name the CLI takes and the app shows.
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldMode::Directions => "directions",
+            FieldMode::Arrows => "arrows",
+            FieldMode::Speed => "speed",
+        }
+    }
+}
+
+impl std::str::FromStr for FieldMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        FieldMode::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| format!("`{s}` is not a field mode: use directions, arrows or speed"))
+    }
 }
 
 impl Default for Layers {
@@ -73,6 +115,7 @@ impl Default for Layers {
             cycles: true,
             trials: true,
             eigenvectors: false,
+            field_mode: FieldMode::Directions,
         }
     }
 }

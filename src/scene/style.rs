@@ -8,6 +8,7 @@
 
 use crate::analysis::fixed_points::{FixedPoint, FixedPointKind};
 use crate::analysis::manifolds::ManifoldKind;
+use crate::scene::FieldMode;
 
 /// An sRGB colour.
 pub type Rgb = [u8; 3];
@@ -303,6 +304,46 @@ pub fn field_colour(speed: f64, max_speed: f64) -> Rgb {
     mix(FIELD_SLOW, FIELD_FAST, t.sqrt())
 }
 
+/// The speed shading's colour where the flow is slowest; the fastest is paper, so every curve
+/// drawn over the shading keeps its contrast.
+pub const SPEED_SLOW: Rgb = [135, 140, 195];
+/// Decades of speed the shading spans below the fastest sample (slower is shaded as slowest).
+pub const SPEED_DECADES: f64 = 3.0;
+
+/// The shade of a speed in [`FieldMode::Speed`]: `1 + log10(speed / max) / SPEED_DECADES` of
+/// the way from [`SPEED_SLOW`] to paper. A logarithm, because the speeds that matter (a ghost,
+/// a slow manifold) are orders of magnitude below the fastest.
+pub fn speed_shade(speed: f64, max_speed: f64) -> Rgb {
+    let t = 1.0 + (speed / max_speed).log10() / SPEED_DECADES;
+    mix(
+        SPEED_SLOW,
+        PAPER,
+        if t.is_nan() { 1.0 } else { t.clamp(0.0, 1.0) },
+    )
+}
+
+/// The colour at `t` in `[0, 1]` (slow to fast) along the legend's speed key of `mode`.
+pub fn speed_key_colour(mode: FieldMode, t: f64) -> Rgb {
+    match mode {
+        FieldMode::Speed => speed_shade(10f64.powf(SPEED_DECADES * (t - 1.0)), 1.0),
+        FieldMode::Directions | FieldMode::Arrows => field_colour(t * t, 1.0),
+    }
+}
+
+/// An arrow's length as a fraction of the full one: 1 for [`FieldMode::Directions`],
+/// `speed / max` for [`FieldMode::Arrows`]; `None` for the shading, which draws no arrows, and
+/// for a speed that is not positive and finite.
+pub fn arrow_fraction(mode: FieldMode, speed: f64, max_speed: f64) -> Option<f64> {
+    if !(speed.is_finite() && speed > 0.0 && max_speed > 0.0) {
+        return None;
+    }
+    match mode {
+        FieldMode::Directions => Some(1.0),
+        FieldMode::Arrows => Some((speed / max_speed).min(1.0)),
+        FieldMode::Speed => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,6 +358,31 @@ mod tests {
         assert_eq!(mix(NULLCLINE_1, NULLCLINE_2, f64::NAN), NULLCLINE_1);
         assert_eq!(field_colour(1.0, 0.0), FIELD_SLOW);
         assert_eq!(field_colour(2.0, 2.0), FIELD_FAST);
+    }
+
+    #[test]
+    fn the_speed_shading_is_logarithmic_over_its_decades() {
+        assert_eq!(speed_shade(2.0, 2.0), PAPER);
+        assert_eq!(speed_shade(2e-3, 2.0), SPEED_SLOW);
+        assert_eq!(speed_shade(1e-9, 2.0), SPEED_SLOW, "slower: clamped");
+        assert_eq!(speed_shade(0.0, 2.0), SPEED_SLOW);
+        // One decade below the fastest: a third of the way down (each channel to a unit).
+        let third = mix(SPEED_SLOW, PAPER, 2.0 / 3.0);
+        assert_eq!(speed_shade(0.2, 2.0), third);
+        assert_eq!(speed_key_colour(FieldMode::Speed, 2.0 / 3.0), third);
+        assert_eq!(speed_key_colour(FieldMode::Speed, 1.0), PAPER);
+        assert_eq!(speed_key_colour(FieldMode::Arrows, 1.0), FIELD_FAST);
+        assert_eq!(speed_shade(1.0, 0.0), PAPER, "no flow: nothing to shade");
+    }
+
+    #[test]
+    fn arrows_are_as_long_as_the_flow_is_fast_or_all_one_length() {
+        assert_eq!(arrow_fraction(FieldMode::Directions, 0.1, 2.0), Some(1.0));
+        assert_eq!(arrow_fraction(FieldMode::Arrows, 0.5, 2.0), Some(0.25));
+        assert_eq!(arrow_fraction(FieldMode::Arrows, 3.0, 2.0), Some(1.0));
+        assert_eq!(arrow_fraction(FieldMode::Speed, 0.5, 2.0), None);
+        assert_eq!(arrow_fraction(FieldMode::Arrows, 0.0, 2.0), None);
+        assert_eq!(arrow_fraction(FieldMode::Directions, f64::NAN, 2.0), None);
     }
 
     #[test]

@@ -70,8 +70,8 @@ fn network_row() -> Entry {
 }
 
 /// A click-to-run trajectory through `points` (in time order of the run: backward runs go back
-/// in time).
-pub fn user_trajectory(points: Vec<[f64; 2]>, backward: bool) -> Overlay {
+/// in time); the `latest` one heavier, as in the explorer's time plot of them.
+pub fn user_trajectory(points: Vec<[f64; 2]>, backward: bool, latest: bool) -> Overlay {
     let s = style::user_trajectory(backward);
     let label = if backward {
         "trajectory (backward in time)"
@@ -79,7 +79,7 @@ pub fn user_trajectory(points: Vec<[f64; 2]>, backward: bool) -> Overlay {
         "trajectory (click)"
     };
     Overlay {
-        style: s,
+        style: if latest { s.emphasised() } else { s },
         points,
         legend: Some(legend::line(s, label)),
     }

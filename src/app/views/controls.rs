@@ -7,7 +7,7 @@ use crate::reduced::plane::{PlaneAxes, kappa_symbol};
 use eframe::egui::{self, CollapsingHeader, RichText, Ui};
 
 use crate::app::actions::Action;
-use crate::app::document::{Document, InputMode, Source};
+use crate::app::document::{Document, FIELD_DENSITY_RANGE, InputMode, Source};
 use crate::app::fitting::{FinetuneRequest, FitRequest};
 use crate::app::toasts::WARN;
 use crate::app::views::trials::TrialsPanel;
@@ -18,6 +18,7 @@ use crate::fit::gmm::GmmOptions;
 use crate::fit::populations::DEFAULT_MAX_POPULATIONS;
 use crate::model::{ParamGroup, ParamSpec};
 use crate::reduced::{PsdStatus, TimeModel};
+use crate::scene::FieldMode;
 use crate::task::dms;
 
 /// Range of the map's step slider.
@@ -509,7 +510,7 @@ fn plane_section(ui: &mut Ui, doc: &mut Document) {
         doc.view.rect = None;
         doc.view.frame_pending = true;
         doc.view.selection = None;
-        doc.view.starts.clear();
+        doc.view.clear_starts();
     }
 }
 
@@ -556,7 +557,8 @@ fn time_model_section(ui: &mut Ui, doc: &mut Document, actions: &mut Vec<Action>
 
 fn display_section(ui: &mut Ui, doc: &mut Document) {
     ui.heading("Show");
-    let d = &mut doc.view.layers;
+    let view = &mut doc.view;
+    let d = &mut view.layers;
     ui.horizontal_wrapped(|ui| {
         ui.checkbox(&mut d.field, "flow field");
         ui.checkbox(&mut d.nullclines, "nullclines");
@@ -567,6 +569,42 @@ fn display_section(ui: &mut Ui, doc: &mut Document) {
         ui.checkbox(&mut d.cycles, "limit cycles");
         ui.checkbox(&mut d.trials, "trial trajectories");
     });
+    ui.horizontal_wrapped(|ui| {
+        ui.add_enabled_ui(d.field, |ui| {
+            ui.label("field as");
+            egui::ComboBox::from_id_salt("field_mode")
+                .selected_text(d.field_mode.name())
+                .show_ui(ui, |ui| {
+                    for m in FieldMode::ALL {
+                        ui.selectable_value(&mut d.field_mode, m, m.name())
+                            .on_hover_text(field_mode_tip(m));
+                    }
+                })
+                .response
+                .on_hover_text(field_mode_tip(d.field_mode));
+            let [lo, hi] = FIELD_DENSITY_RANGE;
+            ui.add(
+                egui::DragValue::new(&mut view.field_density)
+                    .range(lo..=hi)
+                    .speed(0.2)
+                    .suffix(" per side"),
+            )
+            .on_hover_text("Flow-field samples along each side of the view (drag or type)");
+        });
+    });
+}
+
+/// What each way of drawing the field shows.
+fn field_mode_tip(m: FieldMode) -> &'static str {
+    match m {
+        FieldMode::Directions => {
+            "arrows of one length: the direction everywhere, the speed by colour"
+        }
+        FieldMode::Arrows => "arrows as long as the flow is fast: the fastest fills its cell",
+        FieldMode::Speed => {
+            "the plane shaded by log |F| over 3 decades, darkest where the flow is slowest (fixed points, ghosts of lost ones)"
+        }
+    }
 }
 
 /// The running fit or fine-tuning: what it does now, and a way to stop it.

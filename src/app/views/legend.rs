@@ -95,11 +95,11 @@ fn paint_key(p: &Painter, r: Rect, key: &Key) {
         Key::Glyph(g, colour) => {
             paint_glyph(p, r.center(), 0.9 * style::GLYPH_RADIUS as f32, *g, *colour)
         }
-        Key::Speed { .. } => {
+        Key::Speed { mode, .. } => {
             let w = r.width() / SPEED_STEPS as f32;
             for k in 0..SPEED_STEPS {
                 let t = (k as f64 + 0.5) / SPEED_STEPS as f64;
-                let c = color(style::field_colour(t * t, 1.0));
+                let c = color(style::speed_key_colour(*mode, t));
                 let cell = Rect::from_min_size(
                     r.left_top() + vec2(k as f32 * w, 2.0),
                     vec2(w + 0.5, r.height() - 4.0),

@@ -10,7 +10,7 @@
 
 use eframe::egui::{self, Color32, Pos2, RichText, Ui};
 use egui_plot::{
-    Arrows, Line, LineStyle as PlotLineStyle, Plot, PlotBounds, PlotPoint, PlotPoints,
+    Arrows, Line, LineStyle as PlotLineStyle, Plot, PlotBounds, PlotImage, PlotPoint, PlotPoints,
     PlotTransform, Text,
 };
 
@@ -22,7 +22,7 @@ use crate::app::views::legend::{self, OUTSIDE_WIDTH, paint_glyph};
 use crate::app::views::{color, format_eigenvalues, format_point};
 use crate::scene::legend::{Entry, entries, max_speed};
 use crate::scene::style::{self, Glyph, LineStyle, Rgb, Stroke};
-use crate::scene::{Plane, Scene, frame, period_label, summary, trajectories};
+use crate::scene::{FieldMode, Plane, Scene, frame, period_label, summary, trajectories};
 
 /// Flow-field colour classes (arrows of one class share one plot item).
 const SPEED_CLASSES: usize = 6;
@@ -54,6 +54,8 @@ pub struct PhasePlane {
     pub legend: Vec<Entry>,
     /// The corner legend's size in the last frame.
     legend_size: Option<egui::Vec2>,
+    /// The speed shading's texture and the pixels it was last given.
+    shading: Option<(Vec<Color32>, egui::TextureHandle)>,
 }
 
 impl PhasePlane {
@@ -164,7 +166,7 @@ impl PhasePlane {
                     .on_hover_text("Remove the click-to-run trajectories")
                     .clicked()
             {
-                doc.view.starts.clear();
+                doc.view.clear_starts();
             }
             ui.menu_button("legend", |ui| {
                 for p in LegendPlacement::ALL {
@@ -213,6 +215,7 @@ impl PhasePlane {
             self.requested = Some((want, aspect));
         }
         let scroll = ui.input(|i| i.smooth_scroll_delta.y);
+        let shading = scene.and_then(|s| self.shading(ui.ctx(), s));
         let response = plot.show(ui, |pui| {
             if set_bounds {
                 // Widen the view to the plot's aspect ourselves: with `data_aspect`, egui_plot
@@ -228,7 +231,7 @@ impl PhasePlane {
                 pui.zoom_bounds_around_hovered(egui::vec2(f, f));
             }
             if let Some(s) = scene {
-                draw_lines(pui, s);
+                draw_lines(pui, s, shading);
             }
         });
         let frame = response.transform.frame();
@@ -256,6 +259,41 @@ impl PhasePlane {
         }
         if set_bounds {
             ui.ctx().request_repaint();
+        }
+    }
+
+    /// The texture of the speed shading when the scene asks for it: one texel per field sample,
+    /// top row first, drawn with linear filtering so the shading is smooth between samples
+    /// (uploaded again only when its pixels change).
+    fn shading(&mut self, ctx: &egui::Context, scene: &Scene) -> Option<egui::TextureId> {
+        let layers = &scene.layers;
+        let field = scene.plane.field();
+        if !(layers.field && layers.field_mode == FieldMode::Speed) || field.n == 0 {
+            return None;
+        }
+        let max = max_speed(scene);
+        let n = field.n;
+        let pixels: Vec<Color32> = (0..n * n)
+            .map(|k| {
+                let f = field.flow[(n - 1 - k / n) * n + k % n];
+                color(style::speed_shade(f[0].hypot(f[1]), max))
+            })
+            .collect();
+        let options = egui::TextureOptions::LINEAR;
+        match &mut self.shading {
+            Some((old, handle)) if *old == pixels => Some(handle.id()),
+            Some((old, handle)) => {
+                handle.set(egui::ColorImage::new([n, n], pixels.clone()), options);
+                *old = pixels;
+                Some(handle.id())
+            }
+            None => {
+                let image = egui::ColorImage::new([n, n], pixels.clone());
+                let handle = ctx.load_texture("speed_shading", image, options);
+                let id = handle.id();
+                self.shading = Some((pixels, handle));
+                Some(id)
+            }
         }
     }
 
@@ -374,13 +412,19 @@ fn closed(points: impl IntoIterator<Item = [f64; 2]>) -> Vec<[f64; 2]> {
     pts
 }
 
-/// The scene's curves, back to front (the order of the exported figures): field, separatrices,
-/// nullclines, cycles with their periods, the mean field, the overlays' lines.
-fn draw_lines(pui: &mut egui_plot::PlotUi, scene: &Scene) {
+/// The scene's curves, back to front (the order of the exported figures): field (its arrows, or
+/// the speed shading's texture `shading`), separatrices, nullclines, cycles with their periods,
+/// the mean field, the overlays' lines.
+fn draw_lines(pui: &mut egui_plot::PlotUi, scene: &Scene, shading: Option<egui::TextureId>) {
     let land = scene.landscape();
     let layers = &scene.layers;
-    if layers.field {
-        draw_field(pui, scene);
+    if let Some(texture) = shading {
+        let r = scene.plane.rect();
+        let centre = PlotPoint::new(0.5 * (r.x_min + r.x_max), 0.5 * (r.y_min + r.y_max));
+        let size = egui::vec2(r.width() as f32, r.height() as f32);
+        pui.image(PlotImage::new("", texture, centre, size).allow_hover(false));
+    } else if layers.field {
+        draw_field(pui, scene, layers.field_mode);
     }
     if layers.separatrices {
         for s in &land.separatrices {
@@ -445,9 +489,10 @@ fn draw_nullclines(pui: &mut egui_plot::PlotUi, plane: &Plane, look: fn(usize) -
 /// Origins and tips of the arrows of one colour class.
 type ArrowSet = (Vec<[f64; 2]>, Vec<[f64; 2]>);
 
-/// Arrows of normalised length at the view's field samples, coloured by speed (relative to the
-/// fastest shown, as the legend's key says).
-fn draw_field(pui: &mut egui_plot::PlotUi, scene: &Scene) {
+/// Arrows at the view's field samples, of one length or as long as the flow is fast
+/// ([`style::arrow_fraction`] of `mode`), coloured by speed (relative to the fastest shown, as
+/// the legend's key says).
+fn draw_field(pui: &mut egui_plot::PlotUi, scene: &Scene, mode: FieldMode) {
     let field = scene.plane.field();
     let rect = scene.plane.rect();
     if field.n == 0 {
@@ -461,10 +506,10 @@ fn draw_field(pui: &mut egui_plot::PlotUi, scene: &Scene) {
     let mut classes: Vec<ArrowSet> = vec![ArrowSet::default(); SPEED_CLASSES];
     for (p, f) in field.points.iter().zip(&field.flow) {
         let s = f[0].hypot(f[1]);
-        if !(s.is_finite() && s > 0.0) {
+        let Some(fraction) = style::arrow_fraction(mode, s, max) else {
             continue;
-        }
-        let half = 0.5 * ARROW_FILL * cell / s;
+        };
+        let half = 0.5 * fraction * ARROW_FILL * cell / s;
         let (dx, dy) = (f[0] * half, f[1] * half);
         let k = ((s / max).sqrt() * SPEED_CLASSES as f64).floor() as usize;
         let (o, t) = &mut classes[k.min(SPEED_CLASSES - 1)];

@@ -2,12 +2,13 @@
 //! `kappa_2(t)` at rank 2; `v_s(t)`, `kappa(t)` at rank 1; the chosen pair of a slice, MODEL.md 8)
 //! and the output `z(t)`, the reduced system as lines and the full network as dots (as in the
 //! phase plane), task epochs shaded (named in a key above, so no label is cut by a narrow band),
-//! the scrubber's time marked.
+//! the scrubber's time marked. Or, after a click in the phase plane, the same two coordinates of
+//! the clicked trajectories against time in units of `tau`, with how long they run.
 
 use eframe::egui::{self, Color32, RichText, Ui};
 use egui_plot::{Line, Plot, PlotPoints, Points, Span, VLine};
 
-use crate::app::document::Document;
+use crate::app::document::{Document, SeriesShows, TRAJECTORY_TAU_RANGE};
 use crate::app::views::color;
 use crate::model::TrialRun;
 use crate::network::DT_MS;
@@ -25,59 +26,147 @@ const DECISION: Color32 = Color32::from_rgba_unmultiplied_const(150, 150, 150, 4
 pub struct TimeSeries;
 
 impl TimeSeries {
-    pub fn ui(&mut self, ui: &mut Ui, doc: &Document) {
-        let Some(set) = doc.results.trials.as_deref() else {
-            ui.label("The model has no canonical trials (DMS: 2 inputs, context-dependent: 4).");
-            return;
-        };
-        ui.label(
-            RichText::new(
-                "blue bands: the stimuli · grey band: decision · red line: the scrubber · lines: reduced system · dots: full network",
-            )
+    /// The trials' or the clicked trajectories' time series, as [`Document::view`] says (a
+    /// switch between them when there are both).
+    pub fn ui(&mut self, ui: &mut Ui, doc: &mut Document) {
+        let has_trials = doc.results.trials.is_some();
+        let has_paths = !doc.results.trajectories.is_empty();
+        let paths = has_paths && (doc.view.series == SeriesShows::Trajectories || !has_trials);
+        if has_paths {
+            ui.horizontal(|ui| {
+                if has_trials {
+                    ui.label("plot:");
+                    let s = &mut doc.view.series;
+                    ui.radio_value(s, SeriesShows::Trials, "trials");
+                    ui.radio_value(s, SeriesShows::Trajectories, "clicked trajectories");
+                }
+                if paths {
+                    ui.separator();
+                    duration(ui, doc);
+                }
+            });
+        }
+        if paths {
+            trajectories(ui, doc);
+        } else {
+            trials(ui, doc);
+        }
+    }
+}
+
+/// How long the clicked trajectories run.
+fn duration(ui: &mut Ui, doc: &mut Document) {
+    let [lo, hi] = TRAJECTORY_TAU_RANGE;
+    ui.label("run for");
+    ui.add(
+        egui::DragValue::new(&mut doc.view.trajectory_tau)
+            .range(lo..=hi)
+            .speed(0.5)
+            .suffix(" τ"),
+    )
+    .on_hover_text(
+        "How long each clicked trajectory runs (the map: this over α steps); all of them are run again",
+    );
+    ui.label(
+        RichText::new("the latest is drawn heavier · shift-click runs backward (t < 0)")
             .small()
             .weak(),
-        );
-        let link = egui::Id::unique("time_series_x");
-        let gap = ui.spacing().item_spacing.x;
-        let width = ((ui.available_width() - 2.0 * gap) / PLOTS as f32).max(80.0);
-        let height = ui.available_height().max(80.0);
-        let view = &doc.view;
-        let axes = doc.plane();
-        let [x, y] = axes.symbols(&doc.model().input_names());
-        let labels = [
-            format!("{x}(t)"),
-            format!("{y}(t)"),
-            "output z(t)".to_string(),
-        ];
-        ui.horizontal(|ui| {
-            for (q, label) in labels.iter().enumerate() {
-                Plot::new(("time_series", q))
-                    .width(width)
-                    .height(height)
-                    .link_axis(link, [true, false])
-                    .link_cursor(link, [true, false])
-                    .x_axis_label("t (ms)")
-                    .y_axis_label(label.as_str())
-                    .allow_scroll(false)
-                    .show(ui, |pui| {
-                        let shade = set.runs.get(view.scrub.trial).or(set.runs.first());
-                        if let Some(run) = shade {
-                            shade_epochs(pui, run);
-                        }
-                        for (k, run) in set.runs.iter().enumerate() {
-                            if view.shown_trials.get(k).copied().unwrap_or(false) {
-                                draw_run(pui, run, k, q, &axes);
-                            }
-                        }
-                        pui.vline(
-                            VLine::new("", view.scrub.step as f64 * DT_MS)
-                                .color(Color32::from_rgb(220, 40, 40))
-                                .width(1.0),
+    );
+}
+
+/// The phase plane's two coordinates against time of each click-to-run trajectory (the latest
+/// heavier).
+fn trajectories(ui: &mut Ui, doc: &Document) {
+    let paths = doc.results.trajectories.clone();
+    let [x, y] = doc.plane().symbols(&doc.model().input_names());
+    let labels = [format!("{x}(t)"), format!("{y}(t)")];
+    let link = egui::Id::unique("trajectory_series_x");
+    let gap = ui.spacing().item_spacing.x;
+    let width = ((ui.available_width() - gap) / 2.0).max(80.0);
+    let height = ui.available_height().max(80.0);
+    ui.horizontal(|ui| {
+        for (q, label) in labels.iter().enumerate() {
+            Plot::new(("trajectory_series", q))
+                .width(width)
+                .height(height)
+                .link_axis(link, [true, false])
+                .link_cursor(link, [true, false])
+                .x_axis_label("t (τ)")
+                .y_axis_label(label.as_str())
+                .allow_scroll(false)
+                .show(ui, |pui| {
+                    for (k, path) in paths.iter().enumerate() {
+                        let base = style::user_trajectory(path.start.backward);
+                        let look = if k + 1 == paths.len() {
+                            base.emphasised()
+                        } else {
+                            base
+                        };
+                        pui.line(
+                            Line::new("", PlotPoints::from(path.series(q)))
+                                .color(color(look.colour))
+                                .width(look.width as f32)
+                                .allow_hover(false),
                         );
-                    });
-            }
-        });
-    }
+                    }
+                });
+        }
+    });
+}
+
+/// The trials: the plane's two coordinates and the output against time (ms).
+fn trials(ui: &mut Ui, doc: &Document) {
+    let Some(set) = doc.results.trials.as_deref() else {
+        ui.label("The model has no canonical trials (DMS: 2 inputs, context-dependent: 4).");
+        return;
+    };
+    ui.label(
+        RichText::new(
+            "blue bands: the stimuli · grey band: decision · red line: the scrubber · lines: reduced system · dots: full network",
+        )
+        .small()
+        .weak(),
+    );
+    let link = egui::Id::unique("time_series_x");
+    let gap = ui.spacing().item_spacing.x;
+    let width = ((ui.available_width() - 2.0 * gap) / PLOTS as f32).max(80.0);
+    let height = ui.available_height().max(80.0);
+    let view = &doc.view;
+    let axes = doc.plane();
+    let [x, y] = axes.symbols(&doc.model().input_names());
+    let labels = [
+        format!("{x}(t)"),
+        format!("{y}(t)"),
+        "output z(t)".to_string(),
+    ];
+    ui.horizontal(|ui| {
+        for (q, label) in labels.iter().enumerate() {
+            Plot::new(("time_series", q))
+                .width(width)
+                .height(height)
+                .link_axis(link, [true, false])
+                .link_cursor(link, [true, false])
+                .x_axis_label("t (ms)")
+                .y_axis_label(label.as_str())
+                .allow_scroll(false)
+                .show(ui, |pui| {
+                    let shade = set.runs.get(view.scrub.trial).or(set.runs.first());
+                    if let Some(run) = shade {
+                        shade_epochs(pui, run);
+                    }
+                    for (k, run) in set.runs.iter().enumerate() {
+                        if view.shown_trials.get(k).copied().unwrap_or(false) {
+                            draw_run(pui, run, k, q, &axes);
+                        }
+                    }
+                    pui.vline(
+                        VLine::new("", view.scrub.step as f64 * DT_MS)
+                            .color(Color32::from_rgb(220, 40, 40))
+                            .width(1.0),
+                    );
+                });
+        }
+    });
 }
 
 /// Stimulus and decision epochs as shaded bands (unlabelled: the key above names them).
