@@ -355,10 +355,11 @@ fn the_mixture_cycle_branch_runs_from_the_hopf_point_to_a_diverging_period_at_th
     let points = b["points"].as_array().unwrap();
     let (first, last) = (&points[0], &points[points.len() - 1]);
     assert!((first["p"].as_f64().unwrap() - hopf[0]).abs() < 1e-9);
-    assert!(last["period"].as_f64().unwrap() > 200.0);
+    // Continued to the period cap, 20 times the period at the Hopf point (8.9 tau).
+    assert!(last["period"].as_f64().unwrap() > 150.0);
     // The period diverges where the second memory vanishes: a saddle-node on the cycle (SNIC).
     let end = b["period_diverges_at"][0].as_f64().unwrap();
-    assert!((end - folds[1]).abs() < 2e-4, "{end} vs {folds:?}");
+    assert!((end - folds[1]).abs() < 5e-5, "{end} vs {folds:?}");
     // Against the phase-plane search at A = 1 (its own shooting from a direct simulation).
     let at_one = json(&["analyze", "--preset", "dms_mixture_2pop", "--input", "A"]);
     let period = at_one["limit_cycles"][0]["period_tau"].as_f64().unwrap();

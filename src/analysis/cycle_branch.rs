@@ -106,8 +106,8 @@ impl CycleBranchOptions {
             ds_min: range * 1e-8,
             ds_max: range / 25.0,
             max_points: 400,
-            rtol: 1e-9,
-            period_growth: 30.0,
+            rtol: 1e-8,
+            period_growth: 20.0,
             scale: 1.0,
             max_evaluations: 3_000_000,
             cancel: None,
@@ -190,11 +190,10 @@ pub struct CycleBranch {
     /// How the branch ends at its first and last point.
     pub ends: [CycleBranchEnd; 2],
     pub special_points: Vec<CycleSpecialPoint>,
-    /// Where the period diverges, for an end [`CycleBranchEnd::PeriodDiverges`]: the root of
-    /// `1 / T^2`, fitted linear in `p` over the last points. Exact to leading order at a SNIC
-    /// (`T ~ (p - p*)^(-1/2)`); at a homoclinic end (`T ~ -ln|p - p*| / lambda`) it lies between
-    /// the last point and `p*`, which are within `~exp(-lambda T)` of each other (it is the last
-    /// point when the fit has no root ahead of it).
+    /// Where the period diverges, for an end [`CycleBranchEnd::PeriodDiverges`]: `p*` of the
+    /// fit `T = A |p* - p|^(-1/2) + B` over the last points, the law at a SNIC. At a homoclinic
+    /// end (`T ~ -ln|p - p*| / lambda`) it lies between the last point and `p*`, which are within
+    /// `~exp(-lambda T)` of each other (it is the last point when no fit has `A > 0`).
     pub period_diverges_at: Vec<f64>,
     /// Evaluations of the flow (each with its Jacobian and `dF/dp`).
     pub evaluations: usize,
@@ -543,7 +542,7 @@ impl<'a> Shooter<'a> {
                 return None;
             }
             let change = norm(&rhs) * limit;
-            if limit == 1.0 && (change <= 1e-8 * (1.0 + norm(&x)) || (it >= 7 && change < 1e-7)) {
+            if limit == 1.0 && (change <= 1e-7 * (1.0 + norm(&x)) || (it >= 7 && change < 1e-6)) {
                 let state = State {
                     x,
                     tangent: Vec::new(),
@@ -826,23 +825,74 @@ fn stalled(points: &[CyclePoint], above: f64, range: f64) -> bool {
         && (tail[RUN - 1].p - tail[0].p).abs() < 1e-5 * range.abs()
 }
 
-/// The root of `1 / T^2` as a straight line in `p`, least squares over the last (up to) four
-/// points (see [`CycleBranch::period_diverges_at`]).
+/// Where the period diverges: `p*` of the fit `T = A |p* - p|^(-1/2) + B` to the last (up to)
+/// six points, ahead of the last one in the direction the branch was travelling (see
+/// [`CycleBranch::period_diverges_at`]); `None` when no such fit has `A > 0`.
+///
+/// Why this law: near a SNIC the orbit spends `pi / sqrt(a (p - p*))` in the bottleneck of the
+/// saddle-node being born and a time `B` of order one elsewhere. With `B` in the model the
+/// estimate stays good from periods a few times the start: a polynomial in `1 / T^2` has no
+/// room for `B` (its expansion has powers of `sqrt(p - p*)`), and missed `p*` by `~1e-3` at
+/// twelve times. `(A, B)` are linear least squares in relative error for each `p*`, and `p*` is
+/// the best of a scan over nine decades of distance, refined by golden sections.
 fn divergence(points: &[CyclePoint]) -> Option<f64> {
-    let tail = &points[points.len().saturating_sub(4)..];
-    if tail.len() < 2 {
+    let tail = &points[points.len().saturating_sub(6)..];
+    if tail.len() < 3 {
         return None;
     }
-    let m = tail.len() as f64;
-    let (xs, ys): (Vec<f64>, Vec<f64>) = tail.iter().map(|q| (q.p, q.period.powi(-2))).unzip();
-    let (mx, my) = (xs.iter().sum::<f64>() / m, ys.iter().sum::<f64>() / m);
-    let sxy: f64 = xs.iter().zip(&ys).map(|(x, y)| (x - mx) * (y - my)).sum();
-    let sxx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
-    let slope = sxy / sxx;
-    let root = mx - my / slope;
-    // The root lies ahead of the last point, in the direction the branch was travelling.
     let (first, last) = (tail[0].p, tail[tail.len() - 1].p);
-    (root.is_finite() && (root - last) * (last - first) >= 0.0).then_some(root)
+    let spread = (last - first).abs();
+    if !spread.is_finite() || spread <= 0.0 {
+        return None;
+    }
+    let ahead = (last - first).signum();
+    // The relative misfit and `A` with `p* = last + ahead * spread * 10^e`.
+    let fit = |e: f64| -> (f64, f64) {
+        let star = last + ahead * spread * 10f64.powf(e);
+        let (mut s11, mut s12, mut s22, mut b1, mut b2) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        let rows: Vec<(f64, f64)> = tail
+            .iter()
+            .map(|q| ((star - q.p).abs().powf(-0.5) / q.period, 1.0 / q.period))
+            .collect();
+        for &(u, w) in &rows {
+            s11 += u * u;
+            s12 += u * w;
+            s22 += w * w;
+            b1 += u;
+            b2 += w;
+        }
+        let det = s11 * s22 - s12 * s12;
+        let (a, b) = ((b1 * s22 - b2 * s12) / det, (s11 * b2 - s12 * b1) / det);
+        let misfit: f64 = rows
+            .iter()
+            .map(|&(u, w)| (a * u + b * w - 1.0).powi(2))
+            .sum();
+        (
+            if misfit.is_finite() {
+                misfit
+            } else {
+                f64::INFINITY
+            },
+            a,
+        )
+    };
+    const LOWEST: f64 = -6.0;
+    const STEP: f64 = 0.1;
+    let best = (0..=90)
+        .map(|k| LOWEST + STEP * k as f64)
+        .min_by(|x, y| fit(*x).0.total_cmp(&fit(*y).0))?;
+    let (mut lo, mut hi) = (best - STEP, best + STEP);
+    let golden = 0.5 * (5f64.sqrt() - 1.0);
+    for _ in 0..40 {
+        let (c, d) = (hi - golden * (hi - lo), lo + golden * (hi - lo));
+        if fit(c).0 < fit(d).0 {
+            hi = d;
+        } else {
+            lo = c;
+        }
+    }
+    let e = 0.5 * (lo + hi);
+    (fit(e).1 > 0.0).then(|| last + ahead * spread * 10f64.powf(e))
 }
 
 #[cfg(test)]
@@ -1002,13 +1052,44 @@ mod tests {
             let exact = TAU / (q.p * q.p - 1.0).sqrt();
             assert!((q.period / exact - 1.0).abs() < 1e-6, "{q:?} vs {exact}");
         }
-        assert!(b.points.iter().any(|q| q.period > 100.0));
+        // Continued to the period cap, 20 times the seed's.
+        assert!(b.points.iter().any(|q| q.period > 15.0 * seed.period));
         assert_eq!(b.period_diverges_at.len(), 1);
         assert!(
             (b.period_diverges_at[0] - 1.0).abs() < 1e-4,
             "{:?}",
             b.period_diverges_at
         );
+    }
+
+    #[test]
+    fn the_divergence_is_the_snic_laws_p_star_on_both_sides() {
+        let point = |p: f64, period: f64| CyclePoint {
+            p,
+            period,
+            kappa_min: vec![0.0; 2],
+            kappa_max: vec![1.0; 2],
+            multipliers: Vec::new(),
+            stable: true,
+            x0: vec![0.0; 2],
+        };
+        // T = 3 / sqrt(|p* - p|) + 7, approached from above and from below, points spaced as a
+        // branch spaces them (geometrically closer to p*).
+        for (star, side) in [(0.3333, 1.0), (-1.25, -1.0)] {
+            let points: Vec<CyclePoint> = (0..10)
+                .map(|k| {
+                    let d = 0.05 * 0.8f64.powi(k);
+                    point(star + side * d, 3.0 / d.sqrt() + 7.0)
+                })
+                .collect();
+            let found = divergence(&points).unwrap();
+            assert!((found - star).abs() < 1e-9, "{found} vs {star}");
+        }
+        // A period that does not diverge ahead (falling): no fit with A > 0.
+        let falling: Vec<CyclePoint> = (0..6)
+            .map(|k| point(0.1 * k as f64, 10.0 - k as f64))
+            .collect();
+        assert_eq!(divergence(&falling), None);
     }
 
     #[test]
