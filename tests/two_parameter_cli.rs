@@ -128,8 +128,18 @@ fn the_mixture_plane_of_input_a_and_the_coupling_has_its_curves_cusp_and_bogdano
             "BT: a double zero eigenvalue, not {l:?}"
         );
     }
+    // Its normal form says the Hopf curve from it is supercritical (a b < 0): what the first
+    // Lyapunov coefficients of the Hopf points, a formula of their own, say above.
+    let k = &bt["coefficients"];
+    assert_eq!(k["form"], "bogdanov_takens", "{bt}");
+    let (ka, kb) = (k["a"].as_f64().unwrap(), k["b"].as_f64().unwrap());
+    assert!(ka > 0.0 && kb < 0.0, "{bt}");
     let cusp = find("cusp");
     assert!((cusp["p"].as_f64().unwrap() - 0.726).abs() < 2e-3, "{cusp}");
+    assert!(
+        cusp["coefficients"]["c"].as_f64().unwrap().is_finite(),
+        "{cusp}"
+    );
     let names: Vec<&str> = r["regions"]["regions"]
         .as_array()
         .unwrap()
@@ -142,7 +152,7 @@ fn the_mixture_plane_of_input_a_and_the_coupling_has_its_curves_cusp_and_bogdano
     // The text report names the same points.
     let text = run(&PLANE[..]).unwrap();
     assert!(
-        text.contains("Bogdanov-Takens  (BT)") && text.contains("cusp"),
+        text.contains("Bogdanov-Takens  (BT)") && text.contains("cusp") && text.contains("ab < 0"),
         "{text}"
     );
 }

@@ -1,6 +1,7 @@
 //! Normal-form coefficients of local bifurcations of the ODE: the first Lyapunov coefficient
 //! `l_1` of a Hopf point, which says whether the cycle born there is stable (supercritical,
-//! `l_1 < 0`: it exists where the fixed point is unstable) or unstable (subcritical, `l_1 > 0`).
+//! `l_1 < 0`: it exists where the fixed point is unstable) or unstable (subcritical, `l_1 > 0`);
+//! and the coefficients of the cusp and Bogdanov-Takens points ([`codim2_coefficients`]).
 //!
 //! At a fixed point `x0` with Jacobian `A` whose eigenvalues `+- i omega` are on the axis, with
 //! `A q = i omega q`, `A^T p = -i omega p`, `<q, q> = <p, q> = 1` (`<u, v> = conj(u)^T v`) and the
@@ -42,11 +43,7 @@ pub fn first_lyapunov(
     if !(omega > 0.0 && omega.is_finite()) || x0.len() != n {
         return None;
     }
-    let jacobian_at = |x: &[f64]| {
-        let (mut f, mut jac) = (vec![0.0; n], vec![0.0; n * n]);
-        sys.flow_jacobian(x, v, &mut f, &mut jac);
-        DMatrix::from_row_slice(n, n, &jac)
-    };
+    let jacobian_at = |x: &[f64]| jacobian(sys, v, x);
     let a = jacobian_at(x0);
     // nalgebra stores by columns: A's rows are the storage of A^T, and A^T's rows that of A.
     let q = complex(critical_eigenvector(a.transpose().as_slice(), n, omega)?);
@@ -56,24 +53,9 @@ pub fn first_lyapunov(
     let q = q.map(|z| z / length);
     let pq = p.dotc(&q);
     let p = p.map(|z| z / pq.conj());
-    let h = STEP * scale.max(f64::MIN_POSITIVE);
     let (re, im) = (q.map(|z| z.re), q.map(|z| z.im));
-    let shifted = |d: &DVector<f64>, s: f64| -> Vec<f64> {
-        x0.iter()
-            .zip(d.iter())
-            .map(|(x, d)| x + s * h * d)
-            .collect()
-    };
     // First and second differences of J along a = Re q and b = Im q.
-    let along = |d: &DVector<f64>| {
-        let (plus, minus) = (
-            jacobian_at(&shifted(d, 1.0)),
-            jacobian_at(&shifted(d, -1.0)),
-        );
-        let first = (&plus - &minus) / (2.0 * h);
-        let second = (&plus - 2.0 * &a + &minus) / (h * h);
-        (first, second)
-    };
+    let along = |d: &DVector<f64>| differences(&jacobian_at, x0, &a, d, scale);
     let ((ba, ca), (bb, cb)) = (along(&re), along(&im));
     let cplx = |m: &DMatrix<f64>| m.map(|x| C64::new(x, 0.0));
     let (ba, bb) = (cplx(&ba), cplx(&bb));
@@ -94,6 +76,154 @@ pub fn first_lyapunov(
     let sum = p.dotc(&c) + p.dotc(&b_q(&h11)) * 2.0 + p.dotc(&b_qbar(&h20));
     let l1 = sum.re / (2.0 * omega);
     l1.is_finite().then_some(l1)
+}
+
+/// `B(d, .)` and `C(d, d, .)` at `x0` as matrices: the central first and second differences
+/// of the Jacobian along `d` (`A` is the Jacobian at `x0`), step `STEP * scale`.
+fn differences(
+    jacobian_at: &dyn Fn(&[f64]) -> DMatrix<f64>,
+    x0: &[f64],
+    a: &DMatrix<f64>,
+    d: &DVector<f64>,
+    scale: f64,
+) -> (DMatrix<f64>, DMatrix<f64>) {
+    let h = STEP * scale.max(f64::MIN_POSITIVE);
+    let shifted = |s: f64| -> Vec<f64> {
+        x0.iter()
+            .zip(d.iter())
+            .map(|(x, d)| x + s * h * d)
+            .collect()
+    };
+    let (plus, minus) = (jacobian_at(&shifted(1.0)), jacobian_at(&shifted(-1.0)));
+    let first = (&plus - &minus) / (2.0 * h);
+    let second = (&plus - 2.0 * a + &minus) / (h * h);
+    (first, second)
+}
+
+/// The normal-form coefficients of a codimension-2 point of fixed points of the ODE.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(tag = "form", rename_all = "snake_case")]
+pub enum Codim2Coefficients {
+    /// `x' = beta_1 + beta_2 x + c x^3` on the centre manifold (Kuznetsov 8.2), `|q| = 1`.
+    Cusp { c: f64 },
+    /// `x' = y`, `y' = beta_1 + beta_2 x + a x^2 + b x y` (Kuznetsov 8.4), `|q_0| = 1` oriented
+    /// so that `a > 0`; the sign of `a b` does not depend on the normalisation.
+    BogdanovTakens { a: f64, b: f64 },
+}
+
+impl Codim2Coefficients {
+    /// The coefficients and what their signs say, for tooltips and reports.
+    pub fn describe(&self) -> String {
+        match *self {
+            Codim2Coefficients::Cusp { c } => {
+                let which = if c < 0.0 { "attract" } else { "repel" };
+                format!(
+                    "c = {c:.4}: between the fold curves, two of the three fixed points {which} along the critical direction"
+                )
+            }
+            Codim2Coefficients::BogdanovTakens { a, b } => {
+                let (hopf, cycle) = if a * b < 0.0 {
+                    ("supercritical", "stable")
+                } else {
+                    ("subcritical", "unstable")
+                };
+                format!(
+                    "a = {a:.4}, b = {b:.4}: ab {} 0, the Hopf curve from it is {hopf} and its {cycle} cycle ends in a homoclinic orbit",
+                    if a * b < 0.0 { "<" } else { ">" }
+                )
+            }
+        }
+    }
+}
+
+/// The Jacobian of `sys` at `x`, input `v`.
+fn jacobian(sys: &dyn ReducedSystem, v: &[f64], x: &[f64]) -> DMatrix<f64> {
+    let n = sys.rank();
+    let (mut f, mut jac) = (vec![0.0; n], vec![0.0; n * n]);
+    sys.flow_jacobian(x, v, &mut f, &mut jac);
+    DMatrix::from_row_slice(n, n, &jac)
+}
+
+/// The unit right and left null vectors of `a` (its smallest singular vectors).
+fn null_vectors(a: &DMatrix<f64>) -> Option<(DVector<f64>, DVector<f64>)> {
+    let svd = a.clone().svd(true, true);
+    let k = svd.singular_values.imin();
+    let right = svd.v_t.as_ref()?.row(k).transpose();
+    let left = svd.u.as_ref()?.column(k).into_owned();
+    Some((right, left))
+}
+
+/// `u` solving `[[M, border], [other^T, 0]] (u, s) = (rhs, 0)`: the solution of `M u = rhs`
+/// (up to `s border`) orthogonal to `other`, for a singular `M`.
+fn bordered_solve(
+    m: &DMatrix<f64>,
+    border: &DVector<f64>,
+    other: &DVector<f64>,
+    rhs: &DVector<f64>,
+) -> Option<DVector<f64>> {
+    let n = m.nrows();
+    let mut big = DMatrix::zeros(n + 1, n + 1);
+    big.view_mut((0, 0), (n, n)).copy_from(m);
+    big.view_mut((0, n), (n, 1)).copy_from(border);
+    big.view_mut((n, 0), (1, n)).copy_from(&other.transpose());
+    let mut b = DVector::zeros(n + 1);
+    b.rows_mut(0, n).copy_from(rhs);
+    let x = big.lu().solve(&b)?;
+    Some(x.rows(0, n).into_owned())
+}
+
+/// The normal-form coefficients of the cusp or Bogdanov-Takens point `x0` of `sys` at input
+/// `v` (Kuznetsov, *Elements of Applied Bifurcation Theory*, 3rd ed., 8.7.1), with `B` and `C`
+/// by differences of the exact Jacobian as for [`first_lyapunov`]; `scale` is the state's size.
+///
+/// Cusp: `A q = 0`, `A^T p = 0`, `<p, q> = 1`, `h_2 = -A^INV (B(q, q) - <p, B(q, q)> q)` (the
+/// bordered solve orthogonal to `p`), `c = <p, C(q, q, q) + 3 B(q, h_2)> / 6`.
+///
+/// Bogdanov-Takens: `A q_0 = 0`, `A q_1 = q_0`, `A^T p_1 = 0`, `A^T p_0 = p_1`, with `<p_0, q_0>
+/// = <p_1, q_1> = 1` and `<p_0, q_1> = <p_1, q_0> = 0`; `a = <p_1, B(q_0, q_0)> / 2`, `b = <p_0,
+/// B(q_0, q_0)> + <p_1, B(q_0, q_1)>`. `None` if a solve is singular or the kind has none.
+pub fn codim2_coefficients(
+    sys: &dyn ReducedSystem,
+    v: &[f64],
+    x0: &[f64],
+    bogdanov_takens: bool,
+    scale: f64,
+) -> Option<Codim2Coefficients> {
+    if x0.len() != sys.rank() {
+        return None;
+    }
+    let jacobian_at = |x: &[f64]| jacobian(sys, v, x);
+    let a = jacobian_at(x0);
+    let (q0, p1) = null_vectors(&a)?;
+    let (b_q0, c_q0) = differences(&jacobian_at, x0, &a, &q0, scale);
+    let b_q0q0 = &b_q0 * &q0;
+    let out = if bogdanov_takens {
+        let q1 = bordered_solve(&a, &p1, &q0, &q0)?;
+        let p1 = &p1 / p1.dot(&q1);
+        let p0 = bordered_solve(&a.transpose(), &q0, &p1, &p1)?;
+        let p0 = &p0 - &p1 * p0.dot(&q1);
+        let (a, b) = (
+            0.5 * p1.dot(&b_q0q0),
+            p0.dot(&b_q0q0) + p1.dot(&(&b_q0 * &q1)),
+        );
+        // -q_0 flips both (q_1, p_0 and p_1 flip with it): q_0 is oriented to make a positive.
+        let sign = if a < 0.0 { -1.0 } else { 1.0 };
+        Codim2Coefficients::BogdanovTakens {
+            a: sign * a,
+            b: sign * b,
+        }
+    } else {
+        let p = &p1 / p1.dot(&q0);
+        let projected = &b_q0q0 - &q0 * p.dot(&b_q0q0);
+        let h2 = -bordered_solve(&a, &q0, &p, &projected)?;
+        let c = (p.dot(&(&c_q0 * &q0)) + 3.0 * p.dot(&(&b_q0 * &h2))) / 6.0;
+        Codim2Coefficients::Cusp { c }
+    };
+    let finite = match out {
+        Codim2Coefficients::Cusp { c } => c.is_finite(),
+        Codim2Coefficients::BogdanovTakens { a, b } => a.is_finite() && b.is_finite(),
+    };
+    finite.then_some(out)
 }
 
 /// An eigenvector `a + i b` as a complex vector.
@@ -128,6 +258,122 @@ mod tests {
             1.0,
         );
         assert!((bautin.unwrap() - 2.0 / 0.8).abs() < 1e-7, "{bautin:?}");
+    }
+
+    /// `x' = -x^3 + x y`, `y' = -y + k x^2`: on the centre manifold `y = k x^2 + ...`, so
+    /// `x' = (k - 1) x^3`: a cusp whose coefficient needs the `B(q, h_2)` term.
+    struct SlavedCusp {
+        k: f64,
+    }
+
+    impl ReducedSystem for SlavedCusp {
+        fn rank(&self) -> usize {
+            2
+        }
+        fn inputs(&self) -> usize {
+            0
+        }
+        fn flow(&self, u: &[f64], _: &[f64], out: &mut [f64]) {
+            out[0] = -u[0].powi(3) + u[0] * u[1];
+            out[1] = -u[1] + self.k * u[0] * u[0];
+        }
+        fn flow_jacobian(&self, u: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
+            self.flow(u, v, f);
+            let (x, y) = (u[0], u[1]);
+            jac.copy_from_slice(&[-3.0 * x * x + y, x, 2.0 * self.k * x, -1.0]);
+        }
+    }
+
+    /// `sys` seen through a rotation by `angle` (`u = Q x`): the coefficients with unit vectors
+    /// are the same.
+    struct Rotated<S> {
+        sys: S,
+        angle: f64,
+    }
+
+    impl<S: ReducedSystem> Rotated<S> {
+        fn rotate(&self, x: &[f64], back: bool) -> [f64; 2] {
+            let (s, c) = self.angle.sin_cos();
+            let s = if back { -s } else { s };
+            [c * x[0] - s * x[1], s * x[0] + c * x[1]]
+        }
+    }
+
+    impl<S: ReducedSystem> ReducedSystem for Rotated<S> {
+        fn rank(&self) -> usize {
+            2
+        }
+        fn inputs(&self) -> usize {
+            self.sys.inputs()
+        }
+        fn flow(&self, u: &[f64], v: &[f64], out: &mut [f64]) {
+            let mut f = [0.0; 2];
+            self.sys.flow(&self.rotate(u, true), v, &mut f);
+            out.copy_from_slice(&self.rotate(&f, false));
+        }
+        fn flow_jacobian(&self, u: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
+            self.flow(u, v, f);
+            let (mut g, mut j) = ([0.0; 2], [0.0; 4]);
+            self.sys
+                .flow_jacobian(&self.rotate(u, true), v, &mut g, &mut j);
+            // Q J Q^T, column by column of Q^T.
+            let cols = [
+                self.rotate(&[1.0, 0.0], true),
+                self.rotate(&[0.0, 1.0], true),
+            ];
+            for (c, e) in cols.iter().enumerate() {
+                let jc = [j[0] * e[0] + j[1] * e[1], j[2] * e[0] + j[3] * e[1]];
+                let out = self.rotate(&jc, false);
+                jac[c] = out[0];
+                jac[2 + c] = out[1];
+            }
+        }
+    }
+
+    #[test]
+    fn cusp_and_bogdanov_takens_coefficients_are_the_normal_forms() {
+        use crate::analysis::test_systems::{BogdanovTakens, Cusp};
+        let origin = [0.0, 0.0];
+        let cusp = |sys: &dyn ReducedSystem, v: &[f64]| match codim2_coefficients(
+            sys, v, &origin, false, 1.0,
+        )
+        .unwrap()
+        {
+            Codim2Coefficients::Cusp { c } => c,
+            other => panic!("{other:?}"),
+        };
+        assert!((cusp(&Cusp, &[0.0, 0.0]) + 1.0).abs() < 1e-6);
+        for k in [0.25, 2.0] {
+            let want = k - 1.0;
+            assert!((cusp(&SlavedCusp { k }, &[]) - want).abs() < 1e-6, "k {k}");
+            let turned = Rotated {
+                sys: SlavedCusp { k },
+                angle: 0.7,
+            };
+            assert!((cusp(&turned, &[]) - want).abs() < 1e-6, "rotated, k {k}");
+        }
+        for s in [-1.0, 1.0] {
+            let want = Codim2Coefficients::BogdanovTakens { a: 1.0, b: s };
+            for angle in [0.0, 2.2] {
+                let sys = Rotated {
+                    sys: BogdanovTakens { s },
+                    angle,
+                };
+                let got = codim2_coefficients(&sys, &[0.0, 0.0], &origin, true, 1.0).unwrap();
+                let Codim2Coefficients::BogdanovTakens { a, b } = got else {
+                    panic!("{got:?}")
+                };
+                assert!(
+                    (a - 1.0).abs() < 1e-6 && (b - s).abs() < 1e-6,
+                    "{got:?} vs {want:?}"
+                );
+            }
+        }
+        let text = Codim2Coefficients::BogdanovTakens { a: 1.0, b: -1.0 }.describe();
+        assert!(
+            text.contains("ab < 0") && text.contains("supercritical"),
+            "{text}"
+        );
     }
 
     /// `x1' = -omega x2 + x1 x3`, `x2' = omega x1 + e x2 x3`, `x3' = -lambda x3 + k (x1^2 + e

@@ -52,7 +52,7 @@ use super::continuation::{
 };
 use super::cycle_branch::Cancel;
 use super::linalg::{Complex, cabs, cmul, dist, eigenvalues, norm, solve_in_place};
-use super::normal_form::first_lyapunov;
+use super::normal_form::{Codim2Coefficients, codim2_coefficients, first_lyapunov};
 use crate::reduced::{ReducedSystem, TimeModel};
 
 /// Builds the system and its input at a point `[p, q]` of the parameter plane.
@@ -253,6 +253,9 @@ pub struct Codim2Point {
     /// The curve it was located on.
     pub curve: usize,
     pub eigenvalues: Vec<Complex>,
+    /// The normal form's coefficients of an ODE's cusp or Bogdanov-Takens point.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coefficients: Option<Codim2Coefficients>,
 }
 
 /// The plain data of a two-parameter diagram.
@@ -524,6 +527,22 @@ impl<'a> Tracer<'a> {
 
     fn scaled_distance(&self, a: [f64; 2], b: [f64; 2]) -> f64 {
         dist(&self.scaled(a), &self.scaled(b))
+    }
+
+    /// The normal-form coefficients of a cusp or Bogdanov-Takens point of the ODE at `pq`.
+    fn coefficients(
+        &self,
+        kind: Codim2Kind,
+        pq: [f64; 2],
+        kappa: &[f64],
+    ) -> Option<Codim2Coefficients> {
+        let bogdanov_takens = match (kind, self.opts.time_model) {
+            (Codim2Kind::Cusp, TimeModel::Ode) => false,
+            (Codim2Kind::BogdanovTakens, TimeModel::Ode) => true,
+            _ => return None,
+        };
+        let s = self.family.at(pq);
+        codim2_coefficients(&*s.sys, &s.v, kappa, bogdanov_takens, 1.0)
     }
 
     /// `F` and `J` at the scaled unknowns `x`.
@@ -814,11 +833,13 @@ impl<'a> Tracer<'a> {
             };
             for (kind, root) in self.detect(&cur, &next, ds) {
                 let [p, q] = self.pq(&root.x);
+                let kappa = root.x[..n].to_vec();
                 codim2.push(Codim2Point {
                     kind,
                     p,
                     q,
-                    kappa: root.x[..n].to_vec(),
+                    coefficients: self.coefficients(kind, [p, q], &kappa),
+                    kappa,
                     curve,
                     eigenvalues: root.eigenvalues,
                 });
@@ -1074,6 +1095,11 @@ mod tests {
             "{:?}",
             cusps[0]
         );
+        // Its normal form x' = b1 + b2 x - x^3: c = -1.
+        let Some(Codim2Coefficients::Cusp { c }) = cusps[0].coefficients else {
+            panic!("{:?}", cusps[0])
+        };
+        assert!((c + 1.0).abs() < 1e-5, "{c}");
         assert!(of_kind(&d, SpecialKind::Hopf).is_empty());
     }
 
@@ -1115,6 +1141,11 @@ mod tests {
         let on: Vec<usize> = bt.iter().map(|c| c.curve).collect();
         for c in &bt {
             assert!(c.p.abs() < 1e-8 && c.q.abs() < 1e-6, "{c:?}");
+            // The normal form's own coefficients: a = 1, b = s = -1.
+            let Some(Codim2Coefficients::BogdanovTakens { a, b }) = c.coefficients else {
+                panic!("{c:?}")
+            };
+            assert!((a - 1.0).abs() < 1e-5 && (b + 1.0).abs() < 1e-5, "{c:?}");
         }
         assert!(
             on.len() == 1 || on[0] != on[1],

@@ -170,6 +170,9 @@ pub fn continue_plane(args: &ContinueArgs, out: &mut dyn Write) -> Result<(), Cl
             fmt_vec(&pt.kappa),
             pt.curve
         )?;
+        if let Some(k) = &pt.coefficients {
+            writeln!(out, "    {}", k.describe())?;
+        }
     }
     if let Some(r) = &c.regions {
         writeln!(

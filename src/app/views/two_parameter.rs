@@ -128,7 +128,7 @@ pub fn ui(
                 draw_curve(pui, c);
             }
             for c in &d.codim2_points {
-                let tip = format!(
+                let mut tip = format!(
                     "{} ({}) at {} = {:.5}, {} = {:.5}",
                     c.kind.name(),
                     c.kind.label(),
@@ -137,6 +137,9 @@ pub fn ui(
                     out.key.params[1],
                     c.q
                 );
+                if let Some(k) = &c.coefficients {
+                    tip.push_str(&format!("\n{}", k.describe()));
+                }
                 let marker = Marker {
                     label: c.kind.label(),
                     tip: &tip,
