@@ -441,8 +441,11 @@ impl Model {
     }
 
     /// The range a bifurcation diagram in `param` starts with: `[0, 1.5]` for an input amplitude,
-    /// the domain for fractions and gains, the current value `+- max(1, |value|)` (within the
-    /// domain) for covariance and mean entries.
+    /// the domain for fractions and gains, the current value `+- w`, `w = max(1, |value|)`, from
+    /// 0 for a variance, and widened to hold `[-w / 4, w / 4]` for the other covariance and mean
+    /// entries (within the domain): a coupling's sign is part of the mechanism, so the diagram
+    /// shows both sides of zero (the DMS mixture's cusp and Bogdanov-Takens point lie at
+    /// `p1.cov(n2,m1) = -0.12`).
     pub fn continuation_range(&self, param: &ParamSpec) -> [f64; 2] {
         match param {
             ParamSpec::Input(_) => INPUT_CONTINUATION,
@@ -453,7 +456,13 @@ impl Model {
                     _ => {
                         let x = self.population().and_then(|m| p.get(m).ok()).unwrap_or(0.0);
                         let w = x.abs().max(1.0);
-                        [(x - w).max(lo), (x + w).min(hi)]
+                        let variance = matches!(p, ModelParam::Cov { a, b, .. } if a == b);
+                        let around = if variance {
+                            [(x - w).max(0.0), x + w]
+                        } else {
+                            [(x - w).min(-0.25 * w), (x + w).max(0.25 * w)]
+                        };
+                        [around[0].max(lo), around[1].min(hi)]
                     }
                 }
             }
@@ -564,6 +573,16 @@ mod tests {
         let [lo, hi] = model.continuation_range(&coupling);
         let x = model.parameter_value(&coupling, &[0.0, 0.0]).unwrap();
         assert!(lo < x && x < hi);
+        // Both signs: x = 1.645 gives [-0.41, 3.29].
+        assert!(
+            (lo + 0.25 * x).abs() < 1e-12 && (hi - 2.0 * x).abs() < 1e-12,
+            "{lo} {hi}"
+        );
+        let variance: ParamSpec = "p1.cov(m1,m1)".parse().unwrap();
+        assert!(
+            model.continuation_range(&variance)[0] >= 0.0,
+            "a variance stays >= 0"
+        );
         assert_eq!(
             model.continuation_range(&ParamSpec::Input("A".into())),
             INPUT_CONTINUATION

@@ -272,11 +272,20 @@ fn draw_regions(pui: &mut egui_plot::PlotUi, r: &Regions) {
         );
     }
     for g in r.regions.iter().filter(|g| g.cells >= NAMED_CELLS) {
-        pui.text(Text::new(
-            "",
-            PlotPoint::new(g.label_at[0], g.label_at[1]),
-            RichText::new(&g.name).small().color(Color32::from_gray(60)),
-        ));
+        // Near a side, the name runs inward from its cell rather than off the plot.
+        let anchor = match (g.label_at[0] - p0) / (p1 - p0) {
+            f if f < 0.25 => egui::Align2::LEFT_CENTER,
+            f if f > 0.75 => egui::Align2::RIGHT_CENTER,
+            _ => egui::Align2::CENTER_CENTER,
+        };
+        pui.text(
+            Text::new(
+                "",
+                PlotPoint::new(g.label_at[0], g.label_at[1]),
+                RichText::new(&g.name).small().color(Color32::from_gray(60)),
+            )
+            .anchor(anchor),
+        );
     }
 }
 
