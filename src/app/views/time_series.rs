@@ -15,8 +15,6 @@ use crate::network::DT_MS;
 use crate::reduced::plane::PlaneAxes;
 use crate::scene::style;
 
-/// The plots: the plane's two coordinates, then the output.
-const PLOTS: usize = 3;
 /// Stimulus bands, decision band.
 const STIMULUS: Color32 = Color32::from_rgba_unmultiplied_const(120, 160, 220, 40);
 const DECISION: Color32 = Color32::from_rgba_unmultiplied_const(150, 150, 150, 40);
@@ -80,36 +78,20 @@ fn trajectories(ui: &mut Ui, doc: &Document) {
     let paths = doc.results.trajectories.clone();
     let [x, y] = doc.plane().symbols(&doc.model().input_names());
     let labels = [format!("{x}(t)"), format!("{y}(t)")];
-    let link = egui::Id::unique("trajectory_series_x");
-    let gap = ui.spacing().item_spacing.x;
-    let width = ((ui.available_width() - gap) / 2.0).max(80.0);
-    let height = ui.available_height().max(80.0);
-    ui.horizontal(|ui| {
-        for (q, label) in labels.iter().enumerate() {
-            Plot::new(("trajectory_series", q))
-                .width(width)
-                .height(height)
-                .link_axis(link, [true, false])
-                .link_cursor(link, [true, false])
-                .x_axis_label("t (τ)")
-                .y_axis_label(label.as_str())
-                .allow_scroll(false)
-                .show(ui, |pui| {
-                    for (k, path) in paths.iter().enumerate() {
-                        let base = style::user_trajectory(path.start.backward);
-                        let look = if k + 1 == paths.len() {
-                            base.emphasised()
-                        } else {
-                            base
-                        };
-                        pui.line(
-                            Line::new("", PlotPoints::from(path.series(q)))
-                                .color(color(look.colour))
-                                .width(look.width as f32)
-                                .allow_hover(false),
-                        );
-                    }
-                });
+    side_by_side(ui, "trajectory_series", &labels, "t (τ)", |pui, q| {
+        for (k, path) in paths.iter().enumerate() {
+            let base = style::user_trajectory(path.start.backward);
+            let look = if k + 1 == paths.len() {
+                base.emphasised()
+            } else {
+                base
+            };
+            pui.line(
+                Line::new("", PlotPoints::from(path.series(q)))
+                    .color(color(look.colour))
+                    .width(look.width as f32)
+                    .allow_hover(false),
+            );
         }
     });
 }
@@ -127,10 +109,6 @@ fn trials(ui: &mut Ui, doc: &Document) {
         .small()
         .weak(),
     );
-    let link = egui::Id::unique("time_series_x");
-    let gap = ui.spacing().item_spacing.x;
-    let width = ((ui.available_width() - 2.0 * gap) / PLOTS as f32).max(80.0);
-    let height = ui.available_height().max(80.0);
     let view = &doc.view;
     let axes = doc.plane();
     let [x, y] = axes.symbols(&doc.model().input_names());
@@ -139,32 +117,49 @@ fn trials(ui: &mut Ui, doc: &Document) {
         format!("{y}(t)"),
         "output z(t)".to_string(),
     ];
+    side_by_side(ui, "time_series", &labels, "t (ms)", |pui, q| {
+        let shade = set.runs.get(view.scrub.trial).or(set.runs.first());
+        if let Some(run) = shade {
+            shade_epochs(pui, run);
+        }
+        for (k, run) in set.runs.iter().enumerate() {
+            if view.shown_trials.get(k).copied().unwrap_or(false) {
+                draw_run(pui, run, k, q, &axes);
+            }
+        }
+        pui.vline(
+            VLine::new("", view.scrub.step as f64 * DT_MS)
+                .color(Color32::from_rgb(220, 40, 40))
+                .width(1.0),
+        );
+    });
+}
+
+/// One plot per label side by side, filling the panel, their time axes (`time`) and cursors
+/// linked; `draw(pui, q)` fills plot `q`.
+fn side_by_side(
+    ui: &mut Ui,
+    id: &str,
+    labels: &[String],
+    time: &str,
+    mut draw: impl FnMut(&mut egui_plot::PlotUi, usize),
+) {
+    let link = egui::Id::unique(id);
+    let gap = ui.spacing().item_spacing.x;
+    let count = labels.len() as f32;
+    let width = ((ui.available_width() - (count - 1.0) * gap) / count).max(80.0);
+    let height = ui.available_height().max(80.0);
     ui.horizontal(|ui| {
         for (q, label) in labels.iter().enumerate() {
-            Plot::new(("time_series", q))
+            Plot::new((id, q))
                 .width(width)
                 .height(height)
                 .link_axis(link, [true, false])
                 .link_cursor(link, [true, false])
-                .x_axis_label("t (ms)")
+                .x_axis_label(time)
                 .y_axis_label(label.as_str())
                 .allow_scroll(false)
-                .show(ui, |pui| {
-                    let shade = set.runs.get(view.scrub.trial).or(set.runs.first());
-                    if let Some(run) = shade {
-                        shade_epochs(pui, run);
-                    }
-                    for (k, run) in set.runs.iter().enumerate() {
-                        if view.shown_trials.get(k).copied().unwrap_or(false) {
-                            draw_run(pui, run, k, q, &axes);
-                        }
-                    }
-                    pui.vline(
-                        VLine::new("", view.scrub.step as f64 * DT_MS)
-                            .color(Color32::from_rgb(220, 40, 40))
-                            .width(1.0),
-                    );
-                });
+                .show(ui, |pui| draw(pui, q));
         }
     });
 }
