@@ -4,7 +4,8 @@
 //!
 //! The two-parameter diagrams (fold and Hopf curves with their codimension-2 points, budget
 //! 300 ms for the mixture and 10x for N = 4096): input A against the coupling `p1.cov(n2,m1)`
-//! (the population model only) and input A against input B.
+//! (the population model only), input A against input B, and under the trained Euler map input
+//! A against its step alpha (in closed form from the flow's diagram).
 //!
 //! Prints the branch's evaluations of `F` and where its period diverges once per case, and the
 //! curves and codimension-2 points of each plane.
@@ -46,20 +47,25 @@ fn bench_model(c: &mut Criterion, name: &str, model: &Model) {
     group.finish();
 }
 
-/// The two-parameter diagram of `model` in input A over [0, 1.5] and `q` over `range`.
+/// The two-parameter diagram of `model` in input A over [0, 1.5] and `q` over `range` (the ODE's,
+/// or the trained map's when `q` is its step).
 fn bench_plane(c: &mut Criterion, name: &str, model: &Model, q: &str, range: [f64; 2]) {
     let params = [
         ParamSpec::Input("A".into()),
         q.parse().expect("a parameter"),
     ];
     let v = [0.0, 0.0];
+    let time_model = match params[1] {
+        ParamSpec::Step => TimeModel::TRAINED_MAP,
+        _ => TimeModel::Ode,
+    };
     let run = || {
         model
             .two_parameter(
                 [&params[0], &params[1]],
                 [RANGE, range],
                 &v,
-                TimeModel::Ode,
+                time_model,
                 None,
             )
             .expect("two-parameter diagram")
@@ -96,6 +102,8 @@ fn bench(c: &mut Criterion) {
     bench_plane(c, "mixture", &mixture, "p1.cov(n2,m1)", [-0.6, 3.3]);
     bench_plane(c, "mixture", &mixture, "input.B", [-1.5, 1.5]);
     bench_plane(c, "exact_n4096", &exact, "input.B", [-1.5, 1.5]);
+    bench_plane(c, "mixture", &mixture, "alpha", [0.05, 2.5]);
+    bench_plane(c, "exact_n4096", &exact, "alpha", [0.05, 2.5]);
     bench_model(c, "mixture", &mixture);
     bench_model(c, "exact_n4096", &exact);
 }

@@ -28,8 +28,12 @@ fn upward_crossings(series: &[[f64; 2]], level: f64) -> Vec<f64> {
 fn a_clicked_trajectory_has_its_time_plot_and_runs_as_long_as_asked() {
     let mut h = harness(Explorer::new());
     h.state_mut().settings.panels.series = Some(true);
+    // Laid out with the series panel open before the click, which would otherwise land where
+    // the radio button was a frame earlier.
+    settle(&mut h);
     h.get_by_role_and_label(Role::RadioButton, "A").click();
     settle(&mut h);
+    assert_eq!(h.state().doc.input(), [1.0, 0.0]);
     let period = app_support::landscape(&h).cycles[0].period_tau;
     let frame = h.state().plot_frame().unwrap();
     click_at(&mut h, frame.center() + egui::vec2(30.0, 20.0));

@@ -92,8 +92,12 @@ fn a_click_sets_both_parameters_and_a_third_one_recomputes_the_plane() {
         let doc = &h.state().doc;
         let model = doc.model().clone();
         [
-            model.parameter_value(&ParamSpec::Input("A".into()), &doc.input()),
-            model.parameter_value(&coupling, &doc.input()),
+            model.parameter_value(
+                &ParamSpec::Input("A".into()),
+                &doc.input(),
+                doc.edits.time_model,
+            ),
+            model.parameter_value(&coupling, &doc.input(), doc.edits.time_model),
         ]
         .map(Result::unwrap)
     };
@@ -136,4 +140,55 @@ fn a_click_sets_both_parameters_and_a_third_one_recomputes_the_plane() {
     settle(&mut h);
     let r = &h.state().doc.results;
     assert!(r.bifurcation.is_some() && r.plane_diagram.is_none());
+}
+
+#[test]
+fn the_maps_step_is_an_axis_of_the_maps_plane_only() {
+    let mut h = two_parameter_harness();
+    h.state_mut().doc.edits.time_model = lowrank_explorer::reduced::TimeModel::Map { alpha: 0.2 };
+    settle(&mut h);
+    h.get_by_label("second parameter").click();
+    h.run();
+    h.get_by_label("map step α").scroll_to_me();
+    h.run();
+    h.get_by_label("map step α").click();
+    settle(&mut h);
+    let out = h.state().doc.results.plane_diagram.clone().unwrap();
+    assert_eq!(out.key.params[1], ParamSpec::Step);
+    assert_eq!(out.current.map(|c| c[1]), Some(0.2));
+    let d = out.diagram.as_ref().unwrap();
+    // The map's folds are the flow's, whatever the step: two lines across the plane.
+    let folds: Vec<_> = d
+        .curves
+        .iter()
+        .filter(|c| c.kind == SpecialKind::Fold)
+        .collect();
+    assert_eq!(folds.len(), 2, "{:?}", d.curves);
+    for c in folds {
+        let p = c.points[0].p;
+        assert!(c.points.iter().all(|q| q.p == p));
+        assert!(
+            (p - 0.302875).abs() < 1e-5 || (p - 0.333256).abs() < 1e-5,
+            "{p}"
+        );
+    }
+    // A click in the plane sets the step.
+    let rect = h.state().diagram_rect().unwrap();
+    click_at(
+        &mut h,
+        egui::pos2(
+            rect.left() + 0.7 * rect.width(),
+            rect.top() + 0.5 * rect.height(),
+        ),
+    );
+    settle(&mut h);
+    let lowrank_explorer::reduced::TimeModel::Map { alpha } = h.state().doc.edits.time_model else {
+        panic!("still the map");
+    };
+    assert!(alpha > 0.8 && alpha < 1.8, "{alpha}");
+    // Back to the ODE, which has no step: the second axis returns to the coupling.
+    h.state_mut().doc.edits.time_model = lowrank_explorer::reduced::TimeModel::Ode;
+    settle(&mut h);
+    let second = h.state().doc.edits.bifurcation.second.clone().unwrap();
+    assert_eq!(second.parameter.to_string(), "p1.cov(n2,m1)");
 }

@@ -214,7 +214,7 @@ fn bad_flags_give_clear_errors() {
         (vec!["--alpha", "0.2", "--out", &out], "map only"),
         (
             vec!["--dynamics", "map", "--alpha", "-1", "--out", &out],
-            "(0, 1]",
+            "[0.001, 4]",
         ),
         (
             vec!["--dynamics", "euler", "--out", &out],

@@ -264,3 +264,49 @@ fn render_and_continue_take_rank_1_and_rank_3_and_refuse_options_of_another_rank
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A cycle found at rank 3 seeds a branch as at rank 2: over A in [0.6, 1.2], which holds no Hopf
+/// point (the mixture's is at 1.433), the rank-3 mixture's branch is seeded from the cycle found
+/// in three dimensions at A = 1, and its periods and kappa_1, kappa_2 amplitudes are the rank-2
+/// branch's, with kappa_3 = 0 and a third multiplier exp(-T).
+#[test]
+fn a_cycle_found_in_three_dimensions_seeds_its_branch() {
+    let a = lowrank_explorer::model::ParamSpec::Input("A".into());
+    let (range, v) = ([0.6, 1.2], [1.0, 0.0]);
+    let branch = |preset: &str| {
+        let model = Model::preset(preset).unwrap();
+        let d = model
+            .bifurcation(&a, range, &v, TimeModel::Ode, None)
+            .unwrap();
+        assert!(d.special_points.iter().all(|s| s.kind.name() != "Hopf"));
+        let mut b = model.cycle_branches(&a, range, &v, &d, None).unwrap();
+        assert_eq!(b.len(), 1, "{preset}: {} branches", b.len());
+        b.remove(0)
+    };
+    let (two, three) = (branch("dms_mixture_2pop"), branch("dms_mixture_rank3"));
+    assert!(three.points.len() > 5);
+    for q in &three.points {
+        assert!(
+            q.kappa_min[2].abs() < 1e-6 && q.kappa_max[2].abs() < 1e-6,
+            "{q:?}"
+        );
+        let at = two
+            .points
+            .windows(2)
+            .find(|w| (w[0].p - q.p) * (w[1].p - q.p) <= 0.0 && w[0].p != w[1].p)
+            .expect("the rank-2 branch spans the same values");
+        let t = (q.p - at[0].p) / (at[1].p - at[0].p);
+        let period = at[0].period + t * (at[1].period - at[0].period);
+        assert!(
+            (q.period / period - 1.0).abs() < 2e-3,
+            "{} vs {period}",
+            q.period
+        );
+        let extra = q
+            .multipliers
+            .iter()
+            .map(|m| (m[0] - (-q.period).exp()).abs())
+            .fold(f64::INFINITY, f64::min);
+        assert!(extra < 1e-5, "{:?}", q.multipliers);
+    }
+}

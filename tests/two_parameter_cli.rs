@@ -40,6 +40,16 @@ fn flow_at(a: f64, q: f64, kappa: &[f64]) -> ([f64; 2], [f64; 4]) {
     (f, jac)
 }
 
+/// The names of a report's regions.
+fn region_names(r: &Value) -> Vec<&str> {
+    r["regions"]["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect()
+}
+
 fn numbers(v: &Value) -> Vec<f64> {
     v.as_array()
         .unwrap()
@@ -140,12 +150,7 @@ fn the_mixture_plane_of_input_a_and_the_coupling_has_its_curves_cusp_and_bogdano
         cusp["coefficients"]["c"].as_f64().unwrap().is_finite(),
         "{cusp}"
     );
-    let names: Vec<&str> = r["regions"]["regions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["name"].as_str().unwrap())
-        .collect();
+    let names = region_names(&r);
     for name in ["2 memories", "limit cycle"] {
         assert!(names.contains(&name), "{names:?}");
     }
@@ -212,4 +217,65 @@ fn bad_two_parameter_arguments_give_clear_errors() {
     ])
     .unwrap_err();
     assert!(missing.contains("--param2"), "{missing}");
+}
+
+#[test]
+fn the_maps_plane_of_input_a_and_its_step_follows_from_the_flow() {
+    let mut base = PLANE[..10].to_vec();
+    base.push("alpha");
+    let mut args = base.clone();
+    args.extend(["--dynamics", "map", "--regions", "6", "--json"]);
+    let r: Value = serde_json::from_str(&run(&args).unwrap()).unwrap();
+    assert_eq!(numbers(&r["ranges"][1]), [0.05, 2.5]);
+    let q0 = {
+        let model = presets::get("dms_mixture_2pop").unwrap().model;
+        let coupling: ModelParam = "p1.cov(n2,m1)".parse().unwrap();
+        coupling.get(&model).unwrap()
+    };
+    let curves = r["curves"].as_array().unwrap();
+    let of = |kind: &'static str| curves.iter().filter(move |c| c["kind"] == kind);
+    // The folds do not move with the step: lines at the flow's folds, A = 0.302875 and 0.333256.
+    let mut folds: Vec<f64> = of("fold")
+        .map(|c| {
+            let points = c["points"].as_array().unwrap();
+            let p = points[0]["p"].as_f64().unwrap();
+            assert!(points.iter().all(|q| q["p"].as_f64() == Some(p)));
+            p
+        })
+        .collect();
+    folds.sort_by(f64::total_cmp);
+    assert_eq!(folds.len(), 2);
+    assert!((folds[0] - 0.302875).abs() < 1e-5 && (folds[1] - 0.333256).abs() < 1e-5);
+    // Past the flow's Hopf point (A = 1.4334) the focus is stable, and the map loses it where
+    // |1 + alpha lambda| = 1, alpha = -tr J / det J: checked on a mean field built afresh.
+    let ns: Vec<&Value> = of("neimark_sacker")
+        .flat_map(|c| c["points"].as_array().unwrap())
+        .collect();
+    assert!(!ns.is_empty());
+    for pt in ns {
+        let (a, alpha) = (pt["p"].as_f64().unwrap(), pt["q"].as_f64().unwrap());
+        assert!(a > 1.4334, "{a}");
+        let (f, jac) = flow_at(a, q0, &numbers(&pt["kappa"]));
+        assert!(f[0].hypot(f[1]) < 1e-9, "{f:?}");
+        let mu = eigenvalues(&jac, 2)
+            .unwrap()
+            .iter()
+            .map(|z| (1.0 + alpha * z[0]).hypot(alpha * z[1]))
+            .collect::<Vec<_>>();
+        assert!(mu.iter().all(|m| (m - 1.0).abs() < 1e-8), "{mu:?}");
+    }
+    let names = region_names(&r);
+    assert!(
+        names.contains(&"2 memories") && names.contains(&"limit cycle"),
+        "{names:?}"
+    );
+    // The step needs the map, and moves no fixed point on its own.
+    let ode = run(&base).unwrap_err();
+    assert!(ode.contains("ODE has none"), "{ode}");
+    let mut alone = PLANE[..9].to_vec();
+    alone[4] = "alpha";
+    alone[6] = "0.1";
+    alone.extend(["--dynamics", "map"]);
+    let alone = run(&alone).unwrap_err();
+    assert!(alone.contains("no one-parameter"), "{alone}");
 }

@@ -167,6 +167,18 @@ def test_continue2_is_the_cli_report():
     assert "limit cycle" in [g["name"] for g in got["regions"]["regions"]]
 
 
+def test_continue2_in_the_maps_step_is_the_cli_report():
+    model = lx.preset("dms_mixture_2pop")
+    got = lx.continue2(model, "input.A", (0.0, 1.5), "alpha", dynamics="map")
+    want = cli_json(
+        "continue", "--preset", "dms_mixture_2pop", "--param", "input.A", "--from", 0, "--to", 1.5,
+        "--param2", "alpha", "--dynamics", "map",
+    )
+    assert got == want
+    folds = [c for c in got["curves"] if c["kind"] == "fold"]
+    assert len(folds) == 2 and all(len({q["p"] for q in c["points"]}) == 1 for c in folds)
+
+
 def test_fit_is_the_cli_fit(net, tmp_path):
     model, report = lx.fit(net, 2, seed=3, restarts=3)
     want = cli_json("fit", FIXTURE_PT, "--populations", 2, "--seed", 3, "--restarts", 3)

@@ -28,7 +28,7 @@ use serde::Serialize;
 
 use super::Rect;
 use super::fixed_points::{classify, fixed_points_in, newton};
-use super::linalg::{Complex, cabs, cmul, dist, eigenvalues, norm, solve_in_place};
+use super::linalg::{Complex, along, cabs, cmul, dist, eigenvalues, lerp, norm, solve_in_place};
 use super::normal_form::first_lyapunov;
 use super::root_search::{SearchOptions, search_fixed_points};
 use crate::reduced::{ReducedSystem, TimeModel};
@@ -630,12 +630,7 @@ impl Tracer<'_> {
 
     /// The corrected state at arclength `sigma` from `from` along its tangent.
     fn state_at(&mut self, from: &State, sigma: f64) -> Option<State> {
-        let pred: Vec<f64> = from
-            .x
-            .iter()
-            .zip(&from.tangent)
-            .map(|(x, t)| x + sigma * t)
-            .collect();
+        let pred = along(&from.x, &from.tangent, sigma);
         let (x, _) = self.correct(&pred, &from.tangent)?;
         let tangent = self.tangent(&x, &from.tangent)?;
         let eigenvalues = self.eigen(&x);
@@ -750,12 +745,7 @@ impl Tracer<'_> {
 
     /// Predictor-corrector step; rejects corrections whose tangent turns by more than 0.3 rad.
     fn step(&mut self, cur: &State, ds: f64) -> Option<(State, usize)> {
-        let pred: Vec<f64> = cur
-            .x
-            .iter()
-            .zip(&cur.tangent)
-            .map(|(x, t)| x + ds * t)
-            .collect();
+        let pred = along(&cur.x, &cur.tangent, ds);
         let (x, iterations) = self.correct(&pred, &cur.tangent)?;
         let tangent = self.tangent(&x, &cur.tangent)?;
         let cos: f64 = tangent.iter().zip(&cur.tangent).map(|(a, b)| a * b).sum();
@@ -894,7 +884,7 @@ impl Tracer<'_> {
         let n = self.n;
         let (pa, pb) = (a.x[n], b.x[n]);
         let t = ((p - pa) / (pb - pa)).clamp(0.0, 1.0);
-        let guess: Vec<f64> = (0..n).map(|i| a.x[i] + t * (b.x[i] - a.x[i])).collect();
+        let guess = lerp(&a.x[..n], &b.x[..n], t);
         let frozen = AtParameter {
             family: self.family,
             p,
@@ -928,12 +918,7 @@ impl Tracer<'_> {
                 return false;
             }
             let t = (p0 - a.p) / (c.p - a.p);
-            let guess: Vec<f64> = a
-                .kappa
-                .iter()
-                .zip(&c.kappa)
-                .map(|(x, y)| x + t * (y - x))
-                .collect();
+            let guess = lerp(&a.kappa, &c.kappa, t);
             let r = newton(&frozen, &[], &guess, f64::INFINITY, 30);
             r.residual < 1e-9 && dist(&r.x, kappa) < 1e-7 * (1.0 + norm(kappa))
         })

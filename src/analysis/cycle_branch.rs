@@ -46,9 +46,12 @@ use super::cycles::{CycleOptions, bounding_box_by, find_limit_cycles, variationa
 use super::fixed_points::fixed_points_in;
 use super::integrate::{Stop, Trajectory};
 use super::linalg::{
-    Complex, cabs, cmul, critical_eigenvector, eigenvalues, invert, norm, solve_in_place,
+    Complex, along, cabs, cmul, critical_eigenvector, eigenvalues, invert, lerp, norm,
+    solve_in_place,
 };
-use crate::reduced::TimeModel;
+use super::projection::attracting_cycles;
+use super::root_search::{SearchOptions, search_fixed_points};
+use crate::reduced::{ReducedSystem, TimeModel};
 
 /// Options of a cycle continuation.
 #[derive(Debug, Clone)]
@@ -230,21 +233,32 @@ pub fn cycle_branches(
     branches
 }
 
-/// The limit cycles at each of `p_values` as seeds (rank 2: the phase-plane search of
-/// [`super::cycles`] around the fixed points in the system's own search box at that value), and
-/// the length scale of those boxes (their largest diagonal).
+/// The limit cycles at each of `p_values` as seeds, and the length scale of the boxes searched
+/// (their largest diagonal). Rank 2: the phase-plane search of [`super::cycles`] around the fixed
+/// points in the system's own search box at that value; any other rank: the attracting cycles
+/// of the absorbing box in `R` dimensions ([`attracting_cycles`]), from the fixed points its
+/// exhaustive search finds.
 pub fn seeds_at(family: &dyn Family, p_values: &[f64]) -> (Vec<CycleSeed>, f64) {
     let mut scale = 0.0f64;
     let mut seeds = Vec::new();
-    if family.rank() != 2 {
-        return (seeds, 1.0);
-    }
+    let opts = CycleOptions::default();
     for &p in p_values {
         let frozen = AtParameter { family, p };
-        let rect = Rect::default_for(&frozen);
-        scale = scale.max(rect.diagonal());
-        let fps = fixed_points_in(&frozen, &[], &rect, TimeModel::Ode);
-        let (cycles, _) = find_limit_cycles(&frozen, &[], &rect, &fps, &CycleOptions::default());
+        let cycles = if family.rank() == 2 {
+            let rect = Rect::default_for(&frozen);
+            scale = scale.max(rect.diagonal());
+            let fps = fixed_points_in(&frozen, &[], &rect, TimeModel::Ode);
+            find_limit_cycles(&frozen, &[], &rect, &fps, &opts).0
+        } else {
+            let Some(half) = frozen.absorbing_box() else {
+                continue;
+            };
+            scale = scale.max(2.0 * norm(&half));
+            let fps = search_fixed_points(&frozen, &[], TimeModel::Ode, &SearchOptions::default())
+                .map(|r| r.fixed_points)
+                .unwrap_or_default();
+            attracting_cycles(&frozen, &[], &fps, &opts).0
+        };
         seeds.extend(cycles.into_iter().filter_map(|c| {
             Some(CycleSeed {
                 p,
@@ -574,12 +588,7 @@ impl<'a> Shooter<'a> {
     /// The corrected state at arclength `sigma` from `from` along its tangent, its tangent
     /// oriented by `from`'s.
     fn state_at(&mut self, from: &State, sigma: f64) -> Option<(State, usize)> {
-        let pred: Vec<f64> = from
-            .x
-            .iter()
-            .zip(&from.tangent)
-            .map(|(x, t)| x + sigma * t)
-            .collect();
+        let pred = along(&from.x, &from.tangent, sigma);
         let (mut s, it) = self.correct(&pred, &from.tangent, &from.x[..self.n])?;
         s.tangent = self.tangent(&s.jacobian, &from.tangent)?;
         Some((s, it))
@@ -707,7 +716,7 @@ impl<'a> Shooter<'a> {
         let n = self.n;
         let (pa, pb) = (a.x[n + 1], b.x[n + 1]);
         let t = ((p - pa) / (pb - pa)).clamp(0.0, 1.0);
-        let pred: Vec<f64> = (0..n + 2).map(|i| a.x[i] + t * (b.x[i] - a.x[i])).collect();
+        let pred = lerp(&a.x[..n + 2], &b.x[..n + 2], t);
         let mut e_p = vec![0.0; n + 2];
         e_p[n + 1] = 1.0;
         self.correct(&pred, &e_p, &a.x[..n]).map(|(s, _)| s)

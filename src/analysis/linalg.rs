@@ -196,6 +196,16 @@ pub fn norm(v: &[f64]) -> f64 {
 }
 
 /// Euclidean distance.
+/// `x + s d`: the point `s` along the direction `d` from `x` (a continuation's predictor).
+pub fn along(x: &[f64], d: &[f64], s: f64) -> Vec<f64> {
+    x.iter().zip(d).map(|(x, d)| x + s * d).collect()
+}
+
+/// `a + t (b - a)`: the point at `t` of the segment from `a` to `b`.
+pub fn lerp(a: &[f64], b: &[f64], t: f64) -> Vec<f64> {
+    a.iter().zip(b).map(|(a, b)| a + t * (b - a)).collect()
+}
+
 pub fn dist(a: &[f64], b: &[f64]) -> f64 {
     a.iter()
         .zip(b)

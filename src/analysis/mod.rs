@@ -21,6 +21,7 @@ pub mod phase_line;
 pub mod projection;
 pub mod regions;
 pub mod root_search;
+pub mod step_plane;
 pub mod trial;
 pub mod two_parameter;
 

@@ -1,7 +1,8 @@
 //! Normal-form coefficients of local bifurcations of the ODE: the first Lyapunov coefficient
 //! `l_1` of a Hopf point, which says whether the cycle born there is stable (supercritical,
 //! `l_1 < 0`: it exists where the fixed point is unstable) or unstable (subcritical, `l_1 > 0`);
-//! and the coefficients of the cusp and Bogdanov-Takens points ([`codim2_coefficients`]).
+//! and the coefficients of the cusp and Bogdanov-Takens points ([`codim2_coefficients`]) and of
+//! a planar system's Bautin points ([`return_map_lyapunov`]).
 //!
 //! At a fixed point `x0` with Jacobian `A` whose eigenvalues `+- i omega` are on the axis, with
 //! `A q = i omega q`, `A^T p = -i omega p`, `<q, q> = <p, q> = 1` (`<u, v> = conj(u)^T v`) and the
@@ -21,7 +22,8 @@
 
 use nalgebra::{Complex, DMatrix, DVector};
 
-use super::linalg::critical_eigenvector;
+use super::integrate::{Crossing, Event, OdeOptions, dopri5, ode_rhs};
+use super::linalg::{critical_eigenvector, eigenvalues};
 use crate::reduced::ReducedSystem;
 
 /// Step of the differences, relative to the state's scale.
@@ -78,6 +80,104 @@ pub fn first_lyapunov(
     l1.is_finite().then_some(l1)
 }
 
+/// Amplitudes `rho` (relative to the state's scale) of the orbits [`return_map_lyapunov`] follows.
+const RETURN_AMPLITUDES: [f64; 8] = [0.01, 0.0171, 0.0243, 0.0314, 0.0386, 0.0457, 0.0529, 0.06];
+/// Terms of the polynomial in `rho^2` fitted to `d / rho^3`.
+const RETURN_TERMS: usize = 4;
+
+/// The first two Lyapunov coefficients `[l_1, l_2]` of a Hopf point `x0` of a planar system
+/// (rank 2) from its return map, in the normalisation of [`first_lyapunov`]: `l_2` is meaningful
+/// where `l_1 = 0`, at a Bautin point, whose normal form is `z' = i omega z + c_2 z |z|^4` with
+/// `l_2 = Re c_2 / omega` (Kuznetsov 8.3).
+///
+/// Why the return map: the formula for `l_2` needs the fourth and fifth derivatives of `F`, which
+/// differences of the Jacobian give only to a few digits. In the normal form `|z|` gains `2 pi
+/// (l_1 |z|^3 + l_2 |z|^5 + ...)` per turn, and the first non-vanishing term of a return map
+/// minus the identity is the same under every change of coordinates tangent to the identity. So
+/// the orbits from `x0 +- 2 rho Re q` (`|q| = 1`, so that `|z| = rho` there to first order) are
+/// followed once around (Dormand-Prince at `rtol = 1e-12`) to their next crossings of their own
+/// rays, where they lie at `rho + d_+-(rho)`. On the line through `x0` the return map is `s +
+/// eta_3 s^3 + eta_4 s^4 + eta_5 s^5 + ...` (even powers come from the change of coordinates),
+/// so the mean `d = (d_+ + d_-) / 2` keeps the odd ones: `d / rho^3 = 2 pi (l_1 + l_2 rho^2) +
+/// ...`, fitted by a cubic in `rho^2` over [`RETURN_AMPLITUDES`]. `None` off a Hopf point or if
+/// an orbit does not come back.
+pub fn return_map_lyapunov(
+    sys: &dyn ReducedSystem,
+    v: &[f64],
+    x0: &[f64],
+    scale: f64,
+) -> Option<[f64; 2]> {
+    if sys.rank() != 2 || x0.len() != 2 || !(scale > 0.0 && scale.is_finite()) {
+        return None;
+    }
+    let a = jacobian(sys, v, x0);
+    let omega = eigenvalues(a.transpose().as_slice(), 2)?
+        .iter()
+        .map(|z| z[1].abs())
+        .fold(0.0, f64::max);
+    let (re, im) = critical_eigenvector(a.transpose().as_slice(), 2, omega)?;
+    let length = re.iter().chain(&im).map(|x| x * x).sum::<f64>().sqrt();
+    if !(omega > 0.0 && length > 0.0) {
+        return None;
+    }
+    // The ray x0 + s u, u = 2 Re q, and g = u x (y - x0), which rises through 0 as the orbit turns
+    // the way F turns at the start (it falls through the opposite ray).
+    let u = [2.0 * re[0] / length, 2.0 * re[1] / length];
+    let period = 2.0 * std::f64::consts::PI / omega;
+    let opts = OdeOptions {
+        rtol: 1e-12,
+        atol: 1e-15 * scale,
+        h_max: period / 20.0,
+        record: false,
+        ..OdeOptions::default()
+    };
+    // Where the orbit from x0 + s u (s of either sign) next crosses its own ray, in s: the ray's
+    // g = u x (y - x0) changes sign the way it does as the orbit leaves (and the other way
+    // through the opposite ray, half a turn on).
+    let g = move |y: &[f64]| u[0] * (y[1] - x0[1]) - u[1] * (y[0] - x0[0]);
+    let returns = |s: f64| -> Option<f64> {
+        let y0 = [x0[0] + s * u[0], x0[1] + s * u[1]];
+        let mut f = [0.0; 2];
+        sys.flow(&y0, v, &mut f);
+        let crossing = if g(&[x0[0] + f[0], x0[1] + f[1]]) > 0.0 {
+            Crossing::Rising
+        } else {
+            Crossing::Falling
+        };
+        let mut back: Option<Vec<f64>> = None;
+        let event = Event {
+            g: &|_, y| g(y),
+            crossing,
+            // A start a rounding error behind its ray crosses it at once: not a return.
+            on_hit: &mut |hit| {
+                let turned = hit.t > 0.5 * period;
+                if turned {
+                    back = Some(hit.y.clone());
+                }
+                turned
+            },
+        };
+        dopri5(ode_rhs(sys, v), 0.0, &y0, 3.0 * period, &opts, Some(event));
+        let y = back?;
+        Some(((y[0] - x0[0]) * u[0] + (y[1] - x0[1]) * u[1]) / (u[0] * u[0] + u[1] * u[1]))
+    };
+    let mut rows = Vec::new();
+    for amplitude in RETURN_AMPLITUDES {
+        let rho = scale * amplitude;
+        let d = 0.5 * ((returns(rho)? - rho) - (returns(-rho)? + rho));
+        rows.push((amplitude, d / rho.powi(3)));
+    }
+    // d / rho^3 = c_0 + c_1 t^2 + c_2 t^4 + c_3 t^6 in t = rho / scale, by least squares.
+    let m = DMatrix::from_fn(rows.len(), RETURN_TERMS, |i, k| {
+        rows[i].0.powi(2 * k as i32)
+    });
+    let b = DVector::from_iterator(rows.len(), rows.iter().map(|r| r.1));
+    let c = m.svd(true, true).solve(&b, 1e-14).ok()?;
+    let two_pi = 2.0 * std::f64::consts::PI;
+    let out = [c[0] / two_pi, c[1] / (two_pi * scale * scale)];
+    out.iter().all(|x| x.is_finite()).then_some(out)
+}
+
 /// `B(d, .)` and `C(d, d, .)` at `x0` as matrices: the central first and second differences
 /// of the Jacobian along `d` (`A` is the Jacobian at `x0`), step `STEP * scale`.
 fn differences(
@@ -109,6 +209,9 @@ pub enum Codim2Coefficients {
     /// `x' = y`, `y' = beta_1 + beta_2 x + a x^2 + b x y` (Kuznetsov 8.4), `|q_0| = 1` oriented
     /// so that `a > 0`; the sign of `a b` does not depend on the normalisation.
     BogdanovTakens { a: f64, b: f64 },
+    /// The second Lyapunov coefficient of a Bautin point, `z' = i omega z + c_2 z |z|^4`, `l_2 =
+    /// Re c_2 / omega` ([`return_map_lyapunov`]; rank 2).
+    Bautin { l2: f64 },
 }
 
 impl Codim2Coefficients {
@@ -130,6 +233,16 @@ impl Codim2Coefficients {
                 format!(
                     "a = {a:.4}, b = {b:.4}: ab {} 0, the Hopf curve from it is {hopf} and its {cycle} cycle ends in a homoclinic orbit",
                     if a * b < 0.0 { "<" } else { ">" }
+                )
+            }
+            Codim2Coefficients::Bautin { l2 } => {
+                let (side, small, big) = if l2 < 0.0 {
+                    ("subcritical", "unstable", "stable")
+                } else {
+                    ("supercritical", "stable", "unstable")
+                };
+                format!(
+                    "l2 = {l2:.4}: on the {side} side the {small} cycle from the Hopf curve lies inside a {big} one, and the two meet on a curve of folds of cycles from here"
                 )
             }
         }
@@ -220,7 +333,7 @@ pub fn codim2_coefficients(
         Codim2Coefficients::Cusp { c }
     };
     let finite = match out {
-        Codim2Coefficients::Cusp { c } => c.is_finite(),
+        Codim2Coefficients::Cusp { c } | Codim2Coefficients::Bautin { l2: c } => c.is_finite(),
         Codim2Coefficients::BogdanovTakens { a, b } => a.is_finite() && b.is_finite(),
     };
     finite.then_some(out)
@@ -258,6 +371,86 @@ mod tests {
             1.0,
         );
         assert!((bautin.unwrap() - 2.0 / 0.8).abs() < 1e-7, "{bautin:?}");
+    }
+
+    /// `r' = r (b1 + b2 r^2 - r^4)` at `b1 = 0`: in `z = x / sqrt 2` (`|q| = 1`),
+    /// `|z|' = 2 b2 |z|^3 - 4 |z|^5`, so `l_1 = 2 b2 / omega` and, at `b2 = 0`, `l_2 = -4 /
+    /// omega`: from the return map, also rotated and through a change of coordinates tangent to
+    /// the identity.
+    #[test]
+    fn the_return_map_gives_the_bautin_normal_forms_coefficients() {
+        let omega = 1.5;
+        let at = |sys: &dyn ReducedSystem, b2: f64| {
+            return_map_lyapunov(sys, &[0.0, b2], &[0.0, 0.0], 1.0).unwrap()
+        };
+        let [l1, l2] = at(&GeneralisedHopf { omega }, 0.0);
+        assert!(l1.abs() < 1e-8, "{l1}");
+        assert!((l2 + 4.0 / omega).abs() < 1e-5, "{l2}");
+        let rotated = Rotated {
+            sys: GeneralisedHopf { omega },
+            angle: 0.7,
+        };
+        let [_, l2] = at(&rotated, 0.0);
+        assert!((l2 + 4.0 / omega).abs() < 1e-5, "rotated: {l2}");
+        let bent = Bent {
+            sys: GeneralisedHopf { omega },
+            c: 0.8,
+        };
+        let [l1, l2] = at(&bent, 0.0);
+        assert!(l1.abs() < 1e-7, "{l1}");
+        assert!((l2 + 4.0 / omega).abs() < 1e-5, "bent: {l2}");
+        // Off the Bautin point the first coefficient is the formula's.
+        for b2 in [-0.3, 0.2] {
+            let [l1, _] = at(&GeneralisedHopf { omega }, b2);
+            let want = first_lyapunov(
+                &GeneralisedHopf { omega },
+                &[0.0, b2],
+                &[0.0, 0.0],
+                omega,
+                1.0,
+            )
+            .unwrap();
+            assert!((l1 - want).abs() < 1e-6, "{l1} vs {want}");
+            assert!((want - 2.0 * b2 / omega).abs() < 1e-7);
+        }
+    }
+
+    /// `sys` seen through `u = (x_0 + c x_1^2, x_1)`, a change of coordinates tangent to the
+    /// identity at the origin; its Jacobian by central differences.
+    struct Bent<S> {
+        sys: S,
+        c: f64,
+    }
+
+    impl<S: ReducedSystem> ReducedSystem for Bent<S> {
+        fn rank(&self) -> usize {
+            2
+        }
+        fn inputs(&self) -> usize {
+            self.sys.inputs()
+        }
+        fn flow(&self, u: &[f64], v: &[f64], out: &mut [f64]) {
+            let x = [u[0] - self.c * u[1] * u[1], u[1]];
+            let mut f = [0.0; 2];
+            self.sys.flow(&x, v, &mut f);
+            out[0] = f[0] + 2.0 * self.c * x[1] * f[1];
+            out[1] = f[1];
+        }
+        fn flow_jacobian(&self, u: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
+            self.flow(u, v, f);
+            let h = 1e-6;
+            for j in 0..2 {
+                let (mut plus, mut minus) = ([0.0; 2], [0.0; 2]);
+                let mut up = [u[0], u[1]];
+                up[j] += h;
+                self.flow(&up, v, &mut plus);
+                up[j] -= 2.0 * h;
+                self.flow(&up, v, &mut minus);
+                for i in 0..2 {
+                    jac[i * 2 + j] = (plus[i] - minus[i]) / (2.0 * h);
+                }
+            }
+        }
     }
 
     /// `x' = -x^3 + x y`, `y' = -y + k x^2`: on the centre manifold `y = k x^2 + ...`, so

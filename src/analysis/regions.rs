@@ -155,11 +155,8 @@ pub fn regions(
         .into_par_iter()
         .map(|k| {
             (!cancel.is_some_and(Cancel::requested)).then(|| {
-                attractors_at(
-                    family,
-                    out.cell_centre(k % cells[0], k / cells[0]),
-                    time_model,
-                )
+                let pq = out.cell_centre(k % cells[0], k / cells[0]);
+                attractors_at(family, pq, family.time_model_at(pq, time_model))
             })
         })
         .collect();

@@ -29,14 +29,18 @@
 //!   curve): cusp, `w . B(v, v)` (the quadratic coefficient of the fold's normal form);
 //!   Bogdanov-Takens, `w . v` (the zero eigenvalue becomes double: `v` is then the range of `J`'s
 //!   Jordan block, orthogonal to `w`); fold-Hopf (rank >= 3), `det(2 J (.) I)` with a pair
-//!   `+- i omega`, `omega > 0`, at the root. The map's fold curves carry the same tests: a cusp,
-//!   and a 1:1 resonance where the multiplier 1 is double.
+//!   `+- i omega`, `omega > 0`, at the root. The map's fold curves carry the first two tests: a
+//!   cusp, and a 1:1 resonance where the multiplier 1 is double.
 //! - on a Hopf curve: Bogdanov-Takens, `k = lambda_i lambda_j` of the critical pair (`omega^2` on
 //!   the Hopf part, `-lambda^2` on the neutral saddles); fold-Hopf (rank >= 3), `det J` with
 //!   `k > 0`; Bautin (generalised Hopf), the first Lyapunov coefficient `l_1`
 //!   ([`super::normal_form`]) on the Hopf part.
-//! - Neimark-Sacker and flip curves are continued without codimension-2 tests (the map's strong
-//!   resonances are not located).
+//! - on a Neimark-Sacker curve: the strong resonances 1:4, 1:3 and 1:2, where `c = cos theta`
+//!   of the critical multipliers `e^{+-i theta}` is 0, -1/2 and -1 (on the neutral saddles `c` is
+//!   `(mu + 1 / mu) / 2`, so `c + 1` changes sign only at 1:2); on the map's fold curves a
+//!   fold-flip point, `det(I + M)`. Flip curves are continued without tests.
+//! - a plane whose axis is the map's step `alpha` is built in closed form from the flow's
+//!   diagram instead ([`super::step_plane`]).
 //!
 //! Curves start from every fold, Hopf, Neimark-Sacker and flip point of the one-parameter
 //! diagrams ([`super::continuation::diagram`]) along `p` at three values of `q` (the current one and
@@ -51,18 +55,24 @@ use super::continuation::{
     BranchEnd, ContinuationOptions, Family, SpecialKind, diagram, illinois, pair_product,
 };
 use super::cycle_branch::Cancel;
-use super::linalg::{Complex, cabs, cmul, dist, eigenvalues, norm, solve_in_place};
-use super::normal_form::{Codim2Coefficients, codim2_coefficients, first_lyapunov};
+use super::linalg::{Complex, along, cabs, cmul, dist, eigenvalues, lerp, norm, solve_in_place};
+use super::normal_form::{
+    Codim2Coefficients, codim2_coefficients, first_lyapunov, return_map_lyapunov,
+};
+use super::step_plane::step_plane_diagram;
 use crate::reduced::{ReducedSystem, TimeModel};
 
 /// Builds the system and its input at a point `[p, q]` of the parameter plane.
 pub type Build = dyn Fn([f64; 2]) -> (Arc<dyn ReducedSystem>, Vec<f64>) + Send + Sync;
 
 /// A two-parameter family of reduced systems `F(kappa; p, q)`: the system and input at each
-/// `(p, q)`, the last one cached (the corrector evaluates the same point several times).
+/// `(p, q)`, the last one cached (the corrector evaluates the same point several times). One
+/// axis may be the map's step `alpha` instead ([`TwoParameterFamily::with_step_axis`]): `F` does
+/// not depend on it, the time model does.
 pub struct TwoParameterFamily {
     build: Box<Build>,
     rank: usize,
+    step_axis: Option<usize>,
     cache: Mutex<Option<Frozen>>,
 }
 
@@ -79,7 +89,30 @@ impl TwoParameterFamily {
         TwoParameterFamily {
             build,
             rank,
+            step_axis: None,
             cache: Mutex::new(None),
+        }
+    }
+
+    /// The family whose axis `axis` (0: `p`, 1: `q`) is the Euler map's step `alpha`
+    /// (`build` ignores its value there): its plane is [`step_plane_diagram`]'s.
+    pub fn with_step_axis(self, axis: usize) -> Self {
+        TwoParameterFamily {
+            step_axis: Some(axis.min(1)),
+            ..self
+        }
+    }
+
+    /// The axis that is the map's step, if one is.
+    pub fn step_axis(&self) -> Option<usize> {
+        self.step_axis
+    }
+
+    /// The time model at `pq`: the map with step `pq[axis]` on a step plane, `base` otherwise.
+    pub fn time_model_at(&self, pq: [f64; 2], base: TimeModel) -> TimeModel {
+        match self.step_axis {
+            Some(axis) => TimeModel::Map { alpha: pq[axis] },
+            None => base,
         }
     }
 
@@ -218,6 +251,14 @@ pub enum Codim2Kind {
     FoldHopf,
     /// The map's double multiplier 1 on a fold curve.
     Resonance1to1,
+    /// The map's double multiplier -1, where a Neimark-Sacker curve ends on a flip curve.
+    Resonance1to2,
+    /// Multipliers `e^{+-2 pi i / 3}` on a Neimark-Sacker curve.
+    Resonance1to3,
+    /// Multipliers `+-i` on a Neimark-Sacker curve.
+    Resonance1to4,
+    /// The map's multipliers 1 and -1: a fold curve meets a flip curve.
+    FoldFlip,
 }
 
 impl Codim2Kind {
@@ -228,6 +269,25 @@ impl Codim2Kind {
             Codim2Kind::Bautin => "Bautin",
             Codim2Kind::FoldHopf => "fold-Hopf",
             Codim2Kind::Resonance1to1 => "1:1 resonance",
+            Codim2Kind::Resonance1to2 => "1:2 resonance",
+            Codim2Kind::Resonance1to3 => "1:3 resonance",
+            Codim2Kind::Resonance1to4 => "1:4 resonance",
+            Codim2Kind::FoldFlip => "fold-flip",
+        }
+    }
+
+    /// What the map's multipliers are at the point (a tooltip's second line), for the map's
+    /// points, which have no normal-form coefficient here.
+    pub fn multipliers(self) -> Option<&'static str> {
+        match self {
+            Codim2Kind::Resonance1to1 => Some("multipliers 1, 1"),
+            Codim2Kind::Resonance1to2 => {
+                Some("multipliers -1, -1: the Neimark-Sacker curve ends on the flip curve")
+            }
+            Codim2Kind::Resonance1to3 => Some("multipliers exp(+-2 pi i / 3)"),
+            Codim2Kind::Resonance1to4 => Some("multipliers +-i"),
+            Codim2Kind::FoldFlip => Some("multipliers 1 and -1: a fold meets a flip"),
+            _ => None,
         }
     }
 
@@ -239,6 +299,10 @@ impl Codim2Kind {
             Codim2Kind::Bautin => "GH",
             Codim2Kind::FoldHopf => "ZH",
             Codim2Kind::Resonance1to1 => "R1",
+            Codim2Kind::Resonance1to2 => "R2",
+            Codim2Kind::Resonance1to3 => "R3",
+            Codim2Kind::Resonance1to4 => "R4",
+            Codim2Kind::FoldFlip => "LPPD",
         }
     }
 }
@@ -253,7 +317,7 @@ pub struct Codim2Point {
     /// The curve it was located on.
     pub curve: usize,
     pub eigenvalues: Vec<Complex>,
-    /// The normal form's coefficients of an ODE's cusp or Bogdanov-Takens point.
+    /// The normal form's coefficients of an ODE's cusp, Bogdanov-Takens or (rank 2) Bautin point.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coefficients: Option<Codim2Coefficients>,
 }
@@ -271,6 +335,19 @@ pub struct TwoParameterDiagram {
     pub cancelled: bool,
 }
 
+impl TwoParameterDiagram {
+    /// No curves yet, over `ranges`.
+    pub fn empty(ranges: [[f64; 2]; 2]) -> Self {
+        TwoParameterDiagram {
+            ranges,
+            curves: Vec::new(),
+            codim2_points: Vec::new(),
+            evaluations: 0,
+            cancelled: false,
+        }
+    }
+}
+
 /// The curve kinds a time model has: folds, and Hopf (ODE) or Neimark-Sacker and flip (map).
 fn curve_kinds(time_model: TimeModel) -> &'static [SpecialKind] {
     match time_model {
@@ -285,7 +362,8 @@ fn curve_kinds(time_model: TimeModel) -> &'static [SpecialKind] {
 
 /// The two-parameter diagram of `family` over `opts.ranges`: every codimension-1 curve through
 /// the one-parameter diagrams along both axes (see the module documentation), from the current
-/// point `current` (held in the ranges).
+/// point `current` (held in the ranges). A plane with the map's step on an axis is
+/// [`step_plane_diagram`]'s (`opts.time_model` does not apply).
 pub fn two_parameter_diagram(
     family: &TwoParameterFamily,
     current: [f64; 2],
@@ -299,6 +377,9 @@ pub fn two_parameter_diagram(
             lo
         }
     });
+    if let Some(axis) = family.step_axis() {
+        return step_plane_diagram(family, axis, current, opts);
+    }
     let mut evaluations = 0;
     let starts = seeds(family, current, opts, &mut evaluations);
     let mut d = curves_from(family, &starts, opts);
@@ -314,13 +395,7 @@ pub fn curves_from(
     opts: &TwoParameterOptions,
 ) -> TwoParameterDiagram {
     let mut tracer = Tracer::new(family, opts);
-    let mut out = TwoParameterDiagram {
-        ranges: opts.ranges,
-        curves: Vec::new(),
-        codim2_points: Vec::new(),
-        evaluations: 0,
-        cancelled: false,
-    };
+    let mut out = TwoParameterDiagram::empty(opts.ranges);
     for (kind, x0) in starts {
         if tracer.cancelled() {
             out.cancelled = true;
@@ -529,19 +604,24 @@ impl<'a> Tracer<'a> {
         dist(&self.scaled(a), &self.scaled(b))
     }
 
-    /// The normal-form coefficients of a cusp or Bogdanov-Takens point of the ODE at `pq`.
+    /// The normal-form coefficients of a cusp, Bogdanov-Takens or (rank 2) Bautin point of the
+    /// ODE at `pq`.
     fn coefficients(
         &self,
         kind: Codim2Kind,
         pq: [f64; 2],
         kappa: &[f64],
     ) -> Option<Codim2Coefficients> {
+        let s = self.family.at(pq);
         let bogdanov_takens = match (kind, self.opts.time_model) {
             (Codim2Kind::Cusp, TimeModel::Ode) => false,
             (Codim2Kind::BogdanovTakens, TimeModel::Ode) => true,
+            (Codim2Kind::Bautin, TimeModel::Ode) => {
+                let [_, l2] = return_map_lyapunov(&*s.sys, &s.v, kappa, 1.0 + norm(kappa))?;
+                return Some(Codim2Coefficients::Bautin { l2 });
+            }
             _ => return None,
         };
-        let s = self.family.at(pq);
         codim2_coefficients(&*s.sys, &s.v, kappa, bogdanov_takens, 1.0)
     }
 
@@ -678,12 +758,19 @@ impl<'a> Tracer<'a> {
                 });
                 if let Some((v, w)) = &state.null {
                     let bvv = self.second_derivative(&state.x, v);
-                    let zh = if n >= 3 && time_model == TimeModel::Ode {
-                        pair_product(&state.eigenvalues, |a, b| [a[0] + b[0], a[1] + b[1]])
-                    } else {
-                        f64::NAN
+                    let third = match time_model {
+                        TimeModel::Ode if n >= 3 => {
+                            pair_product(&state.eigenvalues, |a, b| [a[0] + b[0], a[1] + b[1]])
+                        }
+                        TimeModel::Ode => f64::NAN,
+                        // det(I + M) = prod (1 + mu_i): another multiplier crosses -1.
+                        TimeModel::Map { alpha } => {
+                            state.eigenvalues.iter().fold([1.0, 0.0], |a, z| {
+                                cmul(a, [2.0 + alpha * z[0], alpha * z[1]])
+                            })[0]
+                        }
                     };
-                    state.tests = [dot(w, &bvv), dot(w, v), zh];
+                    state.tests = [dot(w, &bvv), dot(w, v), third];
                 }
             }
             (SpecialKind::Hopf, _) => {
@@ -713,6 +800,8 @@ impl<'a> Tracer<'a> {
                     .map(|z| [1.0 + alpha * z[0], alpha * z[1]])
                     .collect();
                 state.neutral_saddle = critical_pair_is_real(&mu);
+                let c = critical_cosine(&mu);
+                state.tests = [c, c + 0.5, c + 1.0];
             }
             _ => {}
         }
@@ -866,12 +955,7 @@ impl<'a> Tracer<'a> {
 
     /// The corrected state at arclength `sigma` from `from` along its tangent.
     fn state_at(&mut self, from: &State, sigma: f64) -> Option<(State, usize)> {
-        let pred: Vec<f64> = from
-            .x
-            .iter()
-            .zip(&from.tangent)
-            .map(|(x, t)| x + sigma * t)
-            .collect();
+        let pred = along(&from.x, &from.tangent, sigma);
         let level = dot(&from.tangent, &pred);
         let (x, dg, iterations) = self.newton(&pred, &from.tangent, level)?;
         Some((self.state(x, &dg, from)?, iterations))
@@ -890,7 +974,7 @@ impl<'a> Tracer<'a> {
     fn at_bound(&mut self, a: &State, b: &State, i: usize) -> Option<State> {
         let bound = b.x[i].clamp(0.0, 1.0);
         let t = ((bound - a.x[i]) / (b.x[i] - a.x[i])).clamp(0.0, 1.0);
-        let guess: Vec<f64> = a.x.iter().zip(&b.x).map(|(u, w)| u + t * (w - u)).collect();
+        let guess = lerp(&a.x, &b.x, t);
         let mut e = vec![0.0; self.n + 2];
         e[i] = 1.0;
         let (x, dg, _) = self.newton(&guess, &e, bound)?;
@@ -935,10 +1019,19 @@ impl<'a> Tracer<'a> {
                 TimeModel::Ode => Codim2Kind::BogdanovTakens,
                 TimeModel::Map { .. } => Codim2Kind::Resonance1to1,
             }),
-            (SpecialKind::Fold, 2) if imaginary_pair && !double_zero => Some(Codim2Kind::FoldHopf),
+            (SpecialKind::Fold, 2) => match self.opts.time_model {
+                TimeModel::Ode if imaginary_pair && !double_zero => Some(Codim2Kind::FoldHopf),
+                TimeModel::Ode => None,
+                TimeModel::Map { .. } => Some(Codim2Kind::FoldFlip),
+            },
             (SpecialKind::Hopf, 0) if double_zero => Some(Codim2Kind::BogdanovTakens),
             (SpecialKind::Hopf, 1) if imaginary_pair && !double_zero => Some(Codim2Kind::FoldHopf),
             (SpecialKind::Hopf, 2) => Some(Codim2Kind::Bautin),
+            // A root, not a jump of the critical pair (rank >= 3).
+            (SpecialKind::NeimarkSacker, _) if s.tests[k].abs() > 1e-6 => None,
+            (SpecialKind::NeimarkSacker, 0) => Some(Codim2Kind::Resonance1to4),
+            (SpecialKind::NeimarkSacker, 1) => Some(Codim2Kind::Resonance1to3),
+            (SpecialKind::NeimarkSacker, 2) => Some(Codim2Kind::Resonance1to2),
             _ => None,
         }
     }
@@ -1008,6 +1101,18 @@ fn critical_pair(
 fn critical_product(z: &[Complex]) -> f64 {
     critical_pair(z, |a, b| [a[0] + b[0], a[1] + b[1]])
         .map_or(f64::NAN, |(i, j)| cmul(z[i], z[j])[0])
+}
+
+/// `c = Re(mu_i + mu_j) / 2` of the multiplier pair with `mu_i mu_j` nearest 1: `cos theta` on a
+/// Neimark-Sacker curve (`mu = e^{+-i theta}`), so `c = 0`, `-1/2`, `-1` at the 1:4, 1:3 and 1:2
+/// resonances; on the neutral saddles (`mu`, `1 / mu` real) `|c| >= 1`, so `c + 1` changes sign
+/// at 1:2 only.
+fn critical_cosine(mu: &[Complex]) -> f64 {
+    critical_pair(mu, |a, b| {
+        let m = cmul(a, b);
+        [m[0] - 1.0, m[1]]
+    })
+    .map_or(f64::NAN, |(i, j)| 0.5 * (mu[i][0] + mu[j][0]))
 }
 
 /// Whether the multiplier pair with `mu_i mu_j` nearest 1 is real (a neutral saddle of the map).
@@ -1226,6 +1331,68 @@ mod tests {
         let gh = codim2(&d, Codim2Kind::Bautin);
         assert_eq!(gh.len(), 1, "{:?}", d.codim2_points);
         assert!(gh[0].p.abs() < 1e-9 && gh[0].q.abs() < 1e-7, "{:?}", gh[0]);
+        // r' = -r^5 there: l2 = -4 / omega (see normal_form).
+        let Some(Codim2Coefficients::Bautin { l2 }) = gh[0].coefficients else {
+            panic!("{:?}", gh[0].coefficients)
+        };
+        assert!((l2 + 4.0 / 1.5).abs() < 1e-4, "{l2}");
+    }
+
+    /// `kappa' = [[p, -q], [q, p]] kappa - |kappa|^2 kappa`: a focus with `lambda = p +- i q`.
+    struct RotatingFocus;
+
+    impl ReducedSystem for RotatingFocus {
+        fn rank(&self) -> usize {
+            2
+        }
+        fn inputs(&self) -> usize {
+            2
+        }
+        fn flow(&self, k: &[f64], v: &[f64], out: &mut [f64]) {
+            let r2 = k[0] * k[0] + k[1] * k[1];
+            out[0] = v[0] * k[0] - v[1] * k[1] - r2 * k[0];
+            out[1] = v[1] * k[0] + v[0] * k[1] - r2 * k[1];
+        }
+        fn flow_jacobian(&self, k: &[f64], v: &[f64], f: &mut [f64], jac: &mut [f64]) {
+            self.flow(k, v, f);
+            let (x, y, r2) = (k[0], k[1], k[0] * k[0] + k[1] * k[1]);
+            jac.copy_from_slice(&[
+                v[0] - r2 - 2.0 * x * x,
+                -v[1] - 2.0 * x * y,
+                v[1] - 2.0 * x * y,
+                v[0] - r2 - 2.0 * y * y,
+            ]);
+        }
+    }
+
+    #[test]
+    fn strong_resonances_on_a_neimark_sacker_curve() {
+        // Under the map with alpha = 1/2 the origin's multipliers are 1 + (p +- i q) / 2: the
+        // Neimark-Sacker curve (2 + p)^2 + q^2 = 4, with cos theta = 1 + p / 2, so 1:4 at
+        // (-2, 2) and 1:3 at (-3, sqrt 3).
+        let family = inputs_as_parameters(RotatingFocus);
+        let opts =
+            TwoParameterOptions::new([[-3.8, 0.5], [0.2, 2.5]], TimeModel::Map { alpha: 0.5 });
+        let d = two_parameter_diagram(&family, [-1.0, 1.0], &opts);
+        let ns = of_kind(&d, SpecialKind::NeimarkSacker);
+        assert_eq!(ns.len(), 1, "{:?}", d.curves);
+        for pt in &ns[0].points {
+            let r = ((2.0 + pt.p).powi(2) + pt.q * pt.q).sqrt();
+            assert!((r - 2.0).abs() < 1e-8, "{pt:?}");
+        }
+        for (kind, at) in [
+            (Codim2Kind::Resonance1to4, [-2.0, 2.0]),
+            (Codim2Kind::Resonance1to3, [-3.0, 3f64.sqrt()]),
+        ] {
+            let c = codim2(&d, kind);
+            assert_eq!(c.len(), 1, "{kind:?}: {:?}", d.codim2_points);
+            assert!(
+                (c[0].p - at[0]).abs() < 1e-7 && (c[0].q - at[1]).abs() < 1e-7,
+                "{:?}",
+                c[0]
+            );
+        }
+        assert!(codim2(&d, Codim2Kind::Resonance1to2).is_empty());
     }
 
     #[test]

@@ -267,7 +267,9 @@ pub fn bifurcation(model: &Model, key: &BifurcationKey) -> BifurcationOutcome {
     let diagram = model.bifurcation(&key.parameter, key.range, &key.v, key.time_model, None);
     BifurcationOutcome {
         key: key.clone(),
-        current: model.parameter_value(&key.parameter, &key.v).ok(),
+        current: model
+            .parameter_value(&key.parameter, &key.v, key.time_model)
+            .ok(),
         diagram,
         cycles: None,
         millis: t0.elapsed().as_secs_f64() * 1e3,
@@ -342,8 +344,8 @@ pub fn plane_diagram(
         return None;
     }
     let current = model
-        .parameter_value(p, &key.v)
-        .and_then(|a| Ok([a, model.parameter_value(q, &key.v)?]))
+        .parameter_value(p, &key.v, key.time_model)
+        .and_then(|a| Ok([a, model.parameter_value(q, &key.v, key.time_model)?]))
         .ok();
     Some(PlaneDiagramOutcome {
         key: key.clone(),

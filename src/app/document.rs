@@ -16,7 +16,7 @@ use crate::analysis::landscape::FIELD_GRID;
 use crate::app::fitting::FittedNetwork;
 use crate::app::history::History;
 use crate::app::worker::Results;
-use crate::model::{Model, NetworkSource, ParamSpec, TrialSettings};
+use crate::model::{Model, NetworkSource, ParamSpec, STEP_DOMAIN, TrialSettings};
 use crate::reduced::{PopulationModel, TimeModel, presets};
 use crate::scene::{Layers, Plane, Scene, trajectories};
 
@@ -431,6 +431,21 @@ impl Document {
             ParamSpec::Model(p) => p
                 .set(&mut self.edits.population, value)
                 .map_err(|e| format!("{param} refused: {e}")),
+            ParamSpec::Step => {
+                let (lo, hi) = STEP_DOMAIN;
+                match self.edits.time_model {
+                    TimeModel::Map { .. } if (lo..=hi).contains(&value) => {
+                        self.edits.time_model = TimeModel::Map { alpha: value };
+                        Ok(())
+                    }
+                    TimeModel::Map { .. } => Err(format!(
+                        "map α = {value} refused: the step takes values in [{lo}, {hi}]"
+                    )),
+                    TimeModel::Ode => {
+                        Err("map α: the ODE has no step; choose the Euler map".into())
+                    }
+                }
+            }
         }
     }
 
@@ -451,12 +466,21 @@ impl Document {
     /// or from a session of another model) goes back to the first input's amplitude.
     fn repair(&mut self) {
         let model = self.model().clone();
+        let is_map = matches!(self.edits.time_model, TimeModel::Map { .. });
         let b = &mut self.edits.bifurcation;
-        if !model.has_parameter(&b.parameter)
+        if (!model.has_parameter(&b.parameter) || b.parameter == ParamSpec::Step)
             && let Some(p) = model.default_parameter()
         {
             b.range = model.continuation_range(&p);
             b.parameter = p;
+        }
+        // The map's step is an axis of the map's plane only.
+        if let Some(s) = b.second.as_mut()
+            && (!model.has_parameter(&s.parameter) || (s.parameter == ParamSpec::Step && !is_map))
+            && let Some(p) = model.second_parameter(&b.parameter)
+        {
+            s.range = model.continuation_range(&p);
+            s.parameter = p;
         }
     }
 
@@ -614,7 +638,11 @@ mod tests {
         let p: ParamSpec = "p1.cov(n2,m1)".parse().unwrap();
         doc.set_parameter(&p, 1.25).unwrap();
         doc.after_frame(false);
-        assert_eq!(doc.model().parameter_value(&p, &doc.input()), Ok(1.25));
+        assert_eq!(
+            doc.model()
+                .parameter_value(&p, &doc.input(), TimeModel::Ode),
+            Ok(1.25)
+        );
         let fraction: ParamSpec = "p1.fraction".parse().unwrap();
         assert!(
             doc.set_parameter(&fraction, 7.0)

@@ -523,7 +523,7 @@ pub fn continuation(
     // The diagram starts from every fixed point at the current value (held in the range) and at
     // both ends, found in the system's search box (or --range).
     let start = model
-        .parameter_value(param, &v)
+        .parameter_value(param, &v, time_model)
         .map_err(CliError)?
         .clamp(lo, hi);
     let clock = Instant::now();

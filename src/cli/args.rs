@@ -7,7 +7,7 @@ use super::CliError;
 use crate::analysis::Rect;
 use crate::analysis::projection;
 use crate::io::{ReadOptions, Scaling};
-use crate::model::{Axes, InputSpec, Model, parse_finite_list};
+use crate::model::{Axes, InputSpec, Model, STEP_DOMAIN, parse_finite_list};
 use crate::network::ALPHA;
 use crate::reduced::TimeModel;
 use crate::reduced::plane::PlaneAxes;
@@ -115,9 +115,12 @@ impl PlaneArgs {
                 "--alpha applies to --dynamics map only (the ODE has no step)".into(),
             )),
             (Dynamics::Map, None) => Ok(TimeModel::Map { alpha: ALPHA }),
-            (Dynamics::Map, Some(a)) if a > 0.0 && a <= 1.0 => Ok(TimeModel::Map { alpha: a }),
+            (Dynamics::Map, Some(a)) if a >= STEP_DOMAIN.0 && a <= STEP_DOMAIN.1 => {
+                Ok(TimeModel::Map { alpha: a })
+            }
             (Dynamics::Map, Some(a)) => Err(CliError(format!(
-                "--alpha must be in (0, 1] (dt / tau; the trained networks use {ALPHA}), got {a}"
+                "--alpha must be in [{}, {}] (dt / tau; the trained networks use {ALPHA}), got {a}",
+                STEP_DOMAIN.0, STEP_DOMAIN.1
             ))),
         }
     }

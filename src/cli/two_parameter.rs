@@ -83,7 +83,7 @@ pub fn plane_continuation(
     for k in 0..2 {
         let [lo, hi] = ranges[k];
         start[k] = model
-            .parameter_value(params[k], &v)
+            .parameter_value(params[k], &v, time_model)
             .map_err(CliError)?
             .clamp(lo, hi);
     }
@@ -172,6 +172,9 @@ pub fn continue_plane(args: &ContinueArgs, out: &mut dyn Write) -> Result<(), Cl
         )?;
         if let Some(k) = &pt.coefficients {
             writeln!(out, "    {}", k.describe())?;
+        }
+        if let Some(m) = pt.kind.multipliers() {
+            writeln!(out, "    {m}")?;
         }
     }
     if let Some(r) = &c.regions {

@@ -35,7 +35,7 @@ use crate::reduced::{
 use crate::text::channel_letter;
 
 pub use inputs::{InputSpec, parse_finite_list};
-pub use params::{ParamGroup, ParamSpec};
+pub use params::{ParamGroup, ParamSpec, STEP_DOMAIN, STEP_SLIDER};
 pub use trials::{NetworkRun, TrialRun, TrialSet, TrialSettings, TrialsError};
 
 /// The latent axes of a network (MODEL.md 2).
@@ -490,8 +490,8 @@ impl Model {
     ) -> Result<BifurcationDiagram, String> {
         self.check_range(param, range)?;
         let [lo, hi] = range;
-        let current = self.parameter_value(param, v)?;
         let family = self.family(param, v.to_vec())?;
+        let current = self.parameter_value(param, v, time_model)?;
         let opts = ContinuationOptions::new(lo, hi, time_model);
         Ok(diagram(family.as_ref(), current, &opts, search))
     }
@@ -524,11 +524,11 @@ impl Model {
         time_model: TimeModel,
         cancel: Option<Cancel>,
     ) -> Result<TwoParameterDiagram, String> {
-        let family = self.family2(params, v)?;
+        let family = self.family2(params, v, time_model)?;
         let mut current = [0.0; 2];
         for k in 0..2 {
             self.check_range(params[k], ranges[k])?;
-            current[k] = self.parameter_value(params[k], v)?;
+            current[k] = self.parameter_value(params[k], v, time_model)?;
         }
         let opts = TwoParameterOptions {
             cancel,
@@ -548,7 +548,7 @@ impl Model {
         cells: [usize; 2],
         cancel: Option<&Cancel>,
     ) -> Result<Option<Regions>, String> {
-        let family = self.family2(params, v)?;
+        let family = self.family2(params, v, time_model)?;
         for k in 0..2 {
             self.check_range(params[k], ranges[k])?;
         }
@@ -557,8 +557,8 @@ impl Model {
 
     /// The branches of limit cycles (ODE) in `param` over `range` at input `v`: from every Hopf
     /// point of `fixed_points` (the diagram [`Model::bifurcation`] gave) and from every cycle
-    /// found at the current value and at both ends of the range ([`cycle_branches`]). Cycles are
-    /// seeded at rank 2; at another rank only the Hopf points seed branches. `cancel` may end
+    /// found at the current value and at both ends of the range ([`cycle_branches`]; at a rank
+    /// other than 2 the attracting cycles of the absorbing box, [`seeds_at`]). `cancel` may end
     /// the branches early ([`CycleBranchOptions::cancel`]).
     pub fn cycle_branches(
         &self,
@@ -569,8 +569,10 @@ impl Model {
         cancel: Option<Cancel>,
     ) -> Result<Vec<CycleBranch>, String> {
         let [lo, hi] = range;
-        let current = self.parameter_value(param, v)?.clamp(lo, hi);
         let family = self.family(param, v.to_vec())?;
+        let current = self
+            .parameter_value(param, v, TimeModel::Ode)?
+            .clamp(lo, hi);
         let (seeds, scale) = seeds_at(family.as_ref(), &[current, lo, hi]);
         let opts = CycleBranchOptions {
             scale,

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::analysis::continuation::{Family, InputFamily, RebuiltFamily};
 use crate::analysis::two_parameter::TwoParameterFamily;
-use crate::reduced::{Loading, MeanField, ModelDims, ModelParam, ReducedSystem};
+use crate::reduced::{Loading, MeanField, ModelDims, ModelParam, ReducedSystem, TimeModel};
 
 /// A mean field built for the population parameters' values (as bits) of a two-parameter family.
 type Built = (Vec<u64>, Arc<dyn ReducedSystem>);
@@ -22,14 +22,23 @@ type Built = (Vec<u64>, Arc<dyn ReducedSystem>);
 pub const INPUT_SLIDER: f64 = 2.0;
 /// The range an input amplitude is continued over by default (past the DMS stimulus, 1).
 pub const INPUT_CONTINUATION: [f64; 2] = [0.0, 1.5];
+/// The values the map's step `alpha = dt / tau` may take: up to 4, twice the step where a node
+/// with `lambda = -1` (the leak alone) flips.
+pub const STEP_DOMAIN: (f64, f64) = (1e-3, 4.0);
+/// The map step's slider: around the trained 0.2.
+pub const STEP_SLIDER: [f64; 2] = [0.01, 1.0];
+/// The range the map's step spans on a two-parameter diagram's axis by default.
+pub const STEP_CONTINUATION: [f64; 2] = [0.05, 2.5];
 
-/// A scalar parameter: `input.A` (the amplitude of a channel) or a population-model parameter
-/// ([`ModelParam`]: `p1.cov(n2,m1)`, `p2.gain`, `p1.fraction`, `p1.mean(m1)`). Stored in sessions
-/// by its name.
+/// A scalar parameter: `input.A` (the amplitude of a channel), a population-model parameter
+/// ([`ModelParam`]: `p1.cov(n2,m1)`, `p2.gain`, `p1.fraction`, `p1.mean(m1)`), or `alpha`, the
+/// Euler map's step (MODEL.md 1), which only a two-parameter diagram of the map takes as an
+/// axis. Stored in sessions by its name.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParamSpec {
     Input(String),
     Model(ModelParam),
+    Step,
 }
 
 impl FromStr for ParamSpec {
@@ -37,6 +46,9 @@ impl FromStr for ParamSpec {
 
     fn from_str(s: &str) -> Result<Self, String> {
         let s = s.trim();
+        if s == "alpha" {
+            return Ok(ParamSpec::Step);
+        }
         if let Some(name) = s.strip_prefix("input.") {
             if name.is_empty() {
                 return Err("input.<channel>: name the channel, e.g. input.A".into());
@@ -44,7 +56,7 @@ impl FromStr for ParamSpec {
             return Ok(ParamSpec::Input(name.to_string()));
         }
         s.parse::<ModelParam>().map(ParamSpec::Model).map_err(|e| {
-            format!("{e}; parameters are input.<channel> (e.g. input.A) or model parameters such as p1.cov(n2,m1), p2.gain, p1.fraction")
+            format!("{e}; parameters are input.<channel> (e.g. input.A), model parameters such as p1.cov(n2,m1), p2.gain, p1.fraction, or alpha (the map's step)")
         })
     }
 }
@@ -54,6 +66,7 @@ impl fmt::Display for ParamSpec {
         match self {
             ParamSpec::Input(name) => write!(f, "input.{name}"),
             ParamSpec::Model(p) => write!(f, "{p}"),
+            ParamSpec::Step => write!(f, "alpha"),
         }
     }
 }
@@ -79,6 +92,7 @@ impl ParamSpec {
                 "The amplitude v of input {name}: it drives kappa through S~_r,I{name} and raises every population's variance Delta_p (lowering its gain <phi'>_p)."
             ),
             ParamSpec::Model(p) => model_param_role(p),
+            ParamSpec::Step => "The map's step alpha = dt / tau (MODEL.md 1): the fixed points do not move with it, their multipliers 1 + alpha lambda do, so it sets where a focus loses stability (Neimark-Sacker, alpha = -2 Re lambda / |lambda|^2) and a node flips (alpha = -2 / lambda).".to_string(),
         }
     }
 }
@@ -276,16 +290,19 @@ impl Model {
                     v,
                 )))
             }
+            ParamSpec::Step => Err(STEP_ALONE.to_string()),
         }
     }
 
-    /// The two-parameter family `params` name, at the base input `v` (for the two-parameter
-    /// diagram): input amplitudes set their channels of `v`; population parameters, held inside
-    /// their domains, rebuild the mean field.
+    /// The two-parameter family `params` name under `time_model`, at the base input `v` (for
+    /// the two-parameter diagram): input amplitudes set their channels of `v`; population
+    /// parameters, held inside their domains, rebuild the mean field; the map's step is the
+    /// family's step axis (the map of a rank-2 model only).
     pub fn family2(
         &self,
         params: [&ParamSpec; 2],
         v: &[f64],
+        time_model: TimeModel,
     ) -> Result<TwoParameterFamily, String> {
         if params[0] == params[1] {
             return Err(format!(
@@ -296,21 +313,32 @@ impl Model {
         enum Setter {
             Channel(usize),
             Population(ModelParam),
+            Step,
         }
         let setters = params
             .iter()
             .map(|param| match param {
                 ParamSpec::Input(name) => self.channel(name).map(Setter::Channel),
                 ParamSpec::Model(p) => self.population_param(p).map(|_| Setter::Population(*p)),
+                ParamSpec::Step => {
+                    step_of(time_model)?;
+                    match self.dims().rank {
+                        2 => Ok(Setter::Step),
+                        r => Err(format!(
+                            "the plane of the map's step alpha is drawn for rank-2 models; this one has rank {r}"
+                        )),
+                    }
+                }
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let step_axis = setters.iter().position(|s| matches!(s, Setter::Step));
         let base: Arc<dyn ReducedSystem> = self.shared_system();
         let population = self.population().cloned();
         let v = v.to_vec();
         // The last mean field built, by the population parameters' values: a difference in an
         // input amplitude (or in kappa) reuses it instead of rebuilding the model.
         let built: Mutex<Option<Built>> = Mutex::new(None);
-        Ok(TwoParameterFamily::new(
+        let family = TwoParameterFamily::new(
             self.dims().rank,
             Box::new(move |pq| {
                 let mut v = v.clone();
@@ -319,6 +347,7 @@ impl Model {
                     match setter {
                         Setter::Channel(k) => v[*k] = value,
                         Setter::Population(p) => set.push((*p, value)),
+                        Setter::Step => {}
                     }
                 }
                 let (Some(base_model), false) = (&population, set.is_empty()) else {
@@ -341,7 +370,11 @@ impl Model {
                 *built = Some((key, sys.clone()));
                 (sys, v)
             }),
-        ))
+        );
+        Ok(match step_axis {
+            Some(axis) => family.with_step_axis(axis),
+            None => family,
+        })
     }
 
     /// The population model a model parameter belongs to, checked to exist in it.
@@ -365,13 +398,20 @@ impl Model {
         match param {
             ParamSpec::Input(_) => (f64::MIN, f64::MAX),
             ParamSpec::Model(p) => p.domain(),
+            ParamSpec::Step => STEP_DOMAIN,
         }
     }
 
     /// The current value of a parameter (the input amplitude of a channel at `v`; an unclamped
-    /// gain is the gain it would be clamped at, 1).
-    pub fn parameter_value(&self, param: &ParamSpec, v: &[f64]) -> Result<f64, String> {
+    /// gain is the gain it would be clamped at, 1; the map's step under `time_model`).
+    pub fn parameter_value(
+        &self,
+        param: &ParamSpec,
+        v: &[f64],
+        time_model: TimeModel,
+    ) -> Result<f64, String> {
         match param {
+            ParamSpec::Step => step_of(time_model),
             ParamSpec::Input(name) => {
                 let k = self.channel(name)?;
                 v.get(k)
@@ -385,11 +425,12 @@ impl Model {
         }
     }
 
-    /// Whether `param` names a parameter this model has.
+    /// Whether `param` names a parameter this model has (every model has a map's step).
     pub fn has_parameter(&self, param: &ParamSpec) -> bool {
         match param {
             ParamSpec::Input(name) => self.channel(name).is_ok(),
             ParamSpec::Model(p) => self.population_param(p).is_ok(),
+            ParamSpec::Step => true,
         }
     }
 
@@ -423,6 +464,7 @@ impl Model {
     pub fn slider_range(&self, param: &ParamSpec) -> [f64; 2] {
         match param {
             ParamSpec::Input(_) => [-INPUT_SLIDER, INPUT_SLIDER],
+            ParamSpec::Step => STEP_SLIDER,
             ParamSpec::Model(p @ (ModelParam::Fraction { .. } | ModelParam::Gain { .. })) => {
                 let (lo, hi) = p.domain();
                 [lo, hi]
@@ -449,6 +491,7 @@ impl Model {
     pub fn continuation_range(&self, param: &ParamSpec) -> [f64; 2] {
         match param {
             ParamSpec::Input(_) => INPUT_CONTINUATION,
+            ParamSpec::Step => STEP_CONTINUATION,
             ParamSpec::Model(p) => {
                 let (lo, hi) = p.domain();
                 match p {
@@ -467,6 +510,21 @@ impl Model {
                 }
             }
         }
+    }
+}
+
+/// Why the map's step has no one-parameter diagram.
+const STEP_ALONE: &str = "alpha (the map's step) moves no fixed point, so it has no one-parameter \
+     diagram; use it as the second axis of a two-parameter diagram of the map (--param2 alpha)";
+
+/// The map's step of `time_model`; the ODE has none.
+fn step_of(time_model: TimeModel) -> Result<f64, String> {
+    match time_model {
+        TimeModel::Map { alpha } => Ok(alpha),
+        TimeModel::Ode => Err(
+            "alpha is the Euler map's step and the ODE has none: choose the map (--dynamics map)"
+                .into(),
+        ),
     }
 }
 
@@ -505,7 +563,9 @@ mod tests {
         assert_eq!(json, "\"p1.cov(n2,m1)\"");
         assert_eq!(serde_json::from_str::<ParamSpec>(&json).unwrap(), p);
         let model = Model::preset("dms_mixture_2pop").unwrap();
-        let value = model.parameter_value(&p, &[0.0, 0.0]).unwrap();
+        let value = model
+            .parameter_value(&p, &[0.0, 0.0], TimeModel::Ode)
+            .unwrap();
         assert!((value - 1.645067430659261).abs() < 1e-15, "{value}");
         // Continuing a covariance entry from its value reproduces the model at that value.
         let family = model.family(&p, vec![0.0, 0.0]).unwrap();
@@ -571,7 +631,9 @@ mod tests {
         assert_eq!(model.slider_range(&fraction), [0.0, 1.0]);
         assert_eq!(model.continuation_range(&fraction), [0.0, 1.0]);
         let [lo, hi] = model.continuation_range(&coupling);
-        let x = model.parameter_value(&coupling, &[0.0, 0.0]).unwrap();
+        let x = model
+            .parameter_value(&coupling, &[0.0, 0.0], TimeModel::Ode)
+            .unwrap();
         assert!(lo < x && x < hi);
         // Both signs: x = 1.645 gives [-0.41, 3.29].
         assert!(

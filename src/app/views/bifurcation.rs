@@ -441,19 +441,31 @@ pub(super) fn draw_runs(pui: &mut egui_plot::PlotUi, pts: &[([f64; 2], bool)], c
 }
 
 /// The parameter menu: the model's catalogue (input amplitudes, then each population's
-/// fraction, clamped gain and the covariance entries that enter the flow or the readout); the
-/// entry chosen if it differs from `current`.
+/// fraction, clamped gain and the covariance entries that enter the flow or the readout), after
+/// the map's step when `step` offers it; the entry chosen if it differs from `current`.
 pub(super) fn parameter_menu(
     ui: &mut Ui,
     name: &str,
     current: &ParamSpec,
     model: &Model,
+    step: bool,
 ) -> Option<ParamSpec> {
     let mut chosen = None;
     egui::ComboBox::from_id_salt(name)
         .selected_text(parameter_name(current))
         .height(400.0)
         .show_ui(ui, |ui| {
+            if step {
+                ui.label(RichText::new("the map").weak().small());
+                let c = ParamSpec::Step;
+                if ui
+                    .selectable_label(c == *current, parameter_name(&c))
+                    .on_hover_text(c.role())
+                    .clicked()
+                {
+                    chosen = Some(c);
+                }
+            }
             for group in model.parameters() {
                 let title = match group.population {
                     Some(p) => format!("population {}: {}", p + 1, group.title),
@@ -483,7 +495,7 @@ fn choose_parameter(ui: &mut Ui, doc: &mut Document, model: &Model) {
     let chosen = ui
         .horizontal(|ui| {
             ui.label(label);
-            parameter_menu(ui, "parameter", &b.parameter, model)
+            parameter_menu(ui, "parameter", &b.parameter, model, false)
         })
         .inner;
     if let Some(c) = chosen {
@@ -497,6 +509,7 @@ pub(super) fn parameter_name(p: &ParamSpec) -> String {
     match p {
         ParamSpec::Input(name) => format!("input {name} amplitude"),
         ParamSpec::Model(m) => m.to_string(),
+        ParamSpec::Step => "map step α".to_string(),
     }
 }
 

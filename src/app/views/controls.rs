@@ -16,13 +16,11 @@ use crate::app::worker::Results;
 use crate::fit::PopulationCount;
 use crate::fit::gmm::GmmOptions;
 use crate::fit::populations::DEFAULT_MAX_POPULATIONS;
-use crate::model::{ParamGroup, ParamSpec};
+use crate::model::{ParamGroup, ParamSpec, STEP_DOMAIN, STEP_SLIDER};
 use crate::reduced::{PsdStatus, TimeModel};
 use crate::scene::FieldMode;
 use crate::task::dms;
 
-/// Range of the map's step slider.
-const ALPHA_RANGE: [f64; 2] = [0.01, 1.0];
 /// Largest network the "Draw network" button makes (the core allows more; the app stays responsive).
 const MAX_DRAWN_NEURONS: usize = 65_536;
 
@@ -537,8 +535,8 @@ fn time_model_section(ui: &mut Ui, doc: &mut Document, actions: &mut Vec<Action>
         let spec = SliderSpec {
             label: "map α",
             value: alpha,
-            default_range: ALPHA_RANGE,
-            domain: (ALPHA_RANGE[0], ALPHA_RANGE[1]),
+            default_range: STEP_SLIDER,
+            domain: STEP_DOMAIN,
             role: "The Euler step dt/τ of the map κ(t+1) = κ(t) + α F(κ(t)); the networks were trained with 0.2 (MODEL.md 1).",
         };
         match param_slider(ui, &spec, &mut doc.view.ranges) {

@@ -23,6 +23,7 @@ use crate::app::compute::PlaneDiagramOutcome;
 use crate::app::document::{Document, SecondParameter};
 use crate::app::toasts::WARN;
 use crate::model::Model;
+use crate::reduced::TimeModel;
 use crate::text::count;
 
 /// A click this close to a codimension-2 point or a curve (in points) snaps to it.
@@ -68,11 +69,12 @@ pub fn ui(
     model: &Model,
     actions: &mut Vec<Action>,
 ) -> Option<egui::Rect> {
+    let is_map = matches!(doc.edits.time_model, TimeModel::Map { .. });
     let second = doc.edits.bifurcation.second.as_mut()?;
     let chosen = ui
         .horizontal(|ui| {
             ui.label("y");
-            let c = parameter_menu(ui, "second parameter", &second.parameter, model);
+            let c = parameter_menu(ui, "second parameter", &second.parameter, model, is_map);
             ui.checkbox(&mut second.regions, "regions").on_hover_text(
                 "shade and name the regions by what the phase plane holds (memories: stable \
                  fixed points; cycles: stable limit cycles), sampled on a grid",
@@ -139,6 +141,9 @@ pub fn ui(
                 );
                 if let Some(k) = &c.coefficients {
                     tip.push_str(&format!("\n{}", k.describe()));
+                }
+                if let Some(m) = c.kind.multipliers() {
+                    tip.push_str(&format!("\n{m}"));
                 }
                 let marker = Marker {
                     label: c.kind.label(),
@@ -218,11 +223,19 @@ fn summary(
     } else {
         ""
     };
+    let curves = match out.key.time_model {
+        TimeModel::Ode => {
+            "blue: folds · red: Hopf · dashed: neutral saddles (no bifurcation) · CP cusp, BT \
+             Bogdanov-Takens, GH Bautin, ZH fold-Hopf"
+        }
+        TimeModel::Map { .. } => {
+            "blue: folds · purple: Neimark-Sacker · green: flip · dashed: neutral saddles (no \
+             bifurcation) · R1-R4 strong resonances, LPPD fold-flip"
+        }
+    };
     ui.label(
         RichText::new(format!(
-            "blue: folds · red: Hopf · dashed: neutral saddles (no bifurcation) · CP cusp, BT \
-             Bogdanov-Takens, GH Bautin, ZH fold-Hopf{shading} · +: current values (click or \
-             drag to set both)"
+            "{curves}{shading} · +: current values (click or drag to set both)"
         ))
         .small()
         .weak(),
