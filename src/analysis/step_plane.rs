@@ -141,7 +141,8 @@ impl Sampler<'_> {
     }
 
     /// Where the curve `along` stops existing between `inside` (on it) and `outside`: the root
-    /// of the first test that fails at `outside`, with its index.
+    /// nearest `inside` of the tests that fail at `outside` (the first to fail on the way; near
+    /// a Hopf point `alpha` leaves the range before the pair leaves the axis), with its index.
     fn end(
         &mut self,
         along: Along,
@@ -149,16 +150,24 @@ impl Sampler<'_> {
         outside: &Point,
         range: [f64; 2],
     ) -> Option<(Point, usize)> {
-        let (tr, det) = outside.trace_det();
-        let j = along
-            .tests(tr, det, range)
-            .iter()
-            .position(|t| t.is_nan() || *t <= 0.0)?;
-        let test = |q: &Point| {
+        let tests = |q: &Point| {
             let (tr, det) = q.trace_det();
-            along.tests(tr, det, range)[j]
+            along.tests(tr, det, range)
         };
-        self.root(inside, outside, test).map(|q| (q, j))
+        let failing: Vec<usize> = tests(outside)
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.is_nan() || **t <= 0.0)
+            .map(|(j, _)| j)
+            .collect();
+        failing
+            .into_iter()
+            .filter_map(|j| self.root(inside, outside, |q| tests(q)[j]).map(|q| (q, j)))
+            .min_by(|a, b| {
+                (a.0.p - inside.p)
+                    .abs()
+                    .total_cmp(&(b.0.p - inside.p).abs())
+            })
     }
 }
 
@@ -397,6 +406,16 @@ mod tests {
         super::super::two_parameter::two_parameter_diagram(&family, [ranges[0][0], 0.5], &opts)
     }
 
+    /// Exactly one point of `kind`, at `at` within `1e-8`.
+    fn one_at(d: &TwoParameterDiagram, kind: Codim2Kind, at: [f64; 2]) {
+        let c = codim2(d, kind);
+        assert_eq!(c.len(), 1, "{kind:?}: {c:?}");
+        assert!(
+            (c[0][0] - at[0]).abs() < 1e-8 && (c[0][1] - at[1]).abs() < 1e-8,
+            "{kind:?}: {c:?} vs {at:?}"
+        );
+    }
+
     fn codim2(d: &TwoParameterDiagram, kind: Codim2Kind) -> Vec<[f64; 2]> {
         d.codim2_points
             .iter()
@@ -446,17 +465,42 @@ mod tests {
             .find(|q| (q.q - 1.5).abs() < 1e-12)
             .expect("the flip curve leaves through the top");
         assert!((edge.p - 4.0 / 9.0).abs() < 1e-8, "{}", edge.p);
-        let close = |a: Vec<[f64; 2]>, b: [f64; 2]| {
-            assert_eq!(a.len(), 1, "{a:?}");
-            assert!(
-                (a[0][0] - b[0]).abs() < 1e-8 && (a[0][1] - b[1]).abs() < 1e-8,
-                "{a:?} vs {b:?}"
-            );
-        };
-        close(codim2(&d, Codim2Kind::Resonance1to4), [-4.0, 0.5]);
-        close(codim2(&d, Codim2Kind::Resonance1to3), [-4.0 / 3.0, 0.75]);
-        close(codim2(&d, Codim2Kind::Resonance1to2), [0.0, 1.0]);
+        one_at(&d, Codim2Kind::Resonance1to4, [-4.0, 0.5]);
+        one_at(&d, Codim2Kind::Resonance1to3, [-4.0 / 3.0, 0.75]);
+        one_at(&d, Codim2Kind::Resonance1to2, [0.0, 1.0]);
         assert!(d.curves.iter().all(|c| c.kind != SpecialKind::Fold));
+    }
+
+    /// `J = [[p, -1], [1, p]]`, `lambda = p +- i`: the Neimark-Sacker curve `alpha = -2 p / (p^2 +
+    /// 1)` rises from the Hopf point `(0, 0)`, so it enters the range at `alpha = 0.05` before the
+    /// pair reaches the axis, with 1:4 at `(-1, 1)` and 1:3 at `(-sqrt 3, sqrt 3 / 2)`.
+    #[test]
+    fn a_curve_from_a_hopf_point_enters_the_range_at_its_edge() {
+        let d = plane(Jacobian(|p| [p, -1.0, 1.0, p]), [[-3.0, 1.0], [0.05, 1.5]]);
+        let ns: Vec<&CurvePoint> = d
+            .curves
+            .iter()
+            .filter(|c| c.kind == SpecialKind::NeimarkSacker)
+            .flat_map(|c| &c.points)
+            .collect();
+        assert!(ns.len() > 10);
+        for q in &ns {
+            assert!((q.q + 2.0 * q.p / (q.p * q.p + 1.0)).abs() < 1e-9, "{q:?}");
+            assert!(q.q >= 0.05 - 1e-12 && q.q <= 1.5 + 1e-12, "{q:?}");
+        }
+        let lowest = ns.iter().min_by(|a, b| a.q.total_cmp(&b.q)).unwrap();
+        let edge = (-2.0 + (4.0f64 - 4.0 * 0.05 * 0.05).sqrt()) / (2.0 * 0.05);
+        assert!(
+            (lowest.q - 0.05).abs() < 1e-12 && (lowest.p - edge).abs() < 1e-9,
+            "{lowest:?}"
+        );
+        one_at(&d, Codim2Kind::Resonance1to4, [-1.0, 1.0]);
+        one_at(
+            &d,
+            Codim2Kind::Resonance1to3,
+            [-(3f64.sqrt()), 3f64.sqrt() / 2.0],
+        );
+        assert!(codim2(&d, Codim2Kind::Resonance1to2).is_empty());
     }
 
     /// The map's multipliers there: `e^{+-i pi/2}` at 1:4, `e^{+-2 pi i/3}` at 1:3, `-1` twice at 1:2.
