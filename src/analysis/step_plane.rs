@@ -181,7 +181,6 @@ pub fn step_plane_diagram(
     opts: &TwoParameterOptions,
 ) -> TwoParameterDiagram {
     let axis = 1 - step_axis;
-    let range = opts.ranges[step_axis];
     let [lo, hi] = opts.ranges[axis];
     let mut out = TwoParameterDiagram::empty(opts.ranges);
     if family.rank() != 2 {
@@ -193,35 +192,15 @@ pub fn step_plane_diagram(
         &ContinuationOptions::new(lo, hi, TimeModel::Ode),
         None,
     );
+    let plane = Plane {
+        axis,
+        range: opts.ranges[step_axis],
+    };
     let mut sampler = Sampler {
         family,
         axis,
         alpha: current[step_axis],
         evaluations: flow.evaluations,
-    };
-    let to_plane = |q: &Point, alpha: f64| {
-        let mut pq = [alpha; 2];
-        pq[axis] = q.p;
-        CurvePoint {
-            p: pq[0],
-            q: pq[1],
-            kappa: q.kappa.clone(),
-            eigenvalues: q.eigenvalues.clone(),
-            neutral_saddle: false,
-            first_lyapunov: None,
-        }
-    };
-    let push = |out: &mut TwoParameterDiagram, kind, curve: usize, q: &Point, alpha: f64| {
-        let c = to_plane(q, alpha);
-        out.codim2_points.push(Codim2Point {
-            kind,
-            p: c.p,
-            q: c.q,
-            kappa: c.kappa,
-            curve,
-            eigenvalues: c.eigenvalues,
-            coefficients: None,
-        });
     };
     for sp in flow
         .special_points
@@ -233,19 +212,7 @@ pub fn step_plane_diagram(
             kappa: sp.kappa.clone(),
             eigenvalues: sp.eigenvalues.clone(),
         };
-        let curve = out.curves.len();
-        let (tr, _) = fold.trace_det();
-        let flip = -2.0 / tr;
-        let mut alphas = vec![range[0], range[1]];
-        if tr < 0.0 && flip > range[0] && flip < range[1] {
-            alphas.insert(1, flip);
-            push(&mut out, Codim2Kind::FoldFlip, curve, &fold, flip);
-        }
-        out.curves.push(Curve {
-            kind: SpecialKind::Fold,
-            points: alphas.iter().map(|a| to_plane(&fold, *a)).collect(),
-            ends: [BranchEnd::RangeEnd; 2],
-        });
+        plane.fold_line(&fold, &mut out);
     }
     for branch in &flow.branches {
         let points: Vec<Point> = branch
@@ -263,40 +230,107 @@ pub fn step_plane_diagram(
             Along::Flip { sign: 1.0 },
             Along::Flip { sign: -1.0 },
         ] {
-            for (piece, ends) in pieces(&mut sampler, &points, along, range) {
-                let curve = out.curves.len();
-                let alpha = |q: &Point| {
-                    let (tr, det) = q.trace_det();
-                    along.alpha(tr, det)
-                };
-                if along == Along::NeimarkSacker {
-                    for (q, j) in &ends {
-                        if *j == PAIR_TURNS_REAL {
-                            push(&mut out, Codim2Kind::Resonance1to2, curve, q, alpha(q));
-                        }
-                    }
-                    for w in piece.windows(2) {
-                        for (kind, k) in RESONANCES {
-                            let test = |q: &Point| {
-                                let (tr, det) = q.trace_det();
-                                tr * tr - k * det
-                            };
-                            if let Some(q) = sampler.root(&w[0], &w[1], test) {
-                                push(&mut out, kind, curve, &q, alpha(&q));
-                            }
-                        }
-                    }
-                }
-                out.curves.push(Curve {
-                    kind: along.kind(),
-                    points: piece.iter().map(|q| to_plane(q, alpha(q))).collect(),
-                    ends: [BranchEnd::RangeEnd; 2],
-                });
-            }
+            plane.curves_along(&mut sampler, &points, along, &mut out);
         }
     }
     out.evaluations = sampler.evaluations;
     out
+}
+
+/// Where `p` and `alpha` go in the plane: `alpha` on the axis other than `axis`, over `range`.
+struct Plane {
+    axis: usize,
+    range: [f64; 2],
+}
+
+impl Plane {
+    fn point(&self, q: &Point, alpha: f64) -> CurvePoint {
+        let mut pq = [alpha; 2];
+        pq[self.axis] = q.p;
+        CurvePoint {
+            p: pq[0],
+            q: pq[1],
+            kappa: q.kappa.clone(),
+            eigenvalues: q.eigenvalues.clone(),
+            neutral_saddle: false,
+            first_lyapunov: None,
+        }
+    }
+
+    fn codim2(&self, kind: Codim2Kind, curve: usize, q: &Point, alpha: f64) -> Codim2Point {
+        let c = self.point(q, alpha);
+        Codim2Point {
+            kind,
+            p: c.p,
+            q: c.q,
+            kappa: c.kappa,
+            curve,
+            eigenvalues: c.eigenvalues,
+            coefficients: None,
+        }
+    }
+
+    /// The flow's fold `fold` as a line across the plane, with its fold-flip point at `alpha =
+    /// -2 / lambda_2` (`lambda_2 = tr J` there) if that lies in the range.
+    fn fold_line(&self, fold: &Point, out: &mut TwoParameterDiagram) {
+        let curve = out.curves.len();
+        let (tr, _) = fold.trace_det();
+        let flip = -2.0 / tr;
+        let mut alphas = vec![self.range[0], self.range[1]];
+        if tr < 0.0 && flip > self.range[0] && flip < self.range[1] {
+            alphas.insert(1, flip);
+            let c = self.codim2(Codim2Kind::FoldFlip, curve, fold, flip);
+            out.codim2_points.push(c);
+        }
+        out.curves.push(Curve {
+            kind: SpecialKind::Fold,
+            points: alphas.iter().map(|a| self.point(fold, *a)).collect(),
+            ends: [BranchEnd::RangeEnd; 2],
+        });
+    }
+
+    /// The pieces of the curve `along` on the branch `points`, with the Neimark-Sacker curve's
+    /// resonances: 1:2 at an end where the pair turns real, 1:4 and 1:3 between its points.
+    fn curves_along(
+        &self,
+        sampler: &mut Sampler,
+        points: &[Point],
+        along: Along,
+        out: &mut TwoParameterDiagram,
+    ) {
+        let alpha = |q: &Point| {
+            let (tr, det) = q.trace_det();
+            along.alpha(tr, det)
+        };
+        for (piece, ends) in pieces(sampler, points, along, self.range) {
+            let curve = out.curves.len();
+            if along == Along::NeimarkSacker {
+                for (q, j) in &ends {
+                    if *j == PAIR_TURNS_REAL {
+                        let c = self.codim2(Codim2Kind::Resonance1to2, curve, q, alpha(q));
+                        out.codim2_points.push(c);
+                    }
+                }
+                for w in piece.windows(2) {
+                    for (kind, k) in RESONANCES {
+                        let test = |q: &Point| {
+                            let (tr, det) = q.trace_det();
+                            tr * tr - k * det
+                        };
+                        if let Some(q) = sampler.root(&w[0], &w[1], test) {
+                            out.codim2_points
+                                .push(self.codim2(kind, curve, &q, alpha(&q)));
+                        }
+                    }
+                }
+            }
+            out.curves.push(Curve {
+                kind: along.kind(),
+                points: piece.iter().map(|q| self.point(q, alpha(q))).collect(),
+                ends: [BranchEnd::RangeEnd; 2],
+            });
+        }
+    }
 }
 
 /// A located end of a piece and the index of the test whose root it is.
