@@ -23,7 +23,7 @@
 use nalgebra::{Complex, DMatrix, DVector};
 
 use super::integrate::{Crossing, Event, OdeOptions, dopri5, ode_rhs};
-use super::linalg::{critical_eigenvector, eigenvalues};
+use super::linalg::{along, critical_eigenvector, eigenvalues};
 use crate::reduced::ReducedSystem;
 
 /// Step of the differences, relative to the state's scale.
@@ -123,7 +123,7 @@ pub fn return_map_lyapunov(
     // The ray x0 + s u, u = 2 Re q, and g = u x (y - x0), which rises through 0 as the orbit turns
     // the way F turns at the start (it falls through the opposite ray).
     let u = [2.0 * re[0] / length, 2.0 * re[1] / length];
-    let period = 2.0 * std::f64::consts::PI / omega;
+    let period = std::f64::consts::TAU / omega;
     let opts = OdeOptions {
         rtol: 1e-12,
         atol: 1e-15 * scale,
@@ -136,7 +136,7 @@ pub fn return_map_lyapunov(
     // through the opposite ray, half a turn on).
     let g = move |y: &[f64]| u[0] * (y[1] - x0[1]) - u[1] * (y[0] - x0[0]);
     let returns = |s: f64| -> Option<f64> {
-        let y0 = [x0[0] + s * u[0], x0[1] + s * u[1]];
+        let y0 = along(x0, &u, s);
         let mut f = [0.0; 2];
         sys.flow(&y0, v, &mut f);
         let crossing = if g(&[x0[0] + f[0], x0[1] + f[1]]) > 0.0 {
@@ -173,8 +173,8 @@ pub fn return_map_lyapunov(
     });
     let b = DVector::from_iterator(rows.len(), rows.iter().map(|r| r.1));
     let c = m.svd(true, true).solve(&b, 1e-14).ok()?;
-    let two_pi = 2.0 * std::f64::consts::PI;
-    let out = [c[0] / two_pi, c[1] / (two_pi * scale * scale)];
+    let tau = std::f64::consts::TAU;
+    let out = [c[0] / tau, c[1] / (tau * scale * scale)];
     out.iter().all(|x| x.is_finite()).then_some(out)
 }
 

@@ -440,6 +440,17 @@ mod tests {
         super::super::two_parameter::two_parameter_diagram(&family, [ranges[0][0], 0.5], &opts)
     }
 
+    fn curves_of(d: &TwoParameterDiagram, kind: SpecialKind) -> Vec<&Curve> {
+        d.curves.iter().filter(|c| c.kind == kind).collect()
+    }
+
+    fn points_of(d: &TwoParameterDiagram, kind: SpecialKind) -> Vec<&CurvePoint> {
+        curves_of(d, kind)
+            .into_iter()
+            .flat_map(|c| &c.points)
+            .collect()
+    }
+
     /// Exactly one point of `kind`, at `at` within `1e-8`.
     fn one_at(d: &TwoParameterDiagram, kind: Codim2Kind, at: [f64; 2]) {
         let c = codim2(d, kind);
@@ -467,18 +478,18 @@ mod tests {
             Jacobian(|p| [-2.0, 1.0, p, -2.0]),
             [[-6.0, 3.0], [0.05, 1.5]],
         );
-        let of = |kind| d.curves.iter().filter(move |c| c.kind == kind);
-        assert_eq!(of(SpecialKind::NeimarkSacker).count(), 1);
-        for c in of(SpecialKind::NeimarkSacker) {
+        let ns = curves_of(&d, SpecialKind::NeimarkSacker);
+        assert_eq!(ns.len(), 1);
+        for c in ns {
             assert!(c.points.len() > 10);
             for q in &c.points {
                 assert!(q.p <= 1e-9, "{}", q.p);
                 assert!((q.q - 4.0 / (4.0 - q.p)).abs() < 1e-9, "{} {}", q.p, q.q);
             }
         }
-        let flips: Vec<_> = of(SpecialKind::Flip).collect();
-        assert_eq!(flips.len(), 2);
-        for q in flips.iter().flat_map(|c| &c.points) {
+        assert_eq!(curves_of(&d, SpecialKind::Flip).len(), 2);
+        let flips = points_of(&d, SpecialKind::Flip);
+        for q in &flips {
             assert!(q.p >= -1e-9 && q.q >= 0.05 - 1e-12 && q.q <= 1.5 + 1e-12);
             let s = q.p.max(0.0).sqrt();
             let on = [2.0 / (2.0 - s), 2.0 / (2.0 + s)]
@@ -487,15 +498,10 @@ mod tests {
             assert!(on, "({}, {})", q.p, q.q);
         }
         // The flip of lambda = -2 + sqrt(p) leaves the range at alpha = 1.5: sqrt(p) = 2/3.
-        let top = flips
-            .iter()
-            .flat_map(|c| &c.points)
-            .map(|q| q.p)
-            .fold(f64::NAN, f64::max);
+        let top = flips.iter().map(|q| q.p).fold(f64::NAN, f64::max);
         assert!((top - 3.0).abs() < 1e-9, "{top}");
         let edge = flips
             .iter()
-            .flat_map(|c| &c.points)
             .find(|q| (q.q - 1.5).abs() < 1e-12)
             .expect("the flip curve leaves through the top");
         assert!((edge.p - 4.0 / 9.0).abs() < 1e-8, "{}", edge.p);
@@ -511,12 +517,7 @@ mod tests {
     #[test]
     fn a_curve_from_a_hopf_point_enters_the_range_at_its_edge() {
         let d = plane(Jacobian(|p| [p, -1.0, 1.0, p]), [[-3.0, 1.0], [0.05, 1.5]]);
-        let ns: Vec<&CurvePoint> = d
-            .curves
-            .iter()
-            .filter(|c| c.kind == SpecialKind::NeimarkSacker)
-            .flat_map(|c| &c.points)
-            .collect();
+        let ns = points_of(&d, SpecialKind::NeimarkSacker);
         assert!(ns.len() > 10);
         for q in &ns {
             assert!((q.q + 2.0 * q.p / (q.p * q.p + 1.0)).abs() < 1e-9, "{q:?}");
@@ -565,11 +566,7 @@ mod tests {
     #[test]
     fn a_fold_line_and_its_fold_flip_point() {
         let d = plane(FoldFlip, [[-1.0, 2.0], [0.05, 1.5]]);
-        let folds: Vec<_> = d
-            .curves
-            .iter()
-            .filter(|c| c.kind == SpecialKind::Fold)
-            .collect();
+        let folds = curves_of(&d, SpecialKind::Fold);
         assert_eq!(folds.len(), 1);
         let ends = [folds[0].points[0].q, folds[0].points.last().unwrap().q];
         assert_eq!(ends, [0.05, 1.5]);
@@ -580,12 +577,7 @@ mod tests {
             ff[0][0].abs() < 1e-6 && (ff[0][1] - 1.0).abs() < 1e-9,
             "{ff:?}"
         );
-        let flip_points: Vec<_> = d
-            .curves
-            .iter()
-            .filter(|c| c.kind == SpecialKind::Flip)
-            .flat_map(|c| &c.points)
-            .collect();
+        let flip_points = points_of(&d, SpecialKind::Flip);
         assert!(flip_points.len() > 20);
         for q in flip_points {
             let on_one = (q.q - 1.0).abs() < 1e-9;
